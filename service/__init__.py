@@ -1,0 +1,1 @@
+"""Rowscout: research companies listed in spreadsheet rows."""

@@ -1,0 +1,93 @@
+"""The ``JobStore`` port: where jobs and their rows live.
+
+Adapters: ``memory.MemoryJobStore`` (tests), ``sqlite.SqliteJobStore`` (the
+embedded default) and ``firestore.FirestoreJobStore`` (the cloud). All of them
+pass the one contract suite in ``tests/contract/store_contract.py``.
+
+Rules every adapter keeps:
+- ``add_rows`` is idempotent by row key: an existing row is left untouched.
+- ``lease_row`` is atomic (a transaction): at most one live lease per row;
+  a final row is never leased again; an expired lease can be taken over;
+  each successful lease adds one to ``attempts``; when ``attempts`` already
+  equals ``max_attempts`` the row is marked failed and ``EXHAUSTED`` returned.
+- ``finish_row`` applies only if ``owner`` still holds the lease; otherwise it
+  returns False and changes nothing (a late duplicate cannot overwrite).
+- Times are passed in (``now``) so tests move the clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
+
+
+class JobStore(Protocol):
+    # --- jobs ---
+    def create_job(self, job: Job) -> None: ...
+
+    def get_job(self, job_id: str) -> Job | None: ...
+
+    def list_jobs(self, *, owner: str | None = None, limit: int = 100) -> list[Job]:
+        """Newest first."""
+        ...
+
+    def update_job(self, job_id: str, *, now: datetime, **changes: Any) -> Job:
+        """Set job attributes (state, finished_at, total_rows, source, name...); raises JobNotFound."""
+        ...
+
+    def set_job_state(
+        self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()
+    ) -> bool:
+        """Change state atomically; with ``only_from`` only if the current state is one of them."""
+        ...
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete a job and all its rows (no error if missing)."""
+        ...
+
+    # --- rows ---
+    def add_rows(self, job_id: str, rows: Iterable[Row]) -> int:
+        """Insert rows in batches; returns how many were new."""
+        ...
+
+    def get_row(self, job_id: str, key: str) -> Row | None: ...
+
+    def iter_rows(
+        self,
+        job_id: str,
+        *,
+        states: Sequence[RowState] = (),
+        unflushed_only: bool = False,
+        batch_size: int = 500,
+    ) -> Iterator[Row]:
+        """Rows in position order, streamed in batches (never all in memory)."""
+        ...
+
+    def count_rows(self, job_id: str) -> dict[RowState, int]:
+        """Rows per state; every state present (0 when none)."""
+        ...
+
+    def lease_row(
+        self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int
+    ) -> Lease: ...
+
+    def finish_row(
+        self, job_id: str, key: str, *, owner: str, outcome: RowOutcome, now: datetime
+    ) -> bool:
+        """Store a leased row's outcome (DONE/FAILED/PENDING) and drop the lease."""
+        ...
+
+    def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None: ...
+
+    def reset_rows(
+        self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True
+    ) -> int:
+        """Put rows back to PENDING (retry-failed, refresh); clears error, lease, flushed."""
+        ...
+
+    def skip_row(self, job_id: str, key: str, *, reason: str) -> None:
+        """Mark a row SKIPPED (e.g. its sheet row was deleted)."""
+        ...

@@ -1,0 +1,64 @@
+"""Tables in and out: the shapes shared by files (``service/files``) and sheets (``service/sheets``).
+
+An input source (a CSV, an Excel file, a sheet selection) becomes an
+``InputTable``: its headers, the detected ``ColumnMap`` and a stream of
+``InputRecord``s. Results leave through a ``ResultSink`` (a file writer with
+checkpoints, or the batched Sheets writer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from service.domain import CompanyInput, Job, Row
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which input columns hold the company name and website (header text as in the input)."""
+
+    name: str | None
+    website: str | None
+    reasons: tuple[str, ...] = ()  # why each was picked, for --dry-run and the sidebar
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One input row: its stable key, its 1-based position in the input, and its cells."""
+
+    key: str
+    position: int
+    cells: dict[str, str]
+
+    def company(self, columns: ColumnMap) -> CompanyInput:
+        name = self.cells.get(columns.name, "") if columns.name else ""
+        website = self.cells.get(columns.website, "") if columns.website else ""
+        extra = {k: v for k, v in self.cells.items() if k not in (columns.name, columns.website)}
+        return CompanyInput(name=name.strip(), website=website.strip(), extra=extra)
+
+
+@dataclass
+class InputTable:
+    headers: list[str]
+    columns: ColumnMap
+    records: Iterable[InputRecord]
+    warnings: list[str] = field(default_factory=list)
+
+
+class ResultSink(Protocol):
+    """Where finished rows go. ``write`` gets rows in any order; sinks keep input order."""
+
+    def write(self, job: Job, rows: Sequence[Row]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class RowSource(Protocol):
+    def read(self) -> InputTable: ...
+
+
+def iter_companies(table: InputTable) -> Iterator[tuple[InputRecord, CompanyInput]]:
+    for record in table.records:
+        yield record, record.company(table.columns)
