@@ -48,9 +48,13 @@ class InputTable:
 
 
 class ResultSink(Protocol):
-    """Where finished rows go. ``write`` gets rows in any order; sinks keep input order."""
+    """Where finished rows go. ``write`` gets rows in any order; sinks keep input order.
 
-    def write(self, job: Job, rows: Sequence[Row]) -> None: ...
+    ``write`` returns the keys it could not write (e.g. sheet rows the user
+    deleted), or None when every row was written.
+    """
+
+    def write(self, job: Job, rows: Sequence[Row]) -> Sequence[str] | None: ...
 
     def close(self) -> None: ...
 
