@@ -1,0 +1,73 @@
+"""Founding year and head count from explicit wording only.
+
+"Founded in 2011", "since 1998", "gegründet 2005", "fondée en 1999",
+"fundada en 2003" give a founding year; a copyright line never does.
+"250 employees", "team of 40", "über 300 Mitarbeiter", "120 salariés",
+"85 empleados" give a head count, unless the sentence is about customers
+("companies with 500 employees").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from service.domain import FieldMethod
+from service.research.extract.candidates import Candidate, candidate
+from service.research.extract.document import Document
+
+_Y = r"(1[89]\d\d|20\d\d)"
+_FOUNDED = [
+    re.compile(rf"\b(?:founded|established|incorporated|launched|started)(?: in| on)?(?: \w+)?,? {_Y}\b", re.I),
+    re.compile(rf"\best\.? ?{_Y}\b", re.I),
+    re.compile(rf"\bsince {_Y}\b", re.I),
+    re.compile(rf"\bgegründet(?: im jahre?| in)? {_Y}\b", re.I),
+    re.compile(rf"\bgründungsjahr:? {_Y}\b", re.I),
+    re.compile(rf"\bseit {_Y}\b", re.I),
+    re.compile(rf"\b(?:fondée?|créée?)s? en {_Y}\b", re.I),
+    re.compile(rf"\bdepuis {_Y}\b", re.I),
+    re.compile(rf"\b(?:fundada|fundado|creada|creado) en(?: el año)? {_Y}\b", re.I),
+    re.compile(rf"\bdesde {_Y}\b", re.I),
+    re.compile(rf"\bin {_Y},? (?:we|the company|[A-Z]\w+) (?:was )?(?:founded|started|established)\b", re.I),
+]
+_N = r"(\d{1,3}(?:[,.\u202f ]\d{3})+|\d{1,6})"
+_EMPLOYEES = [
+    re.compile(rf"{_N}\+? (?:full-time )?(?:employees|staff members|team members|colleagues)", re.I),
+    re.compile(rf"\bteam of (?:over |more than |about )?{_N}\b", re.I),
+    re.compile(rf"\bemploys? (?:over |more than |about |around )?{_N}\b", re.I),
+    re.compile(rf"{_N}\+? (?:mitarbeiter(?:innen|ende)?|beschäftigte)\b", re.I),
+    re.compile(rf"{_N}\+? (?:salariés|collaborateurs|employés)\b", re.I),
+    re.compile(rf"{_N}\+? (?:empleados|trabajadores|profesionales)\b", re.I),
+]
+_CUSTOMER_CONTEXT = re.compile(
+    r"(companies|businesses|organi[sz]ations|customers|clients|teams|firms|unternehmen|entreprises|empresas)"
+    r" (with|of|from|up to|bis|de|avec|con)\b[^.]{0,30}$",
+    re.I,
+)
+
+
+def founding_years(doc: Document) -> list[Candidate]:
+    this_year = date.today().year
+    out = []
+    for line in doc.lines:
+        if "©" in line or "copyright" in line.lower():
+            continue
+        for pattern in _FOUNDED:
+            match = pattern.search(line)
+            if match and 1800 <= int(match.group(1)) <= this_year:
+                out.append(candidate("founded_year", int(match.group(1)), doc.url, FieldMethod.TEXT))
+                break
+    return out
+
+
+def employee_counts(doc: Document) -> list[Candidate]:
+    out = []
+    for line in doc.lines:
+        for pattern in _EMPLOYEES:
+            match = pattern.search(line)
+            if match and not _CUSTOMER_CONTEXT.search(line[: match.start()]):
+                count = int(re.sub(r"\D", "", match.group(1)))
+                if 1 < count < 3_000_000:
+                    out.append(candidate("employees", str(count), doc.url, FieldMethod.TEXT))
+                break
+    return out

@@ -1,0 +1,75 @@
+"""Founding year, head count and headquarters from text."""
+
+import pytest
+
+from service.research.extract import extract_page
+from service.research.extract.address import parse_address
+
+URL = "https://acme.example/about"
+
+
+def values(html, name, url=URL):
+    return [c.value for c in extract_page(url, f"<body>{html}</body>").candidates if c.field == name]
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("Acme was founded in 2011 by two engineers.", 2011),
+        ("Family-run since 1998.", 1998),
+        ("Das Unternehmen wurde 2005 gegründet. Gegründet 2005 in Köln.", 2005),
+        ("Fondée en 1999 à Lyon, notre maison...", 1999),
+        ("Fundada en 2003 en Madrid.", 2003),
+        ("Established in March 1987.", 1987),
+    ],
+)
+def test_founding_year_patterns(text, year):
+    assert values(f"<p>{text}</p>", "founded_year") == [year]
+
+
+def test_copyright_and_other_years_are_not_founding_years():
+    html = "<p>Our 2024 product line.</p><footer><p>© 2009 Acme Inc. Since 2009 all rights reserved</p></footer>"
+    assert values(html, "founded_year") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("We are 250 employees across Europe.", "250"),
+        ("A team of 40 passionate people.", "40"),
+        ("Heute arbeiten über 300 Mitarbeiter für uns.", "300"),
+        ("Nous sommes 120 collaborateurs.", "120"),
+        ("Contamos con 85 empleados.", "85"),
+        ("We employ more than 1,200 staff members.", "1200"),
+    ],
+)
+def test_employee_patterns(text, count):
+    assert values(f"<p>{text}</p>", "employees") == [count]
+
+
+def test_customer_sizes_are_not_head_count():
+    assert values("<p>Built for companies with 500 employees or more.</p>", "employees") == []
+    assert values("<p>10,000 people use our app every day.</p>", "employees") == []
+
+
+def test_address_block_german_imprint():
+    html = "<h2>Impressum</h2><p>Muster GmbH<br>Hauptstraße 5<br>10115 Berlin<br>Deutschland</p>"
+    url = "https://muster.example/impressum"
+    assert values(html, "hq_city", url) == ["Berlin"]
+    assert values(html, "hq_country", url) == ["Germany"]
+
+
+def test_address_needs_a_country():
+    assert values("<p>Hauptstraße 5<br>10115 Berlin</p>", "hq_city") == []
+
+
+def test_parse_address_shapes():
+    assert parse_address(["500 Howard St", "San Francisco", "CA 94105", "USA"]) == (
+        "San Francisco",
+        "CA",
+        "United States",
+    )
+    assert parse_address(["1 Old Street", "London EC1V 9HL", "United Kingdom"]) == ("London", "", "United Kingdom")
+    assert parse_address(["Rue de Rivoli 12", "75001 Paris", "France"]) == ("Paris", "", "France")
+    assert parse_address(["CH-8001 Zürich", "Schweiz"]) == ("Zürich", "", "Switzerland")
+    assert parse_address(["We ship to", "France"]) is None
