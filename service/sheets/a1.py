@@ -58,7 +58,7 @@ def column_index(letters: str) -> int:
 
 def quote_sheet(name: str) -> str:
     """Quote a sheet name for A1 text when it needs it (``'My sheet'``; ``'`` doubled)."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not _CELL.match(name)[2]:  # type: ignore[index]
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not _looks_like_cells(name):
         return name
     return "'" + name.replace("'", "''") + "'"
 
@@ -95,7 +95,7 @@ def _closing_quote(text: str) -> int:
 
 def _looks_like_cells(text: str) -> bool:
     match = _CELL.match(text)
-    return bool(match and match[2] and (match[1] or text.isdigit()))
+    return bool(match and match[2] and len(match[1]) <= 3)
 
 
 def parse_a1(text: str) -> A1Range:
@@ -137,22 +137,25 @@ def _parse_cell(cell: str, whole: str) -> tuple[int | None, int | None]:
 
 
 def format_a1(rng: A1Range) -> str:
-    """Format a range; open sides stay open (``A:C``, ``2:5``, ``Sheet1``)."""
+    """Format a range; open sides stay open (``A:C``, ``2:5``, ``A5:C``, ``Sheet1``)."""
     prefix = quote_sheet(rng.sheet) + "!" if rng.sheet is not None else ""
-    if rng.start_row is None and rng.end_row is None and rng.start_col is None and rng.end_col is None:
+    rows_open = rng.start_row is None and rng.end_row is None
+    cols_open = rng.start_col is None and rng.end_col is None
+    if rows_open and cols_open:
         return quote_sheet(rng.sheet) if rng.sheet is not None else ""
-    start = _cell_text(rng.start_col, rng.start_row, open_col=rng.end_col is None and rng.start_col == 0)
-    end = _cell_text(
-        None if rng.end_col is None else rng.end_col - 1, None if rng.end_row is None else rng.end_row - 1
-    )
-    if rng.start_col is None or (rng.end_col is None and rng.start_col == 0):
-        start = _cell_text(None, rng.start_row)
-    return f"{prefix}{start}:{end}"
+    if rows_open:
+        return f"{prefix}{column_letter(rng.first_col)}:{_end_col(rng)}"
+    if cols_open:
+        return f"{prefix}{rng.first_row + 1}:{_end_row(rng)}"
+    return f"{prefix}{column_letter(rng.first_col)}{rng.first_row + 1}:{_end_col(rng)}{_end_row(rng)}"
 
 
-def _cell_text(col: int | None, row: int | None, open_col: bool = False) -> str:
-    letters = "" if col is None or open_col else column_letter(col)
-    return letters + ("" if row is None else str(row + 1))
+def _end_col(rng: A1Range) -> str:
+    return "" if rng.end_col is None else column_letter(rng.end_col - 1)
+
+
+def _end_row(rng: A1Range) -> str:
+    return "" if rng.end_row is None else str(rng.end_row)
 
 
 def cell_range(sheet: str, row: int, col: int, end_row: int, end_col: int) -> str:

@@ -1,0 +1,83 @@
+"""Google credentials for the Sheets API, from the environment.
+
+Order: ``GOOGLE_APPLICATION_CREDENTIALS`` naming a service-account key or an
+authorized-user (OAuth) JSON file; else ``ROWSCOUT_OAUTH_CREDENTIALS`` naming an
+authorized-user JSON file; else application default credentials (on Cloud Run:
+the service's own identity). Nothing touches the network here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import google.auth
+from google.auth.credentials import Credentials
+from google.auth.exceptions import DefaultCredentialsError
+from google.oauth2 import credentials as user_credentials
+from google.oauth2 import service_account
+
+from service.errors import AuthError
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+
+
+def _default(scopes: tuple[str, ...]) -> Credentials:
+    creds, _project = google.auth.default(scopes=list(scopes))
+    return creds
+
+
+def credentials_from_env(
+    env: Mapping[str, str] | None = None,
+    *,
+    scopes: tuple[str, ...] = SCOPES,
+    default_loader: Callable[[tuple[str, ...]], Credentials] = _default,
+) -> Credentials:
+    """The credentials to call Sheets with; raises ``AuthError`` with a clear message."""
+    env = os.environ if env is None else env
+    path = env.get("GOOGLE_APPLICATION_CREDENTIALS") or env.get("ROWSCOUT_OAUTH_CREDENTIALS")
+    if path:
+        return credentials_from_file(path, scopes=scopes)
+    try:
+        return default_loader(scopes)
+    except DefaultCredentialsError as exc:
+        raise AuthError(
+            "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a key file or run on Cloud Run"
+        ) from exc
+
+
+def credentials_from_file(path: str, *, scopes: tuple[str, ...] = SCOPES) -> Credentials:
+    """A service-account key or an authorized-user JSON file."""
+    info = _load(path)
+    kind = info.get("type")
+    try:
+        if kind == "service_account":
+            return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+        if kind == "authorized_user":
+            return user_credentials.Credentials.from_authorized_user_info(info, scopes=list(scopes))
+    except (ValueError, KeyError) as exc:
+        raise AuthError(f"credentials file {path} is incomplete: {exc}") from exc
+    raise AuthError(f"credentials file {path} has unsupported type {kind!r}")
+
+
+def account_email(creds: Credentials) -> str:
+    """Who the sheet must be shared with, for error messages."""
+    email = getattr(creds, "service_account_email", None) or getattr(creds, "signer_email", None)
+    if email and email != "default":
+        return str(email)
+    return "the Rowscout service account"
+
+
+def _load(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise AuthError(f"cannot read credentials file {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise AuthError(f"credentials file {path} is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise AuthError(f"credentials file {path} is not a JSON object")
+    return data

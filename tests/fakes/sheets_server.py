@@ -1,0 +1,1103 @@
+"""A fake Google Sheets API v4 on a loopback port, for tests and benchmarks.
+
+The real ``google-api-python-client`` talks to it over HTTP
+(``client_options={"api_endpoint": server.endpoint}``), with the real JSON
+shapes of the discovery document. It keeps a small grid model (cells,
+grid sizes, developer metadata that MOVES when rows/columns are inserted,
+deleted or sorted, protected ranges, sharing), applies ``RAW`` vs
+``USER_ENTERED`` input, skips JSON ``null`` values, and enforces per-user
+per-minute read/write quotas with real 429 responses on an injectable clock.
+
+It records, not scripts: ``server.calls`` (by method), ``server.writes``
+(every accepted write request with its body and size),
+``server.max_writes_in_any_minute()``; ``server.fail_next(n, status=503)``
+injects failures; ``sort_rows``/``insert_rows``/``delete_rows`` change the
+sheet as a user would mid-job (without using API quota).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from service.errors import InputError
+from service.sheets.a1 import A1Range, cell_range, column_letter, parse_a1, quote_sheet
+
+READ_METHODS = frozenset(
+    {
+        "spreadsheets.get",
+        "values.get",
+        "values.batchGet",
+        "values.batchGetByDataFilter",
+        "developerMetadata.search",
+    }
+)
+PROTECTED_MESSAGE = (
+    "You are trying to edit a protected cell or object. Please contact the spreadsheet owner to "
+    "remove protection if you need to edit."
+)
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+
+
+class FakeClock:
+    """A clock that only moves when told to; ``sleep`` advances it (shared by limiter and server)."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {"code": self.code, "message": self.message, "status": _STATUS_NAMES.get(self.code, "")}
+        }
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # string | number | bool | formula
+    value: Any
+
+
+@dataclass
+class Sheet:
+    sheet_id: int
+    title: str
+    index: int
+    row_count: int = 1000
+    col_count: int = 26
+    rows: list[list[Cell | None]] = field(default_factory=list)
+
+    def get(self, r: int, c: int) -> Cell | None:
+        if r < len(self.rows) and c < len(self.rows[r]):
+            return self.rows[r][c]
+        return None
+
+    def set(self, r: int, c: int, cell: Cell | None) -> None:
+        while len(self.rows) <= r:
+            self.rows.append([])
+        row = self.rows[r]
+        while len(row) <= c:
+            row.append(None)
+        row[c] = cell
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "sheetId": self.sheet_id,
+            "title": self.title,
+            "index": self.index,
+            "sheetType": "GRID",
+            "gridProperties": {"rowCount": self.row_count, "columnCount": self.col_count},
+        }
+
+
+@dataclass
+class Spreadsheet:
+    spreadsheet_id: str
+    title: str
+    sheets: list[Sheet]
+    metadata: dict[int, dict[str, Any]] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # user -> owner | writer | reader
+    protected: list[dict[str, Any]] = field(default_factory=list)  # {"sheetId","range","editors"}
+
+    def sheet_by_id(self, sheet_id: int) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.sheet_id == sheet_id:
+                return sheet
+        raise ApiError(400, f"No grid with id: {sheet_id}")
+
+    def sheet_by_title(self, title: str | None) -> Sheet:
+        if title is None:
+            return self.sheets[0]
+        for sheet in self.sheets:
+            if sheet.title == title:
+                return sheet
+        raise ApiError(400, f"Unable to parse range: {title}")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    user: str
+    at: float
+    body: dict[str, Any]
+    size: int
+
+
+# ---------------------------------------------------------------- cell values
+
+
+def parse_input(value: Any, option: str) -> Cell | None | bool:
+    """The cell a written JSON value becomes; ``True`` means "skip" (JSON null)."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return Cell("bool", value)
+    if isinstance(value, int | float):
+        return Cell("number", float(value))
+    text = str(value)
+    if text == "":
+        return None
+    if option == "RAW":
+        return Cell("string", text)
+    return _user_entered(text)
+
+
+def _user_entered(text: str) -> Cell:
+    if text.startswith("'"):
+        return Cell("string", text[1:])
+    if text.startswith("="):
+        return Cell("formula", text)
+    if text.upper() in ("TRUE", "FALSE"):
+        return Cell("bool", text.upper() == "TRUE")
+    try:
+        return Cell("number", float(text.replace(",", "")))
+    except ValueError:
+        pass
+    if text[0] in "+-" and len(text) > 1:
+        return Cell("formula", "=" + text)
+    return Cell("string", text)
+
+
+def render(cell: Cell | None, option: str) -> Any:
+    if cell is None:
+        return ""
+    if cell.kind == "formula":
+        return cell.value if option == "FORMULA" else "#NAME?"
+    if cell.kind == "number":
+        number = int(cell.value) if float(cell.value).is_integer() else cell.value
+        return str(number) if option == "FORMATTED_VALUE" else number
+    if cell.kind == "bool":
+        return ("TRUE" if cell.value else "FALSE") if option == "FORMATTED_VALUE" else cell.value
+    return cell.value
+
+
+# ---------------------------------------------------------------- grid ranges
+
+
+@dataclass(frozen=True)
+class Box:
+    """A bounded grid range on one sheet (0-based, end-exclusive)."""
+
+    sheet: Sheet
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+
+    def a1(self) -> str:
+        return cell_range(self.sheet.title, self.r0, self.c0, self.r1, self.c1)
+
+    def intersects(self, other: dict[str, Any]) -> bool:
+        return (
+            self.sheet.sheet_id == other.get("sheetId", 0)
+            and self.r0 < other.get("endRowIndex", 10**9)
+            and other.get("startRowIndex", 0) < self.r1
+            and self.c0 < other.get("endColumnIndex", 10**9)
+            and other.get("startColumnIndex", 0) < self.c1
+        )
+
+
+def box_from_a1(book: Spreadsheet, text: str) -> Box:
+    try:
+        rng = parse_a1(text)
+    except InputError as exc:
+        raise ApiError(400, f"Unable to parse range: {text}") from exc
+    return box_from_range(book.sheet_by_title(rng.sheet), rng, text)
+
+
+def box_from_range(sheet: Sheet, rng: A1Range, text: str) -> Box:
+    r1 = sheet.row_count if rng.end_row is None else rng.end_row
+    c1 = sheet.col_count if rng.end_col is None else rng.end_col
+    if rng.first_row >= sheet.row_count or rng.first_col >= sheet.col_count:
+        raise ApiError(
+            400,
+            f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, "
+            f"max columns: {sheet.col_count}",
+        )
+    return Box(sheet, rng.first_row, min(r1, sheet.row_count), rng.first_col, min(c1, sheet.col_count))
+
+
+def box_from_grid(book: Spreadsheet, grid: dict[str, Any]) -> Box:
+    sheet = book.sheet_by_id(grid.get("sheetId", 0))
+    return Box(
+        sheet,
+        grid.get("startRowIndex", 0),
+        grid.get("endRowIndex", sheet.row_count),
+        grid.get("startColumnIndex", 0),
+        grid.get("endColumnIndex", sheet.col_count),
+    )
+
+
+def read_box(box: Box, option: str) -> dict[str, Any]:
+    values: list[list[Any]] = []
+    for r in range(box.r0, box.r1):
+        row = [render(box.sheet.get(r, c), option) for c in range(box.c0, box.c1)]
+        while row and row[-1] == "":
+            row.pop()
+        values.append(row)
+    while values and not values[-1]:
+        values.pop()
+    result: dict[str, Any] = {"range": box.a1(), "majorDimension": "ROWS"}
+    if values:
+        result["values"] = values
+    return result
+
+
+# ---------------------------------------------------------------- dimension moves
+
+
+def _shift_insert(start: int, end: int, at: int, n: int) -> tuple[int, int]:
+    if start >= at:
+        return start + n, end + n
+    if end > at:
+        return start, end + n
+    return start, end
+
+
+def _shift_delete(start: int, end: int, ds: int, de: int) -> tuple[int, int] | None:
+    n = de - ds
+    if start >= ds and end <= de:
+        return None
+    return start - min(max(start - ds, 0), n), end - min(max(end - ds, 0), n)
+
+
+def _dim_key(dimension: str) -> tuple[str, str]:
+    return ("startRowIndex", "endRowIndex") if dimension == "ROWS" else ("startColumnIndex", "endColumnIndex")
+
+
+class Model:
+    """The spreadsheets and every mutation the API and the test helpers make."""
+
+    def __init__(self) -> None:
+        self.books: dict[str, Spreadsheet] = {}
+        self.next_metadata_id = 1000
+
+    def book(self, spreadsheet_id: str) -> Spreadsheet:
+        if spreadsheet_id not in self.books:
+            raise ApiError(404, "Requested entity was not found.")
+        return self.books[spreadsheet_id]
+
+    # --- values
+    def write_box(
+        self,
+        book: Spreadsheet,
+        box: Box,
+        values: list[list[Any]],
+        option: str,
+        user: str,
+        *,
+        exact: bool = True,
+    ) -> dict[str, Any]:
+        height = len(values)
+        width = max((len(row) for row in values), default=0)
+        if exact and (height > box.r1 - box.r0 or width > box.c1 - box.c0):
+            raise ApiError(
+                400,
+                f"Requested writing within range [{box.a1()}], but tried writing to "
+                f"row [{box.r0 + height}] column [{column_letter(box.c0 + width - 1)}]",
+            )
+        self._check_grid(box, height, width)
+        target = Box(box.sheet, box.r0, box.r0 + height, box.c0, box.c0 + width)
+        self.check_protected(book, target, user)
+        cells = 0
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                cell = parse_input(value, option)
+                if cell is True:
+                    continue
+                box.sheet.set(box.r0 + i, box.c0 + j, cell if isinstance(cell, Cell) else None)
+                cells += 1
+        return {
+            "updatedRange": target.a1() if height and width else box.a1(),
+            "updatedRows": height,
+            "updatedColumns": width,
+            "updatedCells": cells,
+        }
+
+    def _check_grid(self, box: Box, height: int, width: int) -> None:
+        sheet = box.sheet
+        if box.r0 + height > sheet.row_count or box.c0 + width > sheet.col_count:
+            last = f"{column_letter(box.c0 + max(width, 1) - 1)}{box.r0 + max(height, 1)}"
+            raise ApiError(
+                400,
+                f"Range ({quote_sheet(sheet.title)}!{last}) exceeds grid limits. "
+                f"Max rows: {sheet.row_count}, max columns: {sheet.col_count}",
+            )
+
+    def check_protected(self, book: Spreadsheet, box: Box, user: str) -> None:
+        if book.roles.get(user) == "owner":
+            return
+        for item in book.protected:
+            if user not in item["editors"] and box.intersects({"sheetId": item["sheetId"], **item["range"]}):
+                raise ApiError(400, PROTECTED_MESSAGE)
+
+    def clear_box(self, book: Spreadsheet, box: Box, user: str) -> None:
+        self.check_protected(book, box, user)
+        for r in range(box.r0, min(box.r1, len(box.sheet.rows))):
+            for c in range(box.c0, min(box.c1, len(box.sheet.rows[r]))):
+                box.sheet.rows[r][c] = None
+
+    # --- developer metadata
+    def create_metadata(self, book: Spreadsheet, spec: dict[str, Any]) -> dict[str, Any]:
+        location = dict(spec.get("location") or {})
+        if "dimensionRange" in location:
+            dim = location["dimensionRange"]
+            book.sheet_by_id(dim.get("sheetId", 0))
+            location["locationType"] = "ROW" if dim.get("dimension") == "ROWS" else "COLUMN"
+        elif "sheetId" in location:
+            book.sheet_by_id(location["sheetId"])
+            location["locationType"] = "SHEET"
+        else:
+            location = {"locationType": "SPREADSHEET", "spreadsheet": True}
+        self.next_metadata_id += 1
+        item = {
+            "metadataId": spec.get("metadataId", self.next_metadata_id),
+            "metadataKey": spec["metadataKey"],
+            "metadataValue": spec.get("metadataValue", ""),
+            "location": location,
+            "visibility": spec.get("visibility", "DOCUMENT"),
+        }
+        book.metadata[item["metadataId"]] = item
+        return item
+
+    def match_metadata(self, book: Spreadsheet, data_filter: dict[str, Any]) -> list[dict[str, Any]]:
+        lookup = data_filter.get("developerMetadataLookup")
+        if lookup is None:
+            box = self.filter_boxes(book, data_filter)[0]
+            return [m for m in book.metadata.values() if self._meta_intersects(m, box)]
+        return [m for m in book.metadata.values() if _lookup_matches(lookup, m)]
+
+    @staticmethod
+    def _meta_intersects(item: dict[str, Any], box: Box) -> bool:
+        dim = item["location"].get("dimensionRange")
+        if dim is None or dim.get("sheetId", 0) != box.sheet.sheet_id:
+            return False
+        lo, hi = (box.r0, box.r1) if dim["dimension"] == "ROWS" else (box.c0, box.c1)
+        return dim["startIndex"] < hi and lo < dim["endIndex"]
+
+    def filter_boxes(self, book: Spreadsheet, data_filter: dict[str, Any]) -> list[Box]:
+        if "a1Range" in data_filter:
+            return [box_from_a1(book, data_filter["a1Range"])]
+        if "gridRange" in data_filter:
+            return [box_from_grid(book, data_filter["gridRange"])]
+        return [self._meta_box(book, m) for m in self.match_metadata(book, data_filter)]
+
+    @staticmethod
+    def _meta_box(book: Spreadsheet, item: dict[str, Any]) -> Box:
+        location = item["location"]
+        if "dimensionRange" in location:
+            dim = location["dimensionRange"]
+            sheet = book.sheet_by_id(dim.get("sheetId", 0))
+            if dim["dimension"] == "ROWS":
+                return Box(sheet, dim["startIndex"], dim["endIndex"], 0, sheet.col_count)
+            return Box(sheet, 0, sheet.row_count, dim["startIndex"], dim["endIndex"])
+        sheet = book.sheet_by_id(location.get("sheetId", book.sheets[0].sheet_id))
+        return Box(sheet, 0, sheet.row_count, 0, sheet.col_count)
+
+    # --- dimensions
+    def insert_dimension(self, book: Spreadsheet, rng: dict[str, Any]) -> None:
+        sheet = book.sheet_by_id(rng.get("sheetId", 0))
+        at, n, dimension = rng["startIndex"], rng["endIndex"] - rng["startIndex"], rng["dimension"]
+        if dimension == "ROWS":
+            if at > len(sheet.rows):
+                sheet.rows.extend([] for _ in range(at - len(sheet.rows)))
+            sheet.rows[at:at] = [[] for _ in range(n)]
+            sheet.row_count += n
+        else:
+            for row in sheet.rows:
+                if len(row) > at:
+                    row[at:at] = [None] * n
+            sheet.col_count += n
+        self._move(book, sheet, dimension, lambda s, e: _shift_insert(s, e, at, n))
+
+    def delete_dimension(self, book: Spreadsheet, rng: dict[str, Any]) -> None:
+        sheet = book.sheet_by_id(rng.get("sheetId", 0))
+        ds, de, dimension = rng["startIndex"], rng["endIndex"], rng["dimension"]
+        if dimension == "ROWS":
+            del sheet.rows[ds:de]
+            sheet.row_count -= de - ds
+        else:
+            for row in sheet.rows:
+                del row[ds:de]
+            sheet.col_count -= de - ds
+        self._move(book, sheet, dimension, lambda s, e: _shift_delete(s, e, ds, de))
+
+    def _move(
+        self,
+        book: Spreadsheet,
+        sheet: Sheet,
+        dimension: str,
+        shift: Callable[[int, int], tuple[int, int] | None],
+    ) -> None:
+        for meta_id, item in list(book.metadata.items()):
+            dim = item["location"].get("dimensionRange")
+            if dim and dim.get("sheetId", 0) == sheet.sheet_id and dim["dimension"] == dimension:
+                moved = shift(dim["startIndex"], dim["endIndex"])
+                if moved is None:
+                    del book.metadata[meta_id]
+                else:
+                    dim["startIndex"], dim["endIndex"] = moved
+        start_key, end_key = _dim_key(dimension)
+        for item in list(book.protected):
+            grid = item["range"]
+            if item["sheetId"] == sheet.sheet_id and start_key in grid:
+                moved = shift(grid[start_key], grid[end_key])
+                if moved is None:
+                    book.protected.remove(item)
+                else:
+                    grid[start_key], grid[end_key] = moved
+
+    def sort_range(self, book: Spreadsheet, grid: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+        box = box_from_grid(book, grid)
+        sheet = box.sheet
+        indexes = list(range(box.r0, box.r1))
+        for spec in reversed(specs):
+            column = spec.get("dimensionIndex", 0)
+            descending = spec.get("sortOrder") == "DESCENDING"
+            filled = [i for i in indexes if sheet.get(i, column) is not None]
+            blank = [i for i in indexes if sheet.get(i, column) is None]
+            filled.sort(key=lambda i, col=column: _sort_key(sheet.get(i, col)), reverse=descending)
+            indexes = filled + blank
+        old_slices = {i: [sheet.get(i, c) for c in range(box.c0, box.c1)] for i in indexes}
+        for new_index, old_index in enumerate(indexes, start=box.r0):
+            for offset, cell in enumerate(old_slices[old_index]):
+                if cell is not None or sheet.get(new_index, box.c0 + offset) is not None:
+                    sheet.set(new_index, box.c0 + offset, cell)
+        where = {old: new for new, old in enumerate(indexes, start=box.r0)}
+        for item in book.metadata.values():
+            dim = item["location"].get("dimensionRange")
+            if (
+                dim
+                and dim.get("sheetId", 0) == sheet.sheet_id
+                and dim["dimension"] == "ROWS"
+                and dim["endIndex"] - dim["startIndex"] == 1
+                and dim["startIndex"] in where
+            ):
+                dim["startIndex"] = where[dim["startIndex"]]
+                dim["endIndex"] = dim["startIndex"] + 1
+
+
+def _sort_key(cell: Cell | None) -> tuple[int, Any]:
+    assert cell is not None
+    if cell.kind == "number":
+        return (0, cell.value)
+    return (1, str(cell.value).lower())
+
+
+def _lookup_matches(lookup: dict[str, Any], item: dict[str, Any]) -> bool:
+    for name in ("metadataId", "metadataKey", "metadataValue", "visibility"):
+        if name in lookup and lookup[name] != item.get(name):
+            return False
+    location = item["location"]
+    if "locationType" in lookup and lookup["locationType"] != location["locationType"]:
+        return False
+    wanted = lookup.get("metadataLocation")
+    if wanted:
+        if "sheetId" in wanted and wanted["sheetId"] != location.get(
+            "sheetId", location.get("dimensionRange", {}).get("sheetId")
+        ):
+            return False
+        if "dimensionRange" in wanted and wanted["dimensionRange"] != location.get("dimensionRange"):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+class Endpoints:
+    """One method per API method: ``(book, user, params, body) -> response JSON``."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def spreadsheets_get(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any
+    ) -> dict[str, Any]:
+        fields = params.get("fields", [""])[0]
+        with_meta = not fields or "developerMetadata" in fields
+        sheets = []
+        for sheet in book.sheets:
+            entry: dict[str, Any] = {"properties": sheet.properties()}
+            metas = [m for m in book.metadata.values() if _meta_sheet(m) == sheet.sheet_id]
+            if with_meta and metas:
+                entry["developerMetadata"] = metas
+            protected = [
+                {"protectedRangeId": i, "range": {"sheetId": p["sheetId"], **p["range"]}}
+                for i, p in enumerate(book.protected)
+                if p["sheetId"] == sheet.sheet_id
+            ]
+            if protected:
+                entry["protectedRanges"] = protected
+            sheets.append(entry)
+        result: dict[str, Any] = {
+            "spreadsheetId": book.spreadsheet_id,
+            "properties": {"title": book.title},
+            "sheets": sheets,
+        }
+        top = [m for m in book.metadata.values() if m["location"]["locationType"] == "SPREADSHEET"]
+        if with_meta and top:
+            result["developerMetadata"] = top
+        return result
+
+    def values_get(self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any) -> dict[str, Any]:
+        option = params.get("valueRenderOption", ["FORMATTED_VALUE"])[0]
+        return read_box(box_from_a1(book, params["range"][0]), option)
+
+    def values_batchGet(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any
+    ) -> dict[str, Any]:
+        option = params.get("valueRenderOption", ["FORMATTED_VALUE"])[0]
+        ranges = [read_box(box_from_a1(book, r), option) for r in params.get("ranges", [])]
+        return {"spreadsheetId": book.spreadsheet_id, "valueRanges": ranges}
+
+    def values_batchGetByDataFilter(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        option = body.get("valueRenderOption", "FORMATTED_VALUE")
+        ranges = []
+        for data_filter in body.get("dataFilters", []):
+            for box in self.model.filter_boxes(book, data_filter):
+                ranges.append({"valueRange": read_box(box, option), "dataFilters": [data_filter]})
+        return {"spreadsheetId": book.spreadsheet_id, "valueRanges": ranges}
+
+    def values_update(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        option = _input_option(params.get("valueInputOption", [""])[0])
+        box = box_from_a1(book, params["range"][0])
+        result = self.model.write_box(book, box, body.get("values", []), option, user)
+        return {"spreadsheetId": book.spreadsheet_id, **result}
+
+    def values_batchUpdate(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        option = _input_option(body.get("valueInputOption", ""))
+        responses = []
+        for value_range in body.get("data", []):
+            box = box_from_a1(book, value_range["range"])
+            result = self.model.write_box(book, box, value_range.get("values", []), option, user)
+            responses.append({"spreadsheetId": book.spreadsheet_id, **result})
+        return {"spreadsheetId": book.spreadsheet_id, **_totals(responses), "responses": responses}
+
+    def values_batchUpdateByDataFilter(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        option = _input_option(body.get("valueInputOption", ""))
+        responses = []
+        for value_range in body.get("data", []):
+            boxes = self.model.filter_boxes(book, value_range["dataFilter"])
+            if not boxes:
+                responses.append({"dataFilter": value_range["dataFilter"]})
+            for box in boxes:
+                result = self.model.write_box(book, box, value_range.get("values", []), option, user)
+                responses.append({**result, "dataFilter": value_range["dataFilter"]})
+        return {"spreadsheetId": book.spreadsheet_id, **_totals(responses), "responses": responses}
+
+    def values_append(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        option = _input_option(params.get("valueInputOption", [""])[0])
+        box = box_from_a1(book, params["range"][0])
+        values = body.get("values", [])
+        last = box.r0 - 1
+        for r in range(box.r0, box.r1):
+            if any(box.sheet.get(r, c) is not None for c in range(box.c0, box.c1)):
+                last = r
+        start = last + 1
+        if params.get("insertDataOption", ["OVERWRITE"])[0] == "INSERT_ROWS":
+            self.model.insert_dimension(
+                book,
+                {
+                    "sheetId": box.sheet.sheet_id,
+                    "dimension": "ROWS",
+                    "startIndex": start,
+                    "endIndex": start + len(values),
+                },
+            )
+        box.sheet.row_count = max(box.sheet.row_count, start + len(values))
+        target = Box(box.sheet, start, start + len(values), box.c0, box.sheet.col_count)
+        result = self.model.write_box(book, target, values, option, user)
+        return {
+            "spreadsheetId": book.spreadsheet_id,
+            "tableRange": box.a1(),
+            "updates": {"spreadsheetId": book.spreadsheet_id, **result},
+        }
+
+    def values_clear(self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any) -> dict[str, Any]:
+        box = box_from_a1(book, params["range"][0])
+        self.model.clear_box(book, box, user)
+        return {"spreadsheetId": book.spreadsheet_id, "clearedRange": box.a1()}
+
+    def developerMetadata_search(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        matched: dict[int, dict[str, Any]] = {}
+        for data_filter in body.get("dataFilters", []):
+            for item in self.model.match_metadata(book, data_filter):
+                entry = matched.setdefault(item["metadataId"], {"developerMetadata": item, "dataFilters": []})
+                entry["dataFilters"].append(data_filter)
+        return {"matchedDeveloperMetadata": list(matched.values())} if matched else {}
+
+    def spreadsheets_batchUpdate(
+        self, book: Spreadsheet, user: str, params: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        replies = []
+        for index, request in enumerate(body.get("requests", [])):
+            ((name, args),) = request.items()
+            handler = getattr(self, f"_req_{name}", None)
+            if handler is None:
+                raise ApiError(400, f"Invalid requests[{index}]: unsupported request {name}")
+            try:
+                replies.append(handler(book, user, args))
+            except ApiError as exc:
+                if exc.message == PROTECTED_MESSAGE:
+                    raise
+                raise ApiError(exc.code, f"Invalid requests[{index}].{name}: {exc.message}") from exc
+        return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+
+    # --- spreadsheets.batchUpdate requests
+    def _req_createDeveloperMetadata(
+        self, book: Spreadsheet, user: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "createDeveloperMetadata": {
+                "developerMetadata": self.model.create_metadata(book, args["developerMetadata"])
+            }
+        }
+
+    def _req_deleteDeveloperMetadata(
+        self, book: Spreadsheet, user: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        deleted = self.model.match_metadata(book, args["dataFilter"])
+        for item in deleted:
+            book.metadata.pop(item["metadataId"], None)
+        return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted}}
+
+    def _req_insertDimension(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.model.insert_dimension(book, args["range"])
+        return {}
+
+    def _req_deleteDimension(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        rng = args["range"]
+        sheet = book.sheet_by_id(rng.get("sheetId", 0))
+        start_key, end_key = _dim_key(rng["dimension"])
+        self.model.check_protected(
+            book,
+            box_from_grid(
+                book, {"sheetId": sheet.sheet_id, start_key: rng["startIndex"], end_key: rng["endIndex"]}
+            ),
+            user,
+        )
+        self.model.delete_dimension(book, rng)
+        return {}
+
+    def _req_appendDimension(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        sheet = book.sheet_by_id(args.get("sheetId", 0))
+        if args["dimension"] == "ROWS":
+            sheet.row_count += args["length"]
+        else:
+            sheet.col_count += args["length"]
+        return {}
+
+    def _req_sortRange(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.model.sort_range(book, args["range"], args.get("sortSpecs", []))
+        return {}
+
+    def _req_addSheet(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        props = args.get("properties", {})
+        title = props.get("title") or f"Sheet{len(book.sheets) + 1}"
+        if any(s.title == title for s in book.sheets):
+            raise ApiError(400, f'A sheet with the name "{title}" already exists. Please enter another name.')
+        sheet_id = props.get("sheetId", max(s.sheet_id for s in book.sheets) + 1)
+        if any(s.sheet_id == sheet_id for s in book.sheets):
+            raise ApiError(400, f"A sheet with id {sheet_id} already exists.")
+        grid = props.get("gridProperties", {})
+        sheet = Sheet(
+            sheet_id, title, len(book.sheets), grid.get("rowCount", 1000), grid.get("columnCount", 26)
+        )
+        book.sheets.append(sheet)
+        return {"addSheet": {"properties": sheet.properties()}}
+
+    def _req_updateSheetProperties(
+        self, book: Spreadsheet, user: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        props = args["properties"]
+        sheet = book.sheet_by_id(props.get("sheetId", 0))
+        fields = args.get("fields", "*")
+        if "title" in props and ("title" in fields or fields == "*"):
+            sheet.title = props["title"]
+        grid = props.get("gridProperties", {})
+        sheet.row_count = grid.get("rowCount", sheet.row_count)
+        sheet.col_count = grid.get("columnCount", sheet.col_count)
+        return {}
+
+    def _req_updateCells(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        if "range" in args:
+            box = box_from_grid(book, args["range"])
+            self.model.clear_box(book, box, user)
+            r0, c0 = box.r0, box.c0
+            sheet = box.sheet
+        else:
+            start = args["start"]
+            sheet = book.sheet_by_id(start.get("sheetId", 0))
+            r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
+        values = [[_cell_data(c) for c in row.get("values", [])] for row in args.get("rows", [])]
+        self.model.write_box(
+            book, Box(sheet, r0, sheet.row_count, c0, sheet.col_count), values, "RAW", user, exact=False
+        )
+        return {}
+
+
+def _cell_data(cell: dict[str, Any]) -> Any:
+    entered = cell.get("userEnteredValue")
+    if not entered:
+        return ""
+    ((kind, value),) = entered.items()
+    return "=" + value.lstrip("=") if kind == "formulaValue" else value
+
+
+def _meta_sheet(item: dict[str, Any]) -> int | None:
+    location = item["location"]
+    if "dimensionRange" in location:
+        return int(location["dimensionRange"].get("sheetId", 0))
+    return location.get("sheetId")
+
+
+def _input_option(option: str) -> str:
+    if option not in ("RAW", "USER_ENTERED"):
+        raise ApiError(400, "Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED")
+    return option
+
+
+def _totals(responses: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),
+        "totalUpdatedColumns": sum(r.get("updatedColumns", 0) for r in responses),
+        "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
+        "totalUpdatedSheets": len(
+            {r["updatedRange"].rpartition("!")[0] for r in responses if "updatedRange" in r}
+        ),
+    }
+
+
+# ---------------------------------------------------------------- HTTP routing
+
+
+def route(http_method: str, path: str) -> tuple[str, str, str | None]:
+    """(api method, spreadsheet id, range) for a request path."""
+    rest = path.removeprefix("/v4/spreadsheets/")
+    spreadsheet_id, sep, tail = rest.partition("/")
+    if not sep:
+        spreadsheet_id, _, action = rest.partition(":")
+        return (
+            ("spreadsheets.batchUpdate" if action == "batchUpdate" else "spreadsheets.get"),
+            spreadsheet_id,
+            None,
+        )
+    if tail == "developerMetadata:search":
+        return "developerMetadata.search", spreadsheet_id, None
+    if tail.startswith("values:"):
+        return "values." + tail.removeprefix("values:"), spreadsheet_id, None
+    encoded = tail.removeprefix("values/")
+    encoded, _, action = encoded.partition(":")
+    if action:
+        return "values." + action, spreadsheet_id, unquote(encoded)
+    return ("values.update" if http_method == "PUT" else "values.get"), spreadsheet_id, unquote(encoded)
+
+
+class FakeSheetsServer:
+    """The loopback server; use as a context manager or ``start()``/``stop()``."""
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.monotonic, read_quota: int = 60, write_quota: int = 60
+    ) -> None:
+        self.clock = clock
+        self.read_quota = read_quota
+        self.write_quota = write_quota
+        self.model = Model()
+        self.endpoints = Endpoints(self.model)
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.writes: list[Recorded] = []
+        self.reads: list[Recorded] = []
+        self.rejected: collections.Counter[int] = collections.Counter()
+        self._failures: list[int] = []
+        self._lock = threading.RLock()
+        self._http: ThreadingHTTPServer | None = None
+
+    # --- lifecycle
+    def start(self) -> FakeSheetsServer:
+        server = self
+
+        class Handler(_Handler):
+            fake = server
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.daemon_threads = True
+        threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+
+    def __enter__(self) -> FakeSheetsServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def endpoint(self) -> str:
+        assert self._http is not None, "server not started"
+        return f"http://127.0.0.1:{self._http.server_address[1]}"
+
+    # --- setup
+    def create_spreadsheet(
+        self,
+        spreadsheet_id: str,
+        sheets: dict[str, list[list[Any]]],
+        *,
+        owner: str = "test",
+        rows: int = 1000,
+        cols: int = 26,
+    ) -> Spreadsheet:
+        with self._lock:
+            book = Spreadsheet(spreadsheet_id, spreadsheet_id, [], roles={owner: "owner"})
+            for index, (title, values) in enumerate(sheets.items()):
+                sheet = Sheet(index if index else 0, title, index, max(rows, len(values)), cols)
+                for r, row in enumerate(values):
+                    for c, value in enumerate(row):
+                        parsed = parse_input(value, "USER_ENTERED")
+                        sheet.set(r, c, parsed if isinstance(parsed, Cell) else None)
+                book.sheets.append(sheet)
+            self.model.books[spreadsheet_id] = book
+            return book
+
+    def share(self, spreadsheet_id: str, user: str, role: str = "writer") -> None:
+        with self._lock:
+            self.model.book(spreadsheet_id).roles[user] = role
+
+    def protect(self, spreadsheet_id: str, a1: str, *, editors: Iterable[str] = ()) -> None:
+        with self._lock:
+            book = self.model.book(spreadsheet_id)
+            box = box_from_a1(book, a1)
+            grid = {
+                "startRowIndex": box.r0,
+                "endRowIndex": box.r1,
+                "startColumnIndex": box.c0,
+                "endColumnIndex": box.c1,
+            }
+            book.protected.append({"sheetId": box.sheet.sheet_id, "range": grid, "editors": set(editors)})
+
+    def fail_next(self, n: int, *, status: int = 503) -> None:
+        with self._lock:
+            self._failures.extend([status] * n)
+
+    # --- a user editing the sheet mid-job (no API quota used)
+    def user_batch_update(self, spreadsheet_id: str, requests: list[dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            book = self.model.book(spreadsheet_id)
+            owner = next(u for u, r in book.roles.items() if r == "owner")
+            return self.endpoints.spreadsheets_batchUpdate(book, owner, {}, {"requests": requests})
+
+    def sort_rows(
+        self, spreadsheet_id: str, sheet: str, *, column: int, start_row: int = 1, descending: bool = False
+    ) -> None:
+        sheet_id = self.sheet(spreadsheet_id, sheet).sheet_id
+        order = "DESCENDING" if descending else "ASCENDING"
+        self.user_batch_update(
+            spreadsheet_id,
+            [
+                {
+                    "sortRange": {
+                        "range": {"sheetId": sheet_id, "startRowIndex": start_row},
+                        "sortSpecs": [{"dimensionIndex": column, "sortOrder": order}],
+                    }
+                }
+            ],
+        )
+
+    def insert_rows(self, spreadsheet_id: str, sheet: str, *, at: int, count: int = 1) -> None:
+        rng = {
+            "sheetId": self.sheet(spreadsheet_id, sheet).sheet_id,
+            "dimension": "ROWS",
+            "startIndex": at,
+            "endIndex": at + count,
+        }
+        self.user_batch_update(spreadsheet_id, [{"insertDimension": {"range": rng}}])
+
+    def delete_rows(self, spreadsheet_id: str, sheet: str, *, start: int, end: int) -> None:
+        rng = {
+            "sheetId": self.sheet(spreadsheet_id, sheet).sheet_id,
+            "dimension": "ROWS",
+            "startIndex": start,
+            "endIndex": end,
+        }
+        self.user_batch_update(spreadsheet_id, [{"deleteDimension": {"range": rng}}])
+
+    # --- inspection
+    def sheet(self, spreadsheet_id: str, title: str) -> Sheet:
+        return self.model.book(spreadsheet_id).sheet_by_title(title)
+
+    def values(self, spreadsheet_id: str, title: str) -> list[list[str]]:
+        """The sheet as a user sees it (formatted), trailing empties trimmed."""
+        with self._lock:
+            sheet = self.sheet(spreadsheet_id, title)
+            return read_box(Box(sheet, 0, sheet.row_count, 0, sheet.col_count), "FORMATTED_VALUE").get(
+                "values", []
+            )
+
+    def cell(self, spreadsheet_id: str, title: str, a1: str) -> Cell | None:
+        box = box_from_a1(self.model.book(spreadsheet_id), f"{quote_sheet(title)}!{a1}")
+        return box.sheet.get(box.r0, box.c0)
+
+    def metadata(self, spreadsheet_id: str) -> list[dict[str, Any]]:
+        return list(self.model.book(spreadsheet_id).metadata.values())
+
+    def max_writes_in_any_minute(self) -> int:
+        return _max_in_window([w.at for w in self.writes], 60.0)
+
+    def max_reads_in_any_minute(self) -> int:
+        return _max_in_window([r.at for r in self.reads], 60.0)
+
+    # --- request handling
+    def handle(
+        self, http_method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
+    ) -> tuple[int, Any]:
+        parts = urlsplit(raw_path)
+        method, spreadsheet_id, rng = route(http_method, parts.path)
+        params: dict[str, Any] = parse_qs(parts.query)
+        if rng is not None:
+            params["range"] = [rng]
+        user = headers.get("authorization", "").removeprefix("Bearer ").strip() or "anonymous"
+        body = json.loads(raw_body) if raw_body else {}
+        with self._lock:
+            self.calls[method] += 1
+            try:
+                return 200, self._dispatch(method, spreadsheet_id, user, params, body, len(raw_body))
+            except ApiError as exc:
+                self.rejected[exc.code] += 1
+                return exc.code, exc.body()
+
+    def _dispatch(
+        self, method: str, spreadsheet_id: str, user: str, params: dict[str, Any], body: Any, size: int
+    ) -> Any:
+        if self._failures:
+            code = self._failures.pop(0)
+            raise ApiError(
+                code, "The service is currently unavailable." if code != 429 else _quota_message(method)
+            )
+        is_read = method in READ_METHODS
+        log = self.reads if is_read else self.writes
+        now = self.clock()
+        quota = self.read_quota if is_read else self.write_quota
+        if sum(1 for r in log if r.user == user and r.at > now - 60.0) >= quota:
+            raise ApiError(429, _quota_message(method))
+        log.append(Recorded(method, user, now, body, size))
+        book = self.model.book(spreadsheet_id)
+        role = book.roles.get(user)
+        if role is None or (not is_read and role == "reader"):
+            raise ApiError(403, "The caller does not have permission")
+        handler = getattr(self.endpoints, method.replace(".", "_"))
+        snapshot = _snapshot(book)
+        try:
+            return handler(book, user, params, body)
+        except ApiError:
+            _restore(book, snapshot)
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            _restore(book, snapshot)
+            raise ApiError(400, f"Invalid JSON payload received. {exc!r}") from exc
+
+
+def _quota_message(method: str) -> str:
+    metric = "Read requests" if method in READ_METHODS else "Write requests"
+    return (
+        f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' of service "
+        "'sheets.googleapis.com' for consumer 'project_number:0'."
+    )
+
+
+def _max_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best = start = 0
+    for end, at in enumerate(times):
+        while at - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def _snapshot(book: Spreadsheet) -> Any:
+    sheets = [(s, s.title, s.row_count, s.col_count, [list(r) for r in s.rows]) for s in book.sheets]
+    return (
+        sheets,
+        json.loads(json.dumps(book.metadata)),
+        [{**p, "range": dict(p["range"])} for p in book.protected],
+    )
+
+
+def _restore(book: Spreadsheet, snapshot: Any) -> None:
+    sheets, metadata, protected = snapshot
+    book.sheets = [s for s, *_ in sheets]
+    for sheet, title, row_count, col_count, rows in sheets:
+        sheet.title, sheet.row_count, sheet.col_count, sheet.rows = title, row_count, col_count, rows
+    book.metadata = {int(k): v for k, v in metadata.items()}
+    book.protected = protected
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSheetsServer
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, payload = self.fake.handle(self.command, self.path, headers, raw)
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
