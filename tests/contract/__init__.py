@@ -1,0 +1,5 @@
+"""Contract test suites: one per port, run against every adapter."""
+
+import pytest
+
+pytest.register_assert_rewrite("tests.contract.store_contract")

@@ -1,0 +1,1 @@
+"""Tests of the job-state stores (``service/store``)."""
