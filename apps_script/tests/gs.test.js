@@ -1,0 +1,400 @@
+'use strict';
+/**
+ * Server-side add-on tests: the .gs files run in a vm with recording fakes of
+ * SpreadsheetApp, HtmlService, UrlFetchApp, ScriptApp and PropertiesService.
+ */
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ADDON_DIR, FakeSheet, FakeSpreadsheet, loadAddon, reply, gsFiles } = require('./harness');
+
+const BACKEND = 'https://rowscout-test.a.run.app';
+const JOB = { id: 'job-7', name: 'Companies', state: 'running', total: 39, counts: { done: 1, failed: 0 } };
+
+function companySheet({ rows = 60, frozenRows = 1 } = {}) {
+  const values = [['Company', 'Website', 'Country']];
+  for (let r = 2; r <= rows; r += 1) values.push([`Company ${r}`, `https://c${r}.example`, 'DE']);
+  return new FakeSheet({ name: 'Leads', sheetId: 123456, values, frozenRows });
+}
+
+function addon({ selection = ['A2:C40', 'A57:C57'], respond, sheet = companySheet(), token } = {}) {
+  const spreadsheet = new FakeSpreadsheet({ id: 'spreadsheet-abc', sheet, selection });
+  const world = loadAddon({ spreadsheet, respond, token });
+  world.props.document.setProperty('ROWSCOUT_BACKEND_URL', BACKEND);
+  return world;
+}
+
+/** A plain-data copy (the vm realm's objects compare unequal to Node's). */
+function plain(value) {
+  return JSON.parse(JSON.stringify(value));
+}
+
+function errorOf(fn) {
+  try {
+    fn();
+  } catch (err) {
+    return err.message;
+  }
+  assert.fail('expected an error');
+}
+
+function request(world, selection) {
+  return {
+    selection: selection || world.ctx.getSelectionInfo({ mode: 'selection' }),
+    nameColumn: 'Company',
+    websiteColumn: null,
+    fields: ['industry', 'website', 'employees'],
+    useLlm: false,
+  };
+}
+
+test('every .gs file is in the clasp push order and loads', () => {
+  const onDisk = fs.readdirSync(ADDON_DIR).filter((f) => f.endsWith('.gs')).sort();
+  assert.deepEqual([...gsFiles()].sort(), onDisk);
+});
+
+test('manifest asks only for the minimal scopes', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ADDON_DIR, 'appsscript.json'), 'utf8'));
+  assert.deepEqual([...manifest.oauthScopes].sort(), [
+    'https://www.googleapis.com/auth/script.container.ui',
+    'https://www.googleapis.com/auth/script.external_request',
+    'https://www.googleapis.com/auth/spreadsheets.currentonly',
+    'https://www.googleapis.com/auth/userinfo.email',
+    'openid',
+  ]);
+  assert.equal(manifest.runtimeVersion, 'V8');
+});
+
+test('onOpen adds the Rowscout menu with five items bound to existing functions', () => {
+  const world = addon();
+  world.ctx.onOpen({ authMode: 'NONE' });
+  assert.equal(world.ui.menus.length, 1);
+  const items = world.ui.menus[0].items.filter((item) => !item.separator);
+  assert.deepEqual(items.map((item) => item.caption), [
+    'Research selected rows', 'Research whole sheet', 'Retry failed rows', 'Show jobs', 'Settings',
+  ]);
+  for (const item of items) assert.equal(typeof world.ctx[item.functionName], 'function', item.functionName);
+  assert.equal(world.fetch.requests.length, 0, 'onOpen must not call the backend');
+});
+
+test('onInstall adds the menu too', () => {
+  const world = addon();
+  world.ctx.onInstall({ authMode: 'FULL' });
+  assert.equal(world.ui.menus.length, 1);
+});
+
+test('selection info: disjoint ranges, header row from frozen rows, header values, sheet id', () => {
+  const world = addon({ selection: ['A2:C40', 'B57'] });
+  const info = plain(world.ctx.getSelectionInfo({ mode: 'selection' }));
+  assert.deepEqual(info, {
+    spreadsheetId: 'spreadsheet-abc', sheetId: 123456, sheetName: 'Leads', mode: 'selection',
+    ranges: ['A2:C40', 'A57:C57'], rowCount: 40, headerRow: 1, headers: ['Company', 'Website', 'Country'],
+  });
+});
+
+test('selection info: the header row is cut off and overlapping ranges are merged', () => {
+  const world = addon({ selection: ['B1:B10', 'A5:A12', 'C30:C200'] });
+  const info = world.ctx.getSelectionInfo({});
+  assert.deepEqual(plain(info.ranges), ['A2:C12', 'A30:C60']);
+  assert.equal(info.rowCount, 11 + 31);
+});
+
+test('selection info: an explicit header row wins over frozen rows', () => {
+  const sheet = companySheet({ frozenRows: 0 });
+  const world = addon({ sheet, selection: ['A1:C5'] });
+  const info = world.ctx.getSelectionInfo({ headerRow: 3 });
+  assert.equal(info.headerRow, 3);
+  assert.deepEqual(plain(info.ranges), ['A4:C5']);
+  assert.deepEqual(plain(info.headers), ['Company 3', 'https://c3.example', 'DE']);
+  assert.match(errorOf(() => world.ctx.getSelectionInfo({ headerRow: 0 })), /header row must be a row number/);
+});
+
+test('whole sheet: every row below the header', () => {
+  const world = addon({ selection: [] });
+  const info = world.ctx.getSelectionInfo({ mode: 'sheet' });
+  assert.deepEqual(plain(info.ranges), ['A2:C60']);
+  assert.equal(info.rowCount, 59);
+});
+
+test('no selection gives a clear message', () => {
+  const world = addon({ selection: [] });
+  assert.match(errorOf(() => world.ctx.getSelectionInfo({ mode: 'selection' })), /^Select the rows to research first/);
+});
+
+test('a selection of only the header row gives a clear message', () => {
+  const world = addon({ selection: ['A1:C1'] });
+  assert.match(errorOf(() => world.ctx.getSelectionInfo({})), /no rows below the header row \(row 1\)/);
+});
+
+test('an empty sheet cannot be researched whole', () => {
+  const world = addon({ sheet: new FakeSheet({ values: [['Company']] }), selection: [] });
+  assert.match(errorOf(() => world.ctx.getSelectionInfo({ mode: 'sheet' })), /no rows below the header row/);
+});
+
+test('estimate posts the selection as the API body with the identity token', () => {
+  const answer = { rows: 39, skipped: 1, seconds: 120, cost_usd: 0, columns: { name: 'Company' }, headers: [] };
+  const world = addon({ respond: () => reply(200, answer) });
+  const result = world.ctx.estimate(request(world));
+  assert.deepEqual(plain(result), answer);
+  const [sent] = world.fetch.requests;
+  assert.equal(sent.url, `${BACKEND}/api/v1/estimate`);
+  assert.equal(sent.method, 'post');
+  assert.equal(sent.contentType, 'application/json');
+  assert.equal(sent.muteHttpExceptions, true);
+  assert.equal(sent.headers.Authorization, 'Bearer id-token-1');
+  assert.deepEqual(sent.body, {
+    spreadsheet_id: 'spreadsheet-abc', sheet_id: 123456, sheet_name: 'Leads',
+    ranges: ['A2:C40', 'A57:C57'], header_row: 1, name_column: 'Company', website_column: null,
+    fields: ['website', 'industry', 'employees'], use_llm: false,
+  });
+});
+
+test('startJob adds priority, concurrency, refresh policy and a name', () => {
+  const world = addon({ respond: () => reply(202, { job: JOB }) });
+  const job = world.ctx.startJob({ ...request(world), refreshDays: 30, useLlm: true });
+  assert.equal(job.id, 'job-7');
+  const [sent] = world.fetch.requests;
+  assert.equal(sent.url, `${BACKEND}/api/v1/jobs`);
+  assert.equal(sent.body.priority, 'normal');
+  assert.equal(sent.body.max_concurrency, 8);
+  assert.equal(sent.body.refresh_days, 30);
+  assert.equal(sent.body.use_llm, true);
+  assert.equal(sent.body.name, 'Leads A2:C40, A57:C57');
+});
+
+test('startJob without a refresh policy sends null', () => {
+  const world = addon({ respond: () => reply(202, { job: JOB }) });
+  world.ctx.startJob({ ...request(world), refreshDays: null, name: 'Q3 leads' });
+  assert.equal(world.fetch.requests[0].body.refresh_days, null);
+  assert.equal(world.fetch.requests[0].body.name, 'Q3 leads');
+});
+
+test('requests are refused before any fetch when fields or the selection are bad', () => {
+  const world = addon();
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields: [] })), /at least one field/);
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields: ['salary'] })), /Unknown field\(s\): salary/);
+  const badRanges = { ...world.ctx.getSelectionInfo({}), ranges: ['A1:C3;DROP'] };
+  assert.match(errorOf(() => world.ctx.estimate(request(world, badRanges))), /^Select the rows/);
+  assert.equal(world.fetch.requests.length, 0);
+});
+
+test('getJob, controlJob and listJobs use the documented routes', () => {
+  const world = addon({
+    respond: (req) => (req.url.endsWith('/api/v1/jobs') ? reply(200, { jobs: [JOB] }) : reply(200, { job: JOB })),
+  });
+  world.ctx.getJob('job-7');
+  for (const action of ['pause', 'resume', 'cancel', 'retry-failed']) world.ctx.controlJob('job-7', action);
+  world.ctx.listJobs();
+  assert.deepEqual(world.fetch.requests.map((r) => `${r.method} ${r.url.slice(BACKEND.length)}`), [
+    'get /api/v1/jobs/job-7',
+    'post /api/v1/jobs/job-7/pause',
+    'post /api/v1/jobs/job-7/resume',
+    'post /api/v1/jobs/job-7/cancel',
+    'post /api/v1/jobs/job-7/retry-failed',
+    'get /api/v1/jobs',
+  ]);
+});
+
+test('controlJob refuses unknown actions and odd job ids without calling the backend', () => {
+  const world = addon();
+  assert.match(errorOf(() => world.ctx.controlJob('job-7', 'delete')), /Unknown job action "delete"/);
+  assert.match(errorOf(() => world.ctx.getJob('../admin')), /not a Rowscout job id/);
+  assert.equal(world.fetch.requests.length, 0);
+});
+
+test('listJobs sorts newest first and flags this spreadsheet', () => {
+  const jobs = [
+    { id: 'a', created_at: '2024-05-01T10:00:00Z', spreadsheet_id: 'other' },
+    { id: 'b', created_at: '2024-05-03T10:00:00Z', spreadsheet_id: 'spreadsheet-abc' },
+  ];
+  const world = addon({ respond: () => reply(200, { jobs }) });
+  assert.deepEqual(plain(world.ctx.listJobs()).map((j) => [j.id, j.here]), [['b', true], ['a', false]]);
+});
+
+test('every backend call carries the Authorization header', () => {
+  const world = addon({ respond: (req) => reply(200, req.url.endsWith('/jobs') && req.method === 'get' ? { jobs: [] } : { job: JOB }) });
+  const calls = [
+    () => world.ctx.estimate(request(world)),
+    () => world.ctx.startJob(request(world)),
+    () => world.ctx.getJob('job-7'),
+    () => world.ctx.controlJob('job-7', 'pause'),
+    () => world.ctx.listJobs(),
+  ];
+  calls.forEach((call) => call());
+  assert.equal(world.fetch.requests.length, calls.length);
+  for (const sent of world.fetch.requests) assert.equal(sent.headers.Authorization, 'Bearer id-token-1', sent.url);
+});
+
+const ERROR_CASES = [
+  [401, 'unauthenticated', /could not verify your Google identity/],
+  [403, 'forbidden', /edit access to this spreadsheet/],
+  [403, 'sheet_not_shared', /Share it with the Rowscout service account/],
+  [404, 'not_found', /does not know this job any more/],
+  [400, 'invalid_input', /did not accept the request/],
+  [400, 'no_company_column', /No company name or website column was found/],
+  [429, 'quota_exceeded', /quota is used up/],
+  [503, 'unavailable', /busy or restarting/],
+];
+
+for (const [status, code, expected] of ERROR_CASES) {
+  test(`backend error ${status} ${code} becomes a user message with the backend's detail`, () => {
+    const world = addon({ respond: () => reply(status, { error: { code, message: `detail for ${code}` } }) });
+    const message = errorOf(() => world.ctx.getJob('job-7'));
+    assert.match(message, expected);
+    assert.match(message, new RegExp(`Details: detail for ${code}$`));
+  });
+}
+
+test('429 with Retry-After tells the user when to retry', () => {
+  const body = { error: { code: 'quota_exceeded', message: '' } };
+  const world = addon({ respond: () => reply(429, body, { 'Retry-After': '150' }) });
+  assert.match(errorOf(() => world.ctx.listJobs()), /quota is used up.*retry in about 3 min\.$/);
+});
+
+test('a bare 500 with an HTML body maps to the unavailable message', () => {
+  const world = addon({ respond: () => reply(500, '<html>Internal Server Error</html>') });
+  assert.match(errorOf(() => world.ctx.getJob('job-7')), /busy or restarting/);
+});
+
+test('an unknown status without a JSON body still reads well', () => {
+  const world = addon({ respond: () => reply(418, 'teapot') });
+  assert.match(errorOf(() => world.ctx.getJob('job-7')), /backend failed \(HTTP 418\)/);
+});
+
+test('a 200 that is not JSON means the URL points somewhere else', () => {
+  const world = addon({ respond: () => reply(200, '<html>login page</html>') });
+  assert.match(errorOf(() => world.ctx.getJob('job-7')), /unexpected answer \(HTTP 200\).*Check the backend URL/);
+});
+
+test('a network failure says the backend is unreachable', () => {
+  const world = addon({
+    respond: () => {
+      throw new Error('Address unavailable: https://rowscout-test.a.run.app/api/v1/jobs');
+    },
+  });
+  assert.match(errorOf(() => world.ctx.listJobs()), /^Rowscout backend unreachable at https:\/\/rowscout-test\.a\.run\.app\./);
+});
+
+test('without a backend URL nothing is fetched and the user is told where to set it', () => {
+  const world = addon();
+  world.props.document.deleteProperty('ROWSCOUT_BACKEND_URL');
+  assert.match(errorOf(() => world.ctx.listJobs()), /Set the Rowscout backend URL first/);
+  assert.equal(world.fetch.requests.length, 0);
+});
+
+test('the deployment-wide script property is the fallback backend URL', () => {
+  const world = addon({ respond: () => reply(200, { jobs: [] }) });
+  world.props.document.deleteProperty('ROWSCOUT_BACKEND_URL');
+  world.props.script.setProperty('ROWSCOUT_BACKEND_URL', 'https://fallback.example/');
+  world.ctx.listJobs();
+  assert.equal(world.fetch.requests[0].url, 'https://fallback.example/api/v1/jobs');
+});
+
+test('without an identity token the user is asked to authorise again', () => {
+  const world = addon({ token: null });
+  assert.match(errorOf(() => world.ctx.listJobs()), /could not verify your Google identity/);
+  assert.equal(world.fetch.requests.length, 0);
+});
+
+test('settings round-trip: URL per document, preferences per user, no secrets', () => {
+  const world = addon();
+  const fresh = plain(world.ctx.getSettings());
+  assert.deepEqual(fresh.defaultFields, ['website', 'description', 'industry', 'hq_country', 'employees', 'linkedin']);
+  assert.equal(fresh.refreshDays, null);
+  assert.equal(fresh.fields.length, 22);
+  const saved = plain(world.ctx.saveSettings({
+    backendUrl: ' https://rowscout-new.a.run.app/ ', defaultFields: ['linkedin', 'website'], refreshDays: 30, useLlm: true,
+  }));
+  assert.deepEqual(plain(world.ctx.getSettings()), saved);
+  assert.equal(saved.backendUrl, 'https://rowscout-new.a.run.app');
+  assert.deepEqual(saved.defaultFields, ['website', 'linkedin']);
+  assert.equal(saved.refreshDays, 30);
+  assert.equal(saved.useLlm, true);
+  assert.equal(world.props.document.getProperty('ROWSCOUT_BACKEND_URL'), 'https://rowscout-new.a.run.app');
+  assert.equal(world.props.user.getProperty('ROWSCOUT_REFRESH_DAYS'), '30');
+  const everything = JSON.stringify([world.props.document.data, world.props.user.data, world.props.script.data]);
+  assert.doesNotMatch(everything, /id-token|Bearer|secret|key/i);
+});
+
+test('settings: clearing the refresh policy stores "never"', () => {
+  const world = addon();
+  world.ctx.saveSettings({ backendUrl: BACKEND, defaultFields: ['website'], refreshDays: 30 });
+  const saved = world.ctx.saveSettings({ backendUrl: BACKEND, defaultFields: ['website'], refreshDays: null });
+  assert.equal(saved.refreshDays, null);
+});
+
+test('settings: bad values are refused with a clear message and nothing is stored', () => {
+  const world = addon();
+  const ok = { backendUrl: BACKEND, defaultFields: ['website'], refreshDays: null, useLlm: false };
+  assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, backendUrl: 'http://insecure.example' })), /must look like https:/);
+  assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, defaultFields: [] })), /at least one field/);
+  assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, refreshDays: 2.5 })), /whole number/);
+  assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, refreshDays: 0 })), /whole number/);
+  assert.deepEqual(world.props.user.getProperties(), {});
+});
+
+test('corrupt stored preferences fall back to defaults', () => {
+  const world = addon();
+  world.props.user.setProperty('ROWSCOUT_DEFAULT_FIELDS', '{not json');
+  world.props.user.setProperty('ROWSCOUT_REFRESH_DAYS', 'soon');
+  const settings = world.ctx.getSettings();
+  assert.equal(settings.defaultFields.length, 6);
+  assert.equal(settings.refreshDays, null);
+});
+
+test('menu items open the sidebar with the right boot data', () => {
+  const world = addon();
+  world.ctx.researchSelectedRows();
+  world.ctx.researchWholeSheet();
+  world.ctx.showJobs();
+  const boots = world.ui.sidebars.map((out) => JSON.parse(/var ROWSCOUT_BOOT = (.*);<\/script>/.exec(out.getContent())[1]));
+  assert.deepEqual(boots.map((b) => [b.mode, b.view]), [['selection', 'setup'], ['sheet', 'setup'], ['selection', 'jobs']]);
+  assert.ok(world.ui.sidebars.every((out) => out.title === 'Rowscout'));
+  const html = world.ui.sidebars[0].getContent();
+  assert.match(html, /<style>/);
+  assert.match(html, /window\.Rowscout = /);
+  assert.doesNotMatch(html, /<\?/);
+});
+
+test('boot data cannot break out of its script element', () => {
+  const world = addon();
+  world.ctx.showSidebar_({ mode: 'selection', view: 'progress', jobId: '</script><script>alert(1)</script>' });
+  const html = world.ui.sidebars[0].getContent();
+  assert.doesNotMatch(html, /<script>alert/);
+});
+
+test('Settings opens a modal dialog', () => {
+  const world = addon();
+  world.ctx.showSettings();
+  assert.equal(world.ui.dialogs.length, 1);
+  assert.equal(world.ui.dialogs[0].title, 'Rowscout settings');
+  assert.match(world.ui.dialogs[0].output.getContent(), /id="backend-url"/);
+});
+
+test('Retry failed rows retries the newest job of this spreadsheet that has failures', () => {
+  const jobs = [
+    { id: 'other-sheet', created_at: '2024-05-05T00:00:00Z', spreadsheet_id: 'x', counts: { failed: 9 } },
+    { id: 'clean', created_at: '2024-05-04T00:00:00Z', spreadsheet_id: 'spreadsheet-abc', counts: { failed: 0 } },
+    { id: 'older', created_at: '2024-05-01T00:00:00Z', spreadsheet_id: 'spreadsheet-abc', counts: { failed: 1 } },
+    { id: 'newer', created_at: '2024-05-03T00:00:00Z', spreadsheet_id: 'spreadsheet-abc', counts: { failed: 2 } },
+  ];
+  const world = addon({
+    respond: (req) => (req.method === 'get' ? reply(200, { jobs }) : reply(200, { job: { ...JOB, id: 'newer' } })),
+  });
+  world.ctx.retryFailedRows();
+  assert.equal(world.fetch.requests[1].url, `${BACKEND}/api/v1/jobs/newer/retry-failed`);
+  assert.match(world.ui.sidebars[0].getContent(), /"jobId":"newer"/);
+  assert.equal(world.ui.alerts.length, 0);
+});
+
+test('Retry failed rows explains when there is nothing to retry or the backend fails', () => {
+  const world = addon({ respond: () => reply(200, { jobs: [] }) });
+  world.ctx.retryFailedRows();
+  assert.match(world.ui.alerts[0].message, /No recent Rowscout job of this spreadsheet has failed rows/);
+  const down = addon({ respond: () => reply(503, { error: { code: 'unavailable', message: 'deploying' } }) });
+  down.ctx.retryFailedRows();
+  assert.match(down.ui.alerts[0].message, /busy or restarting/);
+  assert.equal(down.ui.sidebars.length, 0);
+});
