@@ -1,0 +1,140 @@
+"""Web addresses in input cells: does a value look like one, is it allowed, its normal form.
+
+Only ``http``/``https`` URLs and bare domains are accepted; any other scheme
+(``javascript:``, ``file:``, ``data:``, ``ftp:``, ``mailto:``...) is refused.
+Hosts are lower-cased and IDNs turned into punycode.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+import idna
+import tldextract
+
+from service.domain import ErrorKind
+from service.errors import InputError
+
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(?!\d)")
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_TLD_RE = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+_QUICK_DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?[^\s/@.]+(?:\.[^\s/@.]+)+(?::\d+)?(?:[/?#]\S*)?$", re.I)
+_SOCIAL_HOSTS = (
+    "linkedin.com",
+    "twitter.com",
+    "x.com",
+    "facebook.com",
+    "instagram.com",
+    "youtube.com",
+    "github.com",
+    "crunchbase.com",
+)
+
+
+@functools.cache
+def _extractor() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def looks_like_website(value: str) -> bool:
+    """True for values like ``https://acme.com/about``, ``www.acme.com`` or ``acme.co.uk``."""
+    text = value.strip()
+    if not text or not _QUICK_DOMAIN_RE.match(text):
+        return False
+    try:
+        host = _host_of(normalize_website(text))
+    except InputError:
+        return False
+    return _scheme_of(text) is not None or bool(_extractor()(host).suffix)
+
+
+def is_social_profile(value: str) -> bool:
+    """True when ``value`` points at a social network rather than a company's own site."""
+    try:
+        host = _host_of(normalize_website(value))
+    except InputError:
+        return False
+    return any(host == h or host.endswith("." + h) for h in _SOCIAL_HOSTS)
+
+
+def normalize_website(value: str) -> str:
+    """``value`` as an absolute https/http URL with a lower-case (punycode) host.
+
+    Raises:
+        InputError: the scheme is not http/https (kind ``unsafe_url``) or the
+            host is not a valid host name (kind ``invalid_input``).
+    """
+    text = value.strip()
+    if not text:
+        return ""
+    scheme = _scheme_of(text)
+    if scheme is None and "@" in text.split("/", 1)[0]:
+        raise InputError(f"website {text[:80]!r} looks like an email address, not a web address")
+    if scheme is None:
+        text = "https://" + text.lstrip("/")
+    elif scheme not in ("http", "https"):
+        raise InputError(
+            f"website {value.strip()[:80]!r} uses the {scheme}: scheme; only http and https are allowed",
+            kind=ErrorKind.UNSAFE_URL,
+        )
+    parts = urlsplit(text)
+    if parts.username or parts.password:
+        raise InputError("website must not contain a user name or password", kind=ErrorKind.UNSAFE_URL)
+    host = _normal_host(parts.hostname or "", value)
+    netloc = f"{host}:{parts.port}" if _keeps_port(parts) else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def website_identity(url: str) -> str:
+    """A key equal for the same site: host without ``www.`` plus path without trailing slash."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return host + parts.path.rstrip("/")
+
+
+def _scheme_of(text: str) -> str | None:
+    match = _SCHEME_RE.match(text)
+    if not match:
+        return None
+    scheme = match.group(1).lower()
+    if text[match.end() : match.end() + 2] == "//" or "." not in scheme:
+        return scheme
+    return None  # "acme.com:8080" style: a host with a port, no scheme
+
+
+def _keeps_port(parts: SplitResult) -> bool:
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(f"website has an invalid port: {exc}") from None
+    default = 443 if parts.scheme.lower() == "https" else 80
+    return port is not None and port != default
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def _normal_host(host: str, original: str) -> str:
+    host = host.strip().rstrip(".").lower()
+    if _is_ip(host) or host == "localhost":
+        return f"[{host}]" if ":" in host else host
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii") if host else ""
+    except idna.IDNAError:
+        ascii_host = ""
+    labels = ascii_host.split(".")
+    if len(labels) < 2 or not all(_LABEL_RE.match(lb) for lb in labels) or not _TLD_RE.match(labels[-1]):
+        raise InputError(f"website {original.strip()[:80]!r} is not a valid host name (expected e.g. example.com)")
+    return ascii_host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
