@@ -1,0 +1,175 @@
+"""``SheetResultSink``: results and statuses written back to the sheet in coalesced batches.
+
+``write`` and ``write_statuses`` only buffer (latest value per cell wins);
+at most once per ``flush_interval`` (and on ``close``) a flush makes one
+``developerMetadata.search`` (where are these rows now?) and one
+``values.batchUpdate`` per ≤ 2 MB of payload for all buffered rows, with
+``valueInputOption=RAW``. Rows whose metadata is gone (deleted by the user)
+are reported in ``skipped`` and never written anywhere else. No timer thread:
+the caller's writes (or a flush task) drive flushing, as Cloud Run requires.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from service.domain import Job, Row
+from service.errors import SheetsError
+from service.sheets.a1 import cell_range
+from service.sheets.cells import MAX_CELL_CHARS, row_cells
+from service.sheets.layout import STATUS, OutputLayout
+from service.sheets.port import JsonDict, SheetsApi
+from service.sheets.selection import SheetSelection
+from service.sheets.tagging import locate_rows
+
+MAX_PAYLOAD_BYTES = 2_000_000
+_BODY_OVERHEAD = 200  # {"valueInputOption": "RAW", "data": [...]} around the value ranges
+
+Cells = dict[int, str | None]  # 0-based column -> text (None = leave the cell alone)
+
+
+@dataclass
+class FlushResult:
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    calls: int = 0
+
+
+class SheetResultSink:
+    """The ``ResultSink`` for a sheet; thread-safe; ``skipped`` lists keys of deleted rows."""
+
+    def __init__(
+        self,
+        api: SheetsApi,
+        selection: SheetSelection,
+        layout: OutputLayout,
+        *,
+        flush_interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        max_cell_chars: int = MAX_CELL_CHARS,
+    ) -> None:
+        if selection.spreadsheet_id != layout.spreadsheet_id:
+            raise ValueError("the layout belongs to another spreadsheet")
+        self.api = api
+        self.layout = layout
+        self.flush_interval = flush_interval
+        self.max_payload_bytes = max_payload_bytes
+        self.max_cell_chars = max_cell_chars
+        self.skipped: set[str] = set()
+        self.written: set[str] = set()
+        self.calls = 0
+        self._clock = clock
+        self._last_flush = clock()
+        self._pending: dict[str, Cells] = {}
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+
+    # --- ResultSink
+    def write(self, job: Job, rows: Sequence[Row]) -> None:
+        """Buffer these rows' status and results; flush when the window has passed."""
+        with self._lock:
+            for row in rows:
+                self._merge(row.key, row_cells(row, self.layout.columns, self.max_cell_chars))
+        self.maybe_flush()
+
+    def write_statuses(self, keys: Iterable[str], text: str) -> None:
+        """Buffer one status text (e.g. ``queued``) for many rows."""
+        with self._lock:
+            for key in keys:
+                self._merge(key, {self.layout.columns[STATUS]: text})
+        self.maybe_flush()
+
+    def close(self) -> None:
+        self.flush()
+
+    # --- flushing
+    def maybe_flush(self) -> FlushResult | None:
+        if self._clock() - self._last_flush < self.flush_interval:
+            return None
+        return self.flush()
+
+    def flush(self) -> FlushResult:
+        """Write everything buffered now; on failure the rows stay buffered and the error is raised."""
+        with self._flush_lock:
+            with self._lock:
+                batch, self._pending = self._pending, {}
+                self._last_flush = self._clock()
+            result = FlushResult()
+            try:
+                self._flush(batch, result)
+            except SheetsError:
+                self._restore(batch, result.written)
+                raise
+            return result
+
+    def _flush(self, batch: dict[str, Cells], result: FlushResult) -> None:
+        if not batch:
+            return
+        where = locate_rows(self.api, self.layout.spreadsheet_id, self.layout.sheet_id, batch)
+        result.skipped = [key for key in batch if key not in where]
+        self.skipped.update(result.skipped)
+        rows = sorted((where[key], key) for key in batch if key in where)
+        for chunk, keys in self._chunks(_blocks(rows, batch, self.layout.sheet_name)):
+            self.api.batch_update_values(self.layout.spreadsheet_id, chunk)
+            result.calls += 1
+            self.calls += 1
+            result.written.extend(keys)
+            self.written.update(keys)
+
+    def _chunks(self, blocks: list[tuple[JsonDict, list[str]]]) -> Iterable[tuple[list[JsonDict], list[str]]]:
+        chunk: list[JsonDict] = []
+        keys: list[str] = []
+        size = _BODY_OVERHEAD
+        for block, block_keys in blocks:
+            block_size = len(json.dumps(block, ensure_ascii=False).encode()) + 2
+            if chunk and size + block_size > self.max_payload_bytes:
+                yield chunk, keys
+                chunk, keys, size = [], [], _BODY_OVERHEAD
+            chunk.append(block)
+            keys.extend(block_keys)
+            size += block_size
+        if chunk:
+            yield chunk, keys
+
+    def _merge(self, key: str, cells: Cells) -> None:
+        self._pending.setdefault(key, {}).update(cells)
+
+    def _restore(self, batch: dict[str, Cells], written: list[str]) -> None:
+        done = set(written)
+        with self._lock:
+            for key, cells in batch.items():
+                if key not in done and key not in self.skipped:
+                    newer = self._pending.get(key, {})
+                    self._pending[key] = {**cells, **newer}
+
+
+def _blocks(rows: list[tuple[int, str]], batch: dict[str, Cells], sheet: str) -> list[tuple[JsonDict, list[str]]]:
+    """One value range per run of adjacent rows (rows 12, 13, 14 → F12:K14), ≤ 100 rows each."""
+    if not rows:
+        return []
+    first = min(min(batch[key]) for _, key in rows)
+    last = max(max(batch[key]) for _, key in rows)
+    blocks: list[tuple[JsonDict, list[str]]] = []
+    run: list[tuple[int, str]] = []
+    for index, key in rows:
+        if run and (index != run[-1][0] + 1 or len(run) >= 100):
+            blocks.append(_block(run, batch, sheet, first, last))
+            run = []
+        if run and index == run[-1][0]:
+            continue  # two keys on one row (should not happen): keep the first
+        run.append((index, key))
+    blocks.append(_block(run, batch, sheet, first, last))
+    return blocks
+
+
+def _block(
+    run: list[tuple[int, str]], batch: dict[str, Cells], sheet: str, first: int, last: int
+) -> tuple[JsonDict, list[str]]:
+    values = [[batch[key].get(c) for c in range(first, last + 1)] for _, key in run]
+    text = cell_range(sheet, run[0][0], first, run[-1][0] + 1, last + 1)
+    return {"range": text, "majorDimension": "ROWS", "values": values}, [key for _, key in run]
