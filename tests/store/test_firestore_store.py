@@ -1,0 +1,86 @@
+"""The ``JobStore`` contract on ``FirestoreJobStore``, on the real Firestore emulator.
+
+Beyond the contract: row ids are safe and reversible, documents carry
+``expire_at`` for TTL, deleting a job removes more rows than one batch holds,
+and two stores with different collection prefixes do not see each other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from google.cloud import firestore
+
+from service.domain import JobState
+from service.errors import JobError
+from service.store.firestore import FirestoreJobStore, decode_key, encode_key
+from tests.contract.store_contract import T0, StoreContract, make_job, make_row
+
+pytestmark = pytest.mark.emulator
+
+
+class TestFirestoreJobStore(StoreContract):
+    race_threads = 3  # the emulator serialises contended transactions slowly
+
+    @pytest.fixture(autouse=True)
+    def _client(self, firestore_client: firestore.Client) -> None:
+        self.client = firestore_client
+
+    def make_store(self) -> FirestoreJobStore:
+        return FirestoreJobStore(self.client)
+
+
+@pytest.mark.parametrize("key", ["sheet/12", ".", "..", "__name__", "a%2Fb", "ä ö", "-", "ok-Key-9"])
+def test_row_ids_are_safe_and_reversible(key: str) -> None:
+    encoded = encode_key(key)
+    assert "/" not in encoded and encoded not in (".", "..") and "__" not in encoded
+    assert decode_key(encoded) == key
+
+
+def test_empty_or_huge_keys_are_refused() -> None:
+    with pytest.raises(JobError):
+        encode_key("")
+    with pytest.raises(JobError):
+        encode_key("/" * 600)
+
+
+def test_documents_follow_the_data_model(firestore_client: firestore.Client) -> None:
+    store = FirestoreJobStore(firestore_client, collection_prefix="t_")
+    job = make_job()
+    store.create_job(job)
+    store.add_rows(job.id, [make_row("sheet/1", 1)])
+    job_doc = firestore_client.collection("t_jobs").document(job.id).get()
+    row_doc = firestore_client.document(f"t_jobs/{job.id}/rows/{encode_key('sheet/1')}").get()
+    assert job_doc.get("expire_at") == job.expire_at
+    assert row_doc.get("expire_at") == job.expire_at
+    assert (row_doc.get("key"), row_doc.get("state"), row_doc.get("flushed")) == ("sheet/1", "pending", False)
+
+
+def test_new_expiry_reaches_the_rows(firestore_client: firestore.Client) -> None:
+    store = FirestoreJobStore(firestore_client)
+    store.create_job(make_job())
+    store.add_rows("job-1", [make_row(f"r{n}", n) for n in range(3)])
+    later = T0 + timedelta(days=90)
+    store.update_job("job-1", now=T0, expire_at=later)
+    rows = firestore_client.collection("jobs/job-1/rows").stream()
+    assert [doc.get("expire_at") for doc in rows] == [later] * 3
+
+
+def test_delete_job_spans_several_batches(firestore_client: firestore.Client) -> None:
+    store = FirestoreJobStore(firestore_client)
+    store.create_job(make_job())
+    store.add_rows("job-1", (make_row(f"r{n:04d}", n) for n in range(1203)))
+    store.delete_job("job-1")
+    assert list(firestore_client.collection("jobs/job-1/rows").limit(1).stream()) == []
+    assert store.get_job("job-1") is None
+
+
+def test_collection_prefixes_are_isolated(firestore_client: firestore.Client) -> None:
+    blue = FirestoreJobStore(firestore_client, collection_prefix="blue_")
+    green = FirestoreJobStore(firestore_client, collection_prefix="green_")
+    blue.create_job(make_job())
+    assert green.get_job("job-1") is None
+    assert green.list_jobs() == []
+    blue.set_job_state("job-1", JobState.RUNNING, now=T0)
+    assert blue.get_job("job-1").state == JobState.RUNNING  # type: ignore[union-attr]
