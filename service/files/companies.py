@@ -37,6 +37,7 @@ def validate_company(company: CompanyInput) -> str | None:
 def normalize_name(name: str) -> str:
     """A company name folded for comparison: no accents, case, punctuation or legal suffix."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").casefold()
+    folded = re.sub(r"\b([a-z])\.", r"\1", folded)  # "S.A." → "sa", "J.P." → "jp"
     words = re.sub(r"[^a-z0-9]+", " ", folded).split()
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
         words.pop()

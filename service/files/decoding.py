@@ -31,10 +31,23 @@ def detect_encoding(sample: bytes) -> str:
         return utf16
     if _is_utf8(sample):
         return "utf-8"
-    best = from_bytes(sample[:SAMPLE_BYTES]).best()
-    if best is not None and best.encoding not in ("ascii", "utf_8"):
-        return best.encoding
+    guess = _guess(sample)
+    if guess:
+        return guess
     return "cp1252" if _cp1252_decodes(sample) else "latin-1"
+
+
+def _guess(sample: bytes) -> str | None:
+    """charset-normalizer's pick, preferring cp1252 (Excel's Western export) among equally good ones."""
+    matches = list(from_bytes(sample[:SAMPLE_BYTES]))
+    if not matches:
+        return None
+    least = min(m.chaos for m in matches)
+    tied = [m.encoding for m in matches if m.chaos <= least]
+    if "cp1252" in tied or "latin_1" in tied:
+        return "cp1252" if _cp1252_decodes(sample) else "latin-1"
+    best = tied[0]
+    return None if best in ("ascii", "utf_8") else best
 
 
 def _is_utf8(sample: bytes) -> bool:
