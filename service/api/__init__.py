@@ -1,0 +1,36 @@
+"""The Flask app: ``create_app(test_config=None)`` wires blueprints, errors, logging and services.
+
+Nothing heavy happens here: clients are built on first use (see
+``context.ApiContext``). ``test_config`` may carry ``SETTINGS`` (a
+``Settings``), ``SERVICES``, ``SHEETS``, ``SPREADSHEET_ACCESS``,
+``CERTS_SOURCE``, ``CLOCK``, ``PLAN_THRESHOLD`` and ordinary Flask keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from service.api import addon, meta, tasks
+from service.api.context import EXTENSION, build_context
+from service.api.errors import register_error_handlers
+from service.api.logs import configure_logging
+from service.config import Settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The Rowscout web service (add-on API, task handlers, cron, health)."""
+    config = dict(test_config or {})
+    app = Flask(__name__)
+    app.config.from_prefixed_env("FLASK")
+    settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.config.update({k: v for k, v in config.items() if k.isupper()})
+    if not app.testing:
+        configure_logging(settings.project)
+    app.extensions[EXTENSION] = build_context(settings, config)
+    register_error_handlers(app)
+    for blueprint in (meta.bp, addon.bp, tasks.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,168 @@
+"""The add-on API, ``/api/v1``: submit, estimate, watch and control jobs, export results.
+
+Every route needs a verified add-on user (``AddonAuthenticator``) and acts only
+on that user's jobs; routes that read a spreadsheet first check the user can
+edit it. Routes parse, call one job function, render.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, g, request, stream_with_context
+
+from service.api import export, render
+from service.api.access import USER_TOKEN_HEADER
+from service.api.context import api_context
+from service.api.requests import JOB_ID, SelectionRequest, parse_selection_request
+from service.api.sheetjobs import enqueue_flush, require_company_column, start_sheet_job
+from service.domain import JobOptions, RowState
+from service.errors import InputError
+from service.files.companies import DuplicateFinder, validate_company
+from service.jobs import control
+from service.jobs.estimate import estimate_job
+from service.jobs.progress import job_progress
+from service.tables import InputTable, iter_companies
+
+bp = Blueprint("addon", __name__, url_prefix="/api/v1")
+
+ROWS_PAGE_MAX = 500
+_JOB_ID_RE = re.compile(JOB_ID)
+_ACTIONS = {
+    "pause": control.pause_job,
+    "resume": control.resume_job,
+    "cancel": control.cancel_job,
+    "retry-failed": control.retry_failed,
+}
+
+
+@bp.before_request
+def authenticate() -> None:
+    g.identity = api_context().addon_auth.authenticate(request.headers.get("Authorization"))
+
+
+def _owner() -> str:
+    return str(g.identity.email)
+
+
+def _selection() -> SelectionRequest:
+    ctx = api_context()
+    selection = parse_selection_request(_json_body(), ctx.settings)
+    ctx.access.require_edit(selection.spreadsheet_id, request.headers.get(USER_TOKEN_HEADER))
+    return selection
+
+
+def _json_body() -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InputError("send a JSON object with Content-Type: application/json")
+    return body
+
+
+def _job_json(job_id: str) -> dict[str, Any]:
+    progress = job_progress(api_context().services, _job_id(job_id), owner=_owner())
+    return {"job": render.with_sheet(progress.to_dict(), progress.job)}
+
+
+def _job_id(job_id: str) -> str:
+    if not _JOB_ID_RE.fullmatch(job_id):
+        raise InputError("that is not a Rowscout job id")
+    return job_id
+
+
+@bp.post("/jobs")
+def submit() -> tuple[dict[str, Any], int]:
+    job = start_sheet_job(api_context(), owner=_owner(), request=_selection())
+    return _job_json(job.id), 202
+
+
+@bp.post("/estimate")
+def estimate() -> dict[str, Any]:
+    selection = _selection()
+    table = api_context().sheets.read(selection)
+    require_company_column(table)
+    return _estimate(table, selection.options)
+
+
+def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
+    finder = DuplicateFinder()
+    rows = skipped = 0
+    for record, company in iter_companies(table):
+        if validate_company(company) or finder.check(record.key, company):
+            skipped += 1
+        else:
+            rows += 1
+    columns = table.columns
+    return {
+        **estimate_job(rows, options, skipped=skipped).to_dict(),
+        "columns": {"name": columns.name, "website": columns.website, "reasons": list(columns.reasons)},
+        "headers": table.headers,
+    }
+
+
+@bp.get("/jobs")
+def list_jobs() -> dict[str, Any]:
+    jobs = api_context().services.store.list_jobs(owner=_owner(), limit=100)
+    return {"jobs": [render.job_brief(job) for job in jobs]}
+
+
+@bp.get("/stats")
+def stats() -> dict[str, Any]:
+    return render.stats(api_context().services.store.list_jobs(owner=_owner(), limit=1000))
+
+
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str) -> dict[str, Any]:
+    return _job_json(job_id)
+
+
+@bp.post("/jobs/<job_id>/<action>")
+def act(job_id: str, action: str) -> dict[str, Any]:
+    if action not in _ACTIONS:
+        raise InputError(f"unknown action {action[:30]!r}; use one of {', '.join(_ACTIONS)}")
+    ctx = api_context()
+    job = _ACTIONS[action](ctx.services, _job_id(job_id), owner=_owner())
+    if action == "cancel":
+        enqueue_flush(ctx, job)  # rows marked skipped get their status cell
+    return _job_json(job.id)
+
+
+@bp.get("/jobs/<job_id>/rows")
+def rows(job_id: str) -> dict[str, Any]:
+    svc = api_context().services
+    job = control.get_job(svc, _job_id(job_id), owner=_owner())
+    states = _states(request.args.getlist("state"))
+    limit = _int_arg("limit", 100, 1, ROWS_PAGE_MAX)
+    cursor = _int_arg("cursor", 0, 0, 10**9)
+    return render.rows_page(svc.store.iter_rows(job.id, states=states), cursor=cursor, limit=limit)
+
+
+def _states(values: list[str]) -> tuple[RowState, ...]:
+    try:
+        return tuple(RowState(v) for v in values)
+    except ValueError:
+        raise InputError(f"state must be one of {', '.join(s.value for s in RowState)}") from None
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InputError(f"{name} must be an integer between {low} and {high}")
+    return int(text)
+
+
+@bp.get("/jobs/<job_id>/results")
+def results(job_id: str) -> Response:
+    svc = api_context().services
+    job = control.get_job(svc, _job_id(job_id), owner=_owner())
+    fmt = request.args.get("format", "csv")
+    mimetype = export.content_type(fmt)
+    disposition = {"Content-Disposition": f'attachment; filename="rowscout-{job.id}.{fmt}"'}
+    rows = svc.store.iter_rows(job.id)
+    if fmt == "xlsx":
+        return Response(export.export_xlsx(job, rows), mimetype=mimetype, headers=disposition)
+    chunks = export.export_csv(job, rows) if fmt == "csv" else export.export_json(job, rows)
+    return Response(stream_with_context(chunks), mimetype=mimetype, headers=disposition)

@@ -1,0 +1,220 @@
+"""The add-on's request bodies: one field table drives both validation and the OpenAPI schema.
+
+``parse_selection_request(body, settings)`` turns the JSON of ``POST /api/v1/jobs``
+and ``POST /api/v1/estimate`` into a ``SelectionRequest``, or raises
+``InputError`` with a message naming the field. ``SELECTION_SCHEMA`` is the
+same table as a JSON Schema for ``openapi.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from service.config import Settings
+from service.domain import PROFILE_FIELDS, JobOptions, Priority
+from service.errors import InputError
+from service.sheets.a1 import parse_a1
+
+SPREADSHEET_ID = r"^[A-Za-z0-9_-]{10,200}$"
+A1_RANGE = r"^[A-Z]{1,3}[0-9]{0,7}(:[A-Z]{1,3}[0-9]{0,7})?$"
+JOB_ID = r"^[A-Za-z0-9_-]{1,128}$"
+MAX_RANGES = 50
+MAX_CONCURRENCY = 100
+MAX_REFRESH_DAYS = 3650
+
+# name -> (JSON schema, required)
+FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
+    "spreadsheet_id": ({"type": "string", "pattern": SPREADSHEET_ID}, True),
+    "sheet_id": ({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, False),
+    "sheet_name": ({"type": "string", "minLength": 1, "maxLength": 100}, True),
+    "ranges": (
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": A1_RANGE},
+            "minItems": 1,
+            "maxItems": MAX_RANGES,
+        },
+        True,
+    ),
+    "header_row": ({"type": "integer", "minimum": 0, "maximum": 10_000_000}, False),
+    "name_column": ({"type": ["string", "null"], "maxLength": 100}, False),
+    "website_column": ({"type": ["string", "null"], "maxLength": 100}, False),
+    "fields": (
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
+            "minItems": 1,
+            "maxItems": len(PROFILE_FIELDS),
+            "uniqueItems": True,
+        },
+        False,
+    ),
+    "priority": ({"type": "string", "enum": [p.value for p in Priority]}, False),
+    "max_concurrency": ({"type": "integer", "minimum": 1, "maximum": MAX_CONCURRENCY}, False),
+    "refresh_days": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_REFRESH_DAYS}, False),
+    "use_llm": ({"type": "boolean"}, False),
+    "name": ({"type": ["string", "null"], "maxLength": 200}, False),
+}
+
+SELECTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {name: schema for name, (schema, _) in FIELDS.items()},
+    "required": [name for name, (_, required) in FIELDS.items() if required],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class SelectionRequest:
+    """A validated add-on request: which cells to read and how to research them."""
+
+    spreadsheet_id: str
+    sheet_id: int | None
+    sheet_name: str
+    ranges: tuple[str, ...]
+    header_row: int
+    name_column: str | None
+    website_column: str | None
+    options: JobOptions
+    name: str
+
+    def row_count(self) -> int | None:
+        """Rows the ranges span (header excluded), or None when a range is open-ended."""
+        total = 0
+        for text in self.ranges:
+            rng = parse_a1(text)
+            if rng.start_row is None or rng.end_row is None:
+                return None
+            top = max(rng.start_row, self.header_row)  # header_row is 1-based: rows above it
+            total += max(0, rng.end_row - top)
+        return total
+
+    def source(self) -> dict[str, Any]:
+        return {
+            "kind": "sheet",
+            "spreadsheet_id": self.spreadsheet_id,
+            "sheet_id": self.sheet_id,
+            "sheet_name": self.sheet_name,
+            "ranges": list(self.ranges),
+            "header_row": self.header_row,
+            "name_column": self.name_column,
+            "website_column": self.website_column,
+        }
+
+    @classmethod
+    def from_source(cls, source: dict[str, Any], options: JobOptions, name: str) -> SelectionRequest:
+        return cls(
+            spreadsheet_id=source["spreadsheet_id"],
+            sheet_id=source.get("sheet_id"),
+            sheet_name=source["sheet_name"],
+            ranges=tuple(source["ranges"]),
+            header_row=int(source.get("header_row", 1)),
+            name_column=source.get("name_column"),
+            website_column=source.get("website_column"),
+            options=options,
+            name=name,
+        )
+
+
+def parse_selection_request(body: Any, settings: Settings) -> SelectionRequest:
+    """Validate a JSON body against ``FIELDS``; raise ``InputError`` naming the first bad field."""
+    if not isinstance(body, dict):
+        raise InputError("the request body must be a JSON object")
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        raise InputError(f"unknown field {unknown[0]!r}")
+    for name, (schema, required) in FIELDS.items():
+        if name not in body:
+            if required:
+                raise InputError(f"{name} is required")
+            continue
+        check_value(name, body[name], schema)
+    return _build(body, settings)
+
+
+def _build(body: dict[str, Any], settings: Settings) -> SelectionRequest:
+    defaults = JobOptions()
+    options = JobOptions(
+        fields=tuple(body.get("fields") or defaults.fields),
+        concurrency=body.get("max_concurrency") or defaults.concurrency,
+        priority=Priority(body.get("priority") or defaults.priority),
+        refresh_days=body.get("refresh_days"),
+        use_llm=bool(body.get("use_llm", False)),
+    )
+    request = SelectionRequest(
+        spreadsheet_id=body["spreadsheet_id"],
+        sheet_id=body.get("sheet_id"),
+        sheet_name=body["sheet_name"].strip() or body["sheet_name"],
+        ranges=tuple(body["ranges"]),
+        header_row=body.get("header_row", 1),
+        name_column=_column(body.get("name_column")),
+        website_column=_column(body.get("website_column")),
+        options=options,
+        name=(body.get("name") or "").strip() or f"{body['sheet_name']} {', '.join(body['ranges'])}",
+    )
+    _check_size(request, settings)
+    return request
+
+
+def _column(value: str | None) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _check_size(request: SelectionRequest, settings: Settings) -> None:
+    rows = request.row_count()
+    if rows is not None and rows > settings.max_rows_per_job:
+        raise InputError(f"the selection has {rows:,} rows; a job can hold at most {settings.max_rows_per_job:,}")
+
+
+def check_value(name: str, value: Any, schema: dict[str, Any]) -> None:
+    """Check one value against the subset of JSON Schema used in ``FIELDS``."""
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    kind = _json_type(value)
+    if kind not in types and not (kind == "integer" and "number" in types):
+        raise InputError(f"{name} must be {' or '.join(types)}, not {kind}")
+    if kind == "string":
+        _check_string(name, value, schema)
+    elif kind == "integer":
+        _check_number(name, value, schema)
+    elif kind == "array":
+        _check_array(name, value, schema)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _check_string(name: str, value: str, schema: dict[str, Any]) -> None:
+    if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", 10_000):
+        raise InputError(f"{name} must be {schema.get('minLength', 0)}–{schema.get('maxLength')} characters")
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        raise InputError(f"{name} has an invalid value {value[:60]!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        raise InputError(f"{name} must be one of {', '.join(schema['enum'])}; got {value[:60]!r}")
+
+
+def _check_number(name: str, value: int, schema: dict[str, Any]) -> None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InputError(f"{name} must be between {low} and {high}")
+
+
+def _check_array(name: str, value: list[Any], schema: dict[str, Any]) -> None:
+    if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 10_000):
+        raise InputError(f"{name} must have {schema.get('minItems', 0)}–{schema.get('maxItems')} items")
+    if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):
+        raise InputError(f"{name} must not repeat items")
+    for index, item in enumerate(value):
+        check_value(f"{name}[{index}]", item, schema["items"])

@@ -1,0 +1,115 @@
+"""Task and cron endpoints: ``/tasks/research``, ``/tasks/plan``, ``/tasks/flush``, ``/cron/refresh``.
+
+Only the tasks service account may call them (``TaskAuthenticator``: a
+Google-signed OIDC token verified in the app, see docs/api.md). The answer
+follows Cloud Tasks' contract: 200 when done (also for recorded permanent
+failures and for paused/cancelled jobs), 503 with ``Retry-After`` or 429 for
+rate limits when the queue should deliver the task again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from service.api.context import api_context
+from service.api.errors import error_response, http_error_for
+from service.api.sheetjobs import enqueue_flush, flush_sheet_job, plan_sheet_job
+from service.domain import ErrorKind
+from service.errors import AuthError, InputError, JobNotFound, RowscoutError
+from service.jobs.refresh import refresh_stale_rows
+from service.jobs.rowtask import handle_research_task
+from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
+
+log = logging.getLogger(__name__)
+bp = Blueprint("tasks", __name__)
+
+RETRY_COUNT_HEADER = "X-CloudTasks-TaskRetryCount"
+
+
+@bp.before_request
+def authenticate() -> None:
+    g.identity = api_context().task_auth.authenticate(request.headers.get("Authorization"))
+
+
+def _task(kind: TaskKind) -> TaskDelivery:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("job_id"), str) or not body["job_id"]:
+        raise InputError("a task body is a JSON object with a job_id")
+    row_key = body.get("row_key") or ""
+    payload = body.get("payload") or {}
+    if not isinstance(row_key, str) or not isinstance(payload, dict):
+        raise InputError("row_key must be a string and payload an object")
+    task = Task(kind=kind, job_id=body["job_id"], row_key=row_key, payload=payload)
+    return TaskDelivery(task=task, attempt=_attempt())
+
+
+def _attempt() -> int:
+    retries = request.headers.get(RETRY_COUNT_HEADER, "0")
+    return int(retries) + 1 if retries.isdigit() else 1
+
+
+def task_response(result: TaskResult, **details: Any) -> Response:
+    """200 for done; 503 (+ Retry-After) or 429 (rate limit) for try-again."""
+    if result.ok:
+        return jsonify({"status": "done", **details})
+    status = 429 if details.get("kind") == ErrorKind.RATE_LIMIT.value else 503
+    response = jsonify({"status": "retry", **details})
+    response.status_code = status
+    if result.retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, round(result.retry_after)))
+    return response
+
+
+@bp.post("/tasks/research")
+def research() -> Response:
+    ctx = api_context()
+    delivery = _task(TaskKind.RESEARCH)
+    if not delivery.task.row_key:
+        raise InputError("a research task needs a row_key")
+    result = handle_research_task(ctx.services, delivery)
+    if result.ok:
+        _flush_later(delivery.task.job_id)
+        return task_response(result)
+    row = ctx.services.store.get_row(delivery.task.job_id, delivery.task.row_key)
+    kind = row.error_kind.value if row and row.error_kind else ErrorKind.LEASE_BUSY.value
+    return task_response(result, kind=kind)
+
+
+def _flush_later(job_id: str) -> None:
+    ctx = api_context()
+    job = ctx.services.store.get_job(job_id)
+    if job is not None:
+        enqueue_flush(ctx, job)
+
+
+@bp.post("/tasks/plan")
+def plan() -> Response:
+    return task_response(plan_sheet_job(api_context(), _task(TaskKind.PLAN).task.job_id))
+
+
+@bp.post("/tasks/flush")
+def flush() -> Response:
+    delivery = _task(TaskKind.FLUSH)
+    try:
+        report = flush_sheet_job(api_context(), delivery.task.job_id)
+    except JobNotFound:
+        return task_response(TaskResult.done(), written=0)  # job deleted (TTL): nothing to write
+    return task_response(TaskResult.done(), written=report.written, missing=len(report.missing_keys))
+
+
+@bp.errorhandler(RowscoutError)
+def task_error(exc: RowscoutError) -> Response:
+    """Permanent failures answer 200 so Cloud Tasks stops retrying; the rest as usual."""
+    if isinstance(exc, AuthError) or exc.retryable:
+        return error_response(http_error_for(exc))
+    log.error("task failed for good: %s", exc.user_message, extra={"path": request.path})
+    return jsonify({"status": "failed", "error": {"kind": exc.kind.value, "message": exc.message}})
+
+
+@bp.post("/cron/refresh")
+def refresh() -> Response:
+    refreshed = refresh_stale_rows(api_context().services)
+    return jsonify({"status": "done", "jobs": len(refreshed), "rows": sum(refreshed.values())})
