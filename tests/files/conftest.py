@@ -6,13 +6,10 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-
-from service.domain import CompanyInput, CompanyProfile, ErrorKind, FieldMethod, FieldSource, Row, RowState
 
 DATA = Path(__file__).parent / "data"
 
@@ -62,35 +59,3 @@ def write_json(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-def make_row(
-    position: int, name: str, website: str, extra: dict[str, str] | None = None, *, state: RowState = RowState.DONE
-) -> Row:
-    """A finished row as the job layer hands it to a sink."""
-    profile = None
-    if state == RowState.DONE:
-        profile = CompanyProfile(
-            name=name,
-            website=f"https://{website}/",
-            description=f"{name} makes things",
-            products=["Widgets", "Gadgets"],
-            founded_year=2019,
-            sources={
-                "description": FieldSource(f"https://{website}/about", FieldMethod.JSON_LD),
-                "founded_year": FieldSource(f"https://{website}/about", FieldMethod.TEXT),
-            },
-        )
-    row = Row(
-        job_id="job1",
-        key=f"r{position:06d}",
-        position=position,
-        input=CompanyInput(name=name, website=website, extra=dict(extra or {})),
-        state=state,
-        result=profile,
-        researched_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC) if state == RowState.DONE else None,
-    )
-    if state == RowState.FAILED:
-        row.error_kind = ErrorKind.TIMEOUT
-        row.error_message = "site too slow"
-    return row
