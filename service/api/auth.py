@@ -116,20 +116,27 @@ class IdTokenVerifier:
 
     def _decode(self, token: str, audiences: list[str]) -> dict[str, Any]:
         try:
-            return self._decode_with(token, audiences, self._certs.certs())
-        except google_exceptions.MalformedError as exc:
-            if "Certificate for key id" not in str(exc):
-                raise NotAuthenticated(f"the token is not valid: {_reason(exc)}") from exc
-        return self._decode_with(token, audiences, self._certs.certs(refresh=True))  # keys rotated
-
-    def _decode_with(self, token: str, audiences: list[str], certs: Mapping[str, str]) -> dict[str, Any]:
+            return _decode_with(token, audiences, self._certs.certs(), self._skew)
+        except _UnknownKey:
+            pass  # Google rotated its keys since we cached them: fetch once more
         try:
-            claims = jwt.decode(token, certs=certs, audience=audiences, clock_skew_in_seconds=self._skew)
-        except google_exceptions.MalformedError:
-            raise
-        except (ValueError, google_exceptions.GoogleAuthError) as exc:
-            raise NotAuthenticated(f"the token is not valid: {_reason(exc)}") from exc
-        return dict(claims)
+            return _decode_with(token, audiences, self._certs.certs(refresh=True), self._skew)
+        except _UnknownKey as exc:
+            raise NotAuthenticated("the token was signed by an unknown key") from exc
+
+
+class _UnknownKey(Exception):
+    pass
+
+
+def _decode_with(token: str, audiences: list[str], certs: Mapping[str, str], skew: int) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(token, certs=certs, audience=audiences, clock_skew_in_seconds=skew)
+    except (ValueError, google_exceptions.GoogleAuthError) as exc:
+        if "Certificate for key id" in str(exc):
+            raise _UnknownKey(str(exc)) from exc
+        raise NotAuthenticated(f"the token is not valid: {_reason(exc)}") from exc
+    return dict(claims)
 
 
 def _reason(exc: Exception) -> str:

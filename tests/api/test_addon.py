@@ -9,8 +9,8 @@ import json
 from openpyxl import load_workbook
 
 from service.domain import RowState
-from service.queue.port import TaskDelivery
 from service.jobs.rowtask import handle_research_task
+from service.queue.port import TaskDelivery
 from tests.api.conftest import ALICE, BOB, BOB_SHEET, SHEET, Env, selection
 
 
@@ -47,9 +47,7 @@ def test_open_ended_range_is_planned(env: Env) -> None:
 
 def test_get_job_and_list_and_stats_show_only_the_callers_jobs(env: Env) -> None:
     job = _submit(env)
-    env.client.post(
-        "/api/v1/jobs", json=selection(spreadsheet_id=BOB_SHEET, name="bob's"), headers=env.as_user(BOB)
-    )
+    env.client.post("/api/v1/jobs", json=selection(spreadsheet_id=BOB_SHEET, name="bob's"), headers=env.as_user(BOB))
     got = env.client.get(f"/api/v1/jobs/{job['id']}", headers=env.as_user())
     assert got.status_code == 200 and got.json["job"]["id"] == job["id"]
     jobs = env.client.get("/api/v1/jobs", headers=env.as_user()).json["jobs"]

@@ -1,0 +1,164 @@
+"""Task handlers over HTTP: idempotent, retry codes, paused/cancelled jobs, plan and flush."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from service.domain import ErrorKind, RowState
+from tests.api.conftest import SHEET, Env, selection
+
+
+def _submit(env: Env, **changes: object) -> str:
+    response = env.client.post("/api/v1/jobs", json=selection(**changes), headers=env.as_user())
+    assert response.status_code == 202, response.json
+    return response.json["job"]["id"]
+
+
+def _task(env: Env, kind: str, job_id: str, row_key: str = "", retries: int = 0):
+    headers = {**env.as_tasks(), "X-CloudTasks-TaskRetryCount": str(retries)}
+    return env.client.post(f"/tasks/{kind}", json={"job_id": job_id, "row_key": row_key}, headers=headers)
+
+
+def test_research_task_twice_researches_once_and_answers_200_both_times(env: Env) -> None:
+    job_id = _submit(env)
+    first, second = _task(env, "research", job_id, "r1"), _task(env, "research", job_id, "r1")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert env.researcher.calls == ["Acme"]
+    row = env.store.get_row(job_id, "r1")
+    assert row is not None and row.state == RowState.DONE and row.result.website == "https://acme.example"
+
+
+def test_finished_row_enqueues_one_named_flush_per_window(env: Env) -> None:
+    job_id = _submit(env)
+    env.queue.enqueued.clear()
+    _task(env, "research", job_id, "r1")
+    _task(env, "research", job_id, "r2")
+    names = {t.name for t in env.queue.of_kind("flush")}
+    assert len(names) == 1  # same window: same name, so Cloud Tasks keeps one
+    env.now[0] += timedelta(seconds=6)
+    _task(env, "research", job_id, "r1")
+    assert len({t.name for t in env.queue.of_kind("flush")}) == 2
+
+
+def test_retryable_failure_answers_503_with_retry_after_or_429_for_rate_limits(env: Env) -> None:
+    env.researcher.fail.update({"Acme": ErrorKind.TIMEOUT, "Globex": ErrorKind.RATE_LIMIT})
+    job_id = _submit(env)
+    timeout = _task(env, "research", job_id, "r1")
+    assert timeout.status_code == 503 and timeout.json["status"] == "retry"
+    limited = _task(env, "research", job_id, "r2")
+    assert limited.status_code == 429 and limited.json["kind"] == "rate_limit"
+    assert env.store.get_row(job_id, "r1").state == RowState.PENDING
+
+
+def test_permanent_failure_is_stored_and_answers_200(env: Env) -> None:
+    env.researcher.fail["Acme"] = ErrorKind.PARKED_DOMAIN
+    job_id = _submit(env)
+    response = _task(env, "research", job_id, "r1")
+    assert response.status_code == 200
+    row = env.store.get_row(job_id, "r1")
+    assert row.state == RowState.FAILED and row.error_kind == ErrorKind.PARKED_DOMAIN
+    assert _task(env, "research", job_id, "r1").status_code == 200 and env.researcher.calls == ["Acme"]
+
+
+def test_paused_and_cancelled_jobs_do_nothing_and_answer_200(env: Env) -> None:
+    job_id = _submit(env)
+    env.client.post(f"/api/v1/jobs/{job_id}/pause", headers=env.as_user())
+    assert _task(env, "research", job_id, "r1").status_code == 200
+    env.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=env.as_user())
+    assert _task(env, "research", job_id, "r2").status_code == 200
+    assert env.researcher.calls == []
+
+
+def test_busy_lease_answers_503_with_retry_after(env: Env) -> None:
+    job_id = _submit(env)
+    env.store.lease_row(job_id, "r1", owner="other", now=env.now[0], lease_seconds=300, max_attempts=3)
+    response = _task(env, "research", job_id, "r1")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert env.researcher.calls == []
+
+
+def test_flush_writes_finished_rows_once_and_completes_the_job(env: Env) -> None:
+    job_id = _submit(env)
+    _task(env, "research", job_id, "r1")
+    _task(env, "research", job_id, "r2")
+    first = _task(env, "flush", job_id)
+    assert first.status_code == 200 and first.json["written"] == 3
+    second = _task(env, "flush", job_id)
+    assert second.status_code == 200 and second.json["written"] == 0
+    assert env.sheets.writes == [(SHEET, ["r1", "r2", "r3"])]
+    assert env.store.get_job(job_id).state.value == "completed"
+
+
+def test_flush_of_a_deleted_job_is_done(env: Env) -> None:
+    assert _task(env, "flush", "gone").json == {"status": "done", "written": 0}
+
+
+def test_flush_sheet_failure_retries_then_permanent_is_dropped(env: Env) -> None:
+    job_id = _submit(env)
+    _task(env, "research", job_id, "r1")
+
+    def failing(status: int):
+        def write(job, rows):
+            from service.errors import SheetsError
+
+            raise SheetsError("boom", status=status)
+
+        return write
+
+    original = env.sheets.sink
+    env.sheets.sink = lambda job: type("S", (), {"write": staticmethod(failing(503))})()  # type: ignore[method-assign]
+    assert _task(env, "flush", job_id).status_code == 503
+    env.sheets.sink = lambda job: type("S", (), {"write": staticmethod(failing(400))})()  # type: ignore[method-assign]
+    dropped = _task(env, "flush", job_id)
+    assert dropped.status_code == 200 and dropped.json["status"] == "failed"
+    env.sheets.sink = original  # type: ignore[method-assign]
+
+
+def test_plan_task_reads_the_sheet_and_submits_rows_twice_safely(env: Env) -> None:
+    job_id = _submit(env, ranges=["A:B"])
+    assert env.client.get(f"/api/v1/jobs/{job_id}", headers=env.as_user()).json["job"]["state"] == "queued"
+    assert _task(env, "plan", job_id).status_code == 200
+    assert _task(env, "plan", job_id).status_code == 200
+    assert env.sheets.reads == [SHEET]
+    job = env.store.get_job(job_id)
+    assert job.state.value == "running" and job.total_rows == 3 and job.source["planned"] is True
+    assert sorted(t.row_key for t in env.queue.of_kind("research")) == ["r1", "r2"]
+
+
+def test_plan_task_waits_while_paused_and_skips_cancelled(env: Env) -> None:
+    job_id = _submit(env, ranges=["A:B"])
+    env.client.post(f"/api/v1/jobs/{job_id}/pause", headers=env.as_user())
+    assert _task(env, "plan", job_id).status_code == 503
+    env.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=env.as_user())
+    assert _task(env, "plan", job_id).status_code == 200 and env.sheets.reads == []
+
+
+def test_plan_task_fails_the_job_when_the_sheet_has_no_company_column(env: Env) -> None:
+    job_id = _submit(env, ranges=["A:B"])
+    env.sheets.tables[SHEET] = (["Notes"], [["x"]])
+    assert _task(env, "plan", job_id).status_code == 200
+    job = env.client.get(f"/api/v1/jobs/{job_id}", headers=env.as_user()).json["job"]
+    assert job["state"] == "failed" and "no company" in job["error"]
+
+
+def test_flush_before_planning_writes_nothing_and_keeps_the_job_queued(env: Env) -> None:
+    job_id = _submit(env, ranges=["A:B"])
+    assert _task(env, "flush", job_id).json["written"] == 0
+    assert env.store.get_job(job_id).state.value == "queued"
+
+
+def test_refresh_cron_re_enqueues_stale_rows(env: Env) -> None:
+    job_id = _submit(env, refresh_days=7)
+    _task(env, "research", job_id, "r1")
+    _task(env, "research", job_id, "r2")
+    env.queue.enqueued.clear()
+    env.now[0] += timedelta(days=8)
+    response = env.client.post("/cron/refresh", headers=env.as_tasks())
+    assert response.json == {"status": "done", "jobs": 1, "rows": 2}
+    assert sorted(t.row_key for t in env.queue.of_kind("research")) == ["r1", "r2"]
+
+
+def test_bad_task_bodies_are_dropped_with_200(env: Env) -> None:
+    for body in ({}, {"job_id": 5}, {"job_id": "j", "payload": []}):
+        response = env.client.post("/tasks/research", json=body, headers=env.as_tasks())
+        assert response.status_code == 200 and response.json["status"] == "failed"
