@@ -17,7 +17,8 @@ from service.research.extract.countries import country_name
 from service.research.extract.document import Document
 
 _CITY = r"([A-ZÀ-Þ][A-Za-zÀ-ÿ'\.\-]+(?: [A-ZÀ-Þa-z][A-Za-zÀ-ÿ'\.\-]+){0,3})"
-_POSTAL_CITY = re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}} {_CITY}(?: cedex.*)?$", re.I)
+_POSTAL_CITY = re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}}(?:-\d{{3}})? {_CITY}(?: cedex.*)?$", re.I)
+_CA_PROVINCE_POSTAL = re.compile(r"^([A-Z]{2}) [A-Z]\d[A-Z] ?\d[A-Z]\d$")
 _US_STATE_ZIP = re.compile(r"^([A-Z]{2}) \d{5}(?:-\d{4})?$")
 _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
 _CITY_UK = re.compile(rf"^{_CITY} ([A-Z]{{1,2}}\d[A-Z\d]? ?\d[A-Z]{{2}})$")
@@ -66,7 +67,7 @@ def _match_city(part: str, previous: str) -> tuple[str, str] | None:
     match = _POSTAL_CITY.match(part)
     if match:
         return match.group(1), ""
-    match = _US_STATE_ZIP.match(part)
+    match = _US_STATE_ZIP.match(part) or _CA_PROVINCE_POSTAL.match(part)
     if match and previous and re.fullmatch(_CITY, previous):
         return previous, match.group(1)
     match = _CITY_UK.match(part)

@@ -29,6 +29,7 @@ _CONTACT_WORDS = re.compile(
     r"\b(phone|tel|telephone|call|fon|telefon|téléphone|tél|teléfono|tfno|móvil|mobile|hotline|fax|contact)\b",
     re.IGNORECASE,
 )
+_PHONE_LABEL = re.compile(r"\b(phone|tel|telephone|telefon|téléphone|teléfono|call us|hotline)\b", re.IGNORECASE)
 _FAX = re.compile(r"\bfax\b", re.IGNORECASE)
 
 
@@ -82,7 +83,7 @@ def _contact_lines(lines: list[str]) -> list[str]:
             continue
         if _CONTACT_WORDS.search(line):
             picked.append(line)
-        elif i and _CONTACT_WORDS.search(lines[i - 1]) and len(lines[i - 1]) < 25:
+        elif i and _PHONE_LABEL.search(lines[i - 1]) and len(lines[i - 1]) < 25:
             picked.append(line)
     return picked
 

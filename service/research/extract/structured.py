@@ -18,6 +18,7 @@ import extruct
 
 from service.domain import FieldMethod
 from service.research.extract.candidates import Candidate, candidate
+from service.research.extract.contacts import normalize_phone
 from service.research.extract.countries import country_name
 from service.research.extract.document import Document, clean
 from service.research.extract.social import social_profile
@@ -102,7 +103,7 @@ def _organization(node: dict[str, Any], url: str, method: FieldMethod) -> list[C
     for email in _list(node.get("email")):
         add("emails", _text(email).removeprefix("mailto:").lower())
     for phone in _list(node.get("telephone")):
-        add("phones", _text(phone))
+        add("phones", normalize_phone(_text(phone)))
     for link in _list(node.get("sameAs")):
         profile = social_profile(_text(link))
         if profile:

@@ -1,0 +1,140 @@
+"""``WebResearcher``: the shipped ``Researcher`` — crawl, detect, extract, merge, maybe ask an LLM.
+
+``research(company, options)`` runs one company start to finish on the
+calling thread (``asyncio.run`` per company, so worker threads can call it
+concurrently). Steps: find the website when only a name is given; crawl it
+within ``options.timeout`` (page timeouts grow with ``options.attempt``);
+fail on a bot challenge or parked domain; extract every page; merge with a
+source per field; optionally let the LLM fill what is still empty; keep only
+``options.fields``. It never raises for a company's problem: errors become
+``error_kind`` / ``error_message`` / ``retry_after`` on the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.domain import (
+    PROFILE_FIELDS,
+    CompanyInput,
+    CompanyProfile,
+    ErrorKind,
+    ResearchOptions,
+    ResearchOutcome,
+    Usage,
+)
+from service.errors import FetchError, InputError, RowscoutError
+from service.research.discover_site import SiteFinder
+from service.research.extract import PageExtraction, check_page, extract_page
+from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFetcher, SiteCrawler
+from service.research.llm import LLM, fill_missing
+from service.research.merge import merge_pages
+
+_CRAWL_SHARE = 0.85  # of the company timeout; the rest is for extraction and the LLM
+
+
+@dataclass
+class _Crawled:
+    website: str
+    result: CrawlResult
+
+
+class WebResearcher:
+    """Research companies on the web.
+
+    Args:
+        settings: fetch rules (timeouts, caps, loopback for tests).
+        resolver: DNS resolver (the fixture web's in tests); the system resolver by default.
+        llm: optional LLM used when ``options.use_llm`` is set.
+        site_finder: finds a website from a name; ``SiteFinder()`` by default.
+        llm_token_budget: page text sent to the LLM, in tokens (≈ 4 characters each).
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        resolver: Resolver | None = None,
+        llm: LLM | None = None,
+        site_finder: SiteFinder | None = None,
+        llm_token_budget: int = 6000,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self.resolver = resolver
+        self.llm = llm
+        self.site_finder = site_finder or SiteFinder()
+        self.llm_token_budget = llm_token_budget
+
+    def research(self, company: CompanyInput, options: ResearchOptions) -> ResearchOutcome:
+        usage = Usage()
+        profile = CompanyProfile(name=company.name)
+        try:
+            crawled = asyncio.run(self._crawl(company, options))
+            usage.pages_fetched = len(crawled.result.pages)
+            pages = _extract(crawled.result)
+            profile = merge_pages(pages, name=company.name, website=crawled.website)
+            if options.use_llm and self.llm is not None:
+                self._ask_llm(profile, pages, options, usage)
+        except RowscoutError as exc:
+            return _failed(profile, usage, exc, options.fields)
+        return ResearchOutcome(profile=_only(profile, options.fields), usage=usage)
+
+    async def _crawl(self, company: CompanyInput, options: ResearchOptions) -> _Crawled:
+        budget = options.timeout * _CRAWL_SHARE
+        try:
+            async with asyncio.timeout(budget), SafeFetcher(self.settings, resolver=self.resolver) as fetcher:
+                website = await self._website(company, fetcher, options.attempt)
+                crawler = SiteCrawler(fetcher, self.settings)
+                deadline = time.monotonic() + budget * 0.8
+                result = await crawler.crawl(website, deadline=deadline, attempt=options.attempt)
+        except TimeoutError as exc:
+            raise FetchError(f"research took longer than {budget:g} s", kind=ErrorKind.TIMEOUT) from exc
+        check_page(result.home.text, extract_page(result.home.final_url, result.home.text).text)
+        return _Crawled(website=result.home.final_url, result=result)
+
+    async def _website(self, company: CompanyInput, fetcher: SafeFetcher, attempt: int) -> str:
+        website = company.website.strip()
+        if website:
+            return website if "://" in website else f"https://{website}"
+        if not company.name.strip():
+            raise InputError("the row has neither a company name nor a website")
+        return await self.site_finder.find(company.name, fetcher, attempt=attempt)
+
+    def _ask_llm(
+        self, profile: CompanyProfile, pages: list[PageExtraction], options: ResearchOptions, usage: Usage
+    ) -> None:
+        assert self.llm is not None
+        answer = fill_missing(profile, pages, self.llm, wanted=options.fields, token_budget=self.llm_token_budget)
+        if answer is not None:
+            usage.llm_input_tokens += answer.input_tokens
+            usage.llm_output_tokens += answer.output_tokens
+            usage.cost_usd += answer.cost_usd
+
+
+def _extract(result: CrawlResult) -> list[PageExtraction]:
+    return [extract_page(page.final_url, page.text, page.headers) for page in result.pages]
+
+
+def _only(profile: CompanyProfile, fields: Sequence[str]) -> CompanyProfile:
+    """The profile with fields outside ``fields`` cleared (and their sources dropped)."""
+    empty = CompanyProfile()
+    for name in PROFILE_FIELDS:
+        if name not in fields:
+            setattr(profile, name, getattr(empty, name))
+            profile.sources.pop(name, None)
+    if "business_model" not in fields:
+        profile.business_model_signals = []
+    return profile
+
+
+def _failed(profile: CompanyProfile, usage: Usage, exc: RowscoutError, fields: Sequence[str]) -> ResearchOutcome:
+    return ResearchOutcome(
+        profile=_only(profile, fields),
+        usage=usage,
+        error_kind=exc.kind,
+        error_message=exc.message,
+        retry_after=exc.retry_after,
+    )

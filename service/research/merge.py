@@ -1,0 +1,139 @@
+"""Merge page candidates into one ``CompanyProfile`` with a source per field.
+
+Rules (empty is better than wrong):
+
+* **Scalar fields** take the best candidate by method, then by the
+  candidate's own rank, then by page order (home page first):
+  JSON-LD > microdata > OpenGraph/meta > links/tech signatures > page text >
+  classifier > LLM. The LLM only ever fills fields still empty after this
+  (see ``service.research.llm.fill``).
+* **Headquarters** (city, region, country) come from one source together, the
+  one with the best country candidate, so a city never pairs with another
+  page's country.
+* **Lists**: emails on the company's own domain first, at most 5; phones at
+  most 3; tech stack is the union over pages; products come from the best
+  method only (JSON-LD offers are not mixed with page headings), at most 10.
+* **Industry** and **business model** are classified over all pages' text;
+  their source is the home page (method ``classifier``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+from service.domain import SOCIAL_NETWORKS, CompanyProfile, FieldMethod, FieldSource
+from service.research.extract import Candidate, PageExtraction
+from service.research.extract.business import classify_business_model, find_signals
+from service.research.taxonomy import classify_industry
+
+METHOD_RANK = {
+    FieldMethod.INPUT: 0,
+    FieldMethod.JSON_LD: 1,
+    FieldMethod.MICRODATA: 2,
+    FieldMethod.OPENGRAPH: 3,
+    FieldMethod.META: 3,
+    FieldMethod.URL: 4,
+    FieldMethod.LINK: 4,
+    FieldMethod.TECH_SIGNATURE: 4,
+    FieldMethod.TEXT: 5,
+    FieldMethod.CLASSIFIER: 6,
+    FieldMethod.LLM: 7,
+}
+SCALAR_FIELDS = ("description", "founded_year", "employees", "language", "logo_url", *SOCIAL_NETWORKS)
+LIST_LIMITS = {"emails": 5, "phones": 3, "products": 10, "tech_stack": 25}
+Ranked = tuple[int, int, int, Candidate]
+
+
+def merge_pages(pages: Sequence[PageExtraction], *, name: str, website: str) -> CompanyProfile:
+    """One profile from the pages of one site (home page first)."""
+    ranked = _ranked(pages)
+    profile = CompanyProfile(name=name, website=website)
+    if website:
+        profile.sources["website"] = FieldSource(url=website, method=FieldMethod.URL)
+    for field in SCALAR_FIELDS:
+        best = ranked.get(field)
+        if best:
+            _set(profile, field, best[0][3].value, best[0][3].source)
+    _merge_hq(profile, ranked)
+    _merge_lists(profile, ranked, website)
+    if pages:
+        _classify(profile, pages)
+    return profile
+
+
+def _ranked(pages: Sequence[PageExtraction]) -> dict[str, list[Ranked]]:
+    out: dict[str, list[Ranked]] = {}
+    for index, page in enumerate(pages):
+        for c in page.candidates:
+            out.setdefault(c.field, []).append((METHOD_RANK[c.source.method], c.rank, index, c))
+    for items in out.values():
+        items.sort(key=lambda r: r[:3])
+    return out
+
+
+def _set(profile: CompanyProfile, field: str, value: object, source: FieldSource) -> None:
+    setattr(profile, field, value)
+    profile.sources[field] = source
+
+
+def _merge_hq(profile: CompanyProfile, ranked: dict[str, list[Ranked]]) -> None:
+    countries = ranked.get("hq_country") or []
+    if not countries:
+        return
+    source = countries[0][3].source
+    _set(profile, "hq_country", countries[0][3].value, source)
+    for field in ("hq_city", "hq_region"):
+        same = [r for r in ranked.get(field, []) if r[3].source == source]
+        if same:
+            _set(profile, field, same[0][3].value, source)
+
+
+def _merge_lists(profile: CompanyProfile, ranked: dict[str, list[Ranked]], website: str) -> None:
+    own = _site_domain(website)
+    for field, limit in LIST_LIMITS.items():
+        items = ranked.get(field, [])
+        if field == "products" and items:
+            items = [r for r in items if r[0] == items[0][0]]
+        if field == "emails":
+            items = sorted(items, key=lambda r: (not _on_domain(r[3].value, own), *r[:3]))
+        values: list[str] = []
+        for r in items:
+            if r[3].value not in values:
+                values.append(r[3].value)
+        if values:
+            _set(profile, field, values[:limit], items[0][3].source)
+
+
+@cache
+def _suffixes() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _site_domain(website: str) -> str:
+    """The registrable domain ("acme.co.uk"); the last two labels for unlisted TLDs like ``.test``."""
+    host = (urlsplit(website).hostname or "").lower().removeprefix("www.")
+    if not host:
+        return ""
+    return _suffixes()(host).top_domain_under_public_suffix or ".".join(host.split(".")[-2:])
+
+
+def _on_domain(email: str, domain: str) -> bool:
+    return bool(domain) and (email.endswith("@" + domain) or email.endswith("." + domain))
+
+
+def _classify(profile: CompanyProfile, pages: Sequence[PageExtraction]) -> None:
+    home = pages[0].url
+    text = "\n".join(p.text for p in pages)
+    title = " ".join([pages[0].title, profile.description, *pages[0].headings[:3]])
+    industry = classify_industry(text, title=title)
+    if industry:
+        _set(profile, "industry", industry, FieldSource(url=home, method=FieldMethod.CLASSIFIER))
+    b2b, b2c = find_signals(text)
+    model = classify_business_model(b2b, b2c)
+    if model:
+        _set(profile, "business_model", model, FieldSource(url=home, method=FieldMethod.CLASSIFIER))
+        profile.business_model_signals = b2b + b2c
