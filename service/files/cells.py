@@ -17,7 +17,7 @@ MAX_CELL_CHARS = 50_000
 
 
 class WarningLog:
-    """Warnings for the user, one line per kind, counting repeats in place.
+    """Warnings for the user; ``note`` keeps only the first occurrence of each kind.
 
     The list it fills is the ``InputTable.warnings`` list, so warnings found
     while records stream (e.g. a NUL byte on row 90,000) still reach the user.
@@ -25,20 +25,16 @@ class WarningLog:
 
     def __init__(self, lines: list[str] | None = None) -> None:
         self.lines: list[str] = lines if lines is not None else []
-        self._slots: dict[str, tuple[int, int, str]] = {}
+        self._kinds: set[str] = set()
 
     def add(self, message: str) -> None:
         self.lines.append(message)
 
     def note(self, kind: str, message: str) -> None:
-        """Record ``message`` the first time ``kind`` happens; later times only bump a count."""
-        if kind not in self._slots:
-            self._slots[kind] = (len(self.lines), 1, message)
+        """Record ``message`` the first time ``kind`` happens (files may be read more than once)."""
+        if kind not in self._kinds:
+            self._kinds.add(kind)
             self.lines.append(message)
-            return
-        index, count, first = self._slots[kind]
-        self._slots[kind] = (index, count + 1, first)
-        self.lines[index] = f"{first} (and {count} more like it)"
 
 
 def truncate(text: str, limit: int = MAX_CELL_CHARS) -> str:

@@ -26,7 +26,9 @@ def iter_excel_rows(path: Path, *, sheet: str | None = None) -> Iterator[list[An
     """Every row of the chosen sheet (the first one by default) as a list of cell values."""
     workbook = _open(path)
     try:
-        rows = _worksheet(workbook, sheet, path).iter_rows(values_only=True)
+        worksheet = _worksheet(workbook, sheet, path)
+        worksheet.reset_dimensions()  # some writers store a wrong used range (e.g. A1:A1)
+        rows = worksheet.iter_rows(values_only=True)
         while True:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -201,3 +201,27 @@ def test_bundled_example_reads() -> None:
     records = list(table.records)
     assert (table.columns.name, table.columns.website) == ("Company", "Website")
     assert len(records) == 8 and "Owner" in records[0].cells
+
+
+def test_excel_with_a_wrong_stored_used_range(write_xlsx: Callable[..., Path], tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    good = write_xlsx({"Leads": ROWS})
+    bad = tmp_path / "bad-dimension.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:A1"/>', data)
+            dst.writestr(item, data)
+    assert b'ref="A1:A1"' in zipfile.ZipFile(bad).read("xl/worksheets/sheet1.xml")
+    assert cells(bad)[1] == {"Company": "Société Générale", "Website": "sg.fr", "Country": "France"}
+
+
+def test_nul_and_huge_cells_in_json_are_cleaned(write_json: Callable[..., Path]) -> None:
+    table = read_table(write_json([{"company": "Ac\u0000me", "website": "acme.com", "notes": "y" * 60_000}]))
+    (record,) = list(table.records)
+    assert record.cells["company"] == "Acme"
+    assert len(record.cells["notes"]) == MAX_CELL_CHARS
+    assert len(table.warnings) == 2
