@@ -10,7 +10,9 @@ fixture web, with short timeouts so fault sites fail fast.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -18,11 +20,9 @@ from service.research.fetch import FetchSettings
 from tests.fixture_web.server import FixtureWeb
 
 
-def fixture_fetch_settings(**overrides: object) -> FetchSettings:
+def fixture_fetch_settings(**overrides: Any) -> FetchSettings:
     """``FetchSettings`` for the fixture web: loopback allowed, 2 s page timeout."""
-    values: dict[str, object] = {"allow_loopback": True, "page_timeout": 2.0}
-    values.update(overrides)
-    return FetchSettings(**values)  # type: ignore[arg-type]
+    return dataclasses.replace(FetchSettings(allow_loopback=True, page_timeout=2.0), **overrides)
 
 
 @pytest.fixture(scope="session")

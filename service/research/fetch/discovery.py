@@ -82,8 +82,8 @@ class Candidate:
 
 def fold(text: str) -> str:
     """Lower case, accents removed, separators collapsed to single spaces."""
-    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
-    plain = plain.replace("ß", "ss")
+    plain = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    plain = plain.encode("ascii", "ignore").decode("ascii")
     return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
 
 

@@ -27,6 +27,7 @@ HOME = "https://www.acme.co.uk/"
         ("https://acme.com/company", "", "about"),
         ("https://acme.com/p/123", "About us", "about"),
         ("https://acme.de/kontakt", "", "contact"),
+        ("https://acme.de/x", "Über uns", "about"),
         ("https://acme.com/contact-us.php", "", "contact"),
         ("https://acme.de/impressum", "", "imprint"),
         ("https://acme.fr/mentions-legales", "", "imprint"),

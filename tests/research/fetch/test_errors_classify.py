@@ -32,7 +32,7 @@ NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 )
 def test_status_kinds(status: int, kind: ErrorKind, cls: type) -> None:
     error = error_for_status(status, url="http://x.test/")
-    assert isinstance(error, cls)
+    assert error is not None and isinstance(error, cls)
     assert error.kind == kind
     assert str(status) in error.message
 
