@@ -101,7 +101,7 @@ def _looks_like_cells(text: str) -> bool:
 def parse_a1(text: str) -> A1Range:
     """Parse A1 text; raises ``InputError`` for text that is not a range."""
     sheet, cells = split_sheet(text)
-    if sheet == "":
+    if sheet == "" or text.strip().endswith("!"):
         raise InputError(f"Unable to parse range: {text}")
     if not cells:
         return A1Range(sheet)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -79,9 +80,7 @@ class ApiError(Exception):
         self.message = message
 
     def body(self) -> dict[str, Any]:
-        return {
-            "error": {"code": self.code, "message": self.message, "status": _STATUS_NAMES.get(self.code, "")}
-        }
+        return {"error": {"code": self.code, "message": self.message, "status": _STATUS_NAMES.get(self.code, "")}}
 
 
 @dataclass(frozen=True)
@@ -234,7 +233,11 @@ def box_from_a1(book: Spreadsheet, text: str) -> Box:
         rng = parse_a1(text)
     except InputError as exc:
         raise ApiError(400, f"Unable to parse range: {text}") from exc
-    return box_from_range(book.sheet_by_title(rng.sheet), rng, text)
+    try:
+        sheet = book.sheet_by_title(rng.sheet)
+    except ApiError as exc:
+        raise ApiError(400, f"Unable to parse range: {text}") from exc
+    return box_from_range(sheet, rng, text)
 
 
 def box_from_range(sheet: Sheet, rng: A1Range, text: str) -> Box:
@@ -243,8 +246,7 @@ def box_from_range(sheet: Sheet, rng: A1Range, text: str) -> Box:
     if rng.first_row >= sheet.row_count or rng.first_col >= sheet.col_count:
         raise ApiError(
             400,
-            f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, "
-            f"max columns: {sheet.col_count}",
+            f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}",
         )
     return Box(sheet, rng.first_row, min(r1, sheet.row_count), rng.first_col, min(c1, sheet.col_count))
 
@@ -543,9 +545,7 @@ class Endpoints:
     def __init__(self, model: Model) -> None:
         self.model = model
 
-    def spreadsheets_get(
-        self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any
-    ) -> dict[str, Any]:
+    def spreadsheets_get(self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any) -> dict[str, Any]:
         fields = params.get("fields", [""])[0]
         with_meta = not fields or "developerMetadata" in fields
         sheets = []
@@ -576,9 +576,7 @@ class Endpoints:
         option = params.get("valueRenderOption", ["FORMATTED_VALUE"])[0]
         return read_box(box_from_a1(book, params["range"][0]), option)
 
-    def values_batchGet(
-        self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any
-    ) -> dict[str, Any]:
+    def values_batchGet(self, book: Spreadsheet, user: str, params: dict[str, Any], body: Any) -> dict[str, Any]:
         option = params.get("valueRenderOption", ["FORMATTED_VALUE"])[0]
         ranges = [read_box(box_from_a1(book, r), option) for r in params.get("ranges", [])]
         return {"spreadsheetId": book.spreadsheet_id, "valueRanges": ranges}
@@ -598,7 +596,8 @@ class Endpoints:
     ) -> dict[str, Any]:
         option = _input_option(params.get("valueInputOption", [""])[0])
         box = box_from_a1(book, params["range"][0])
-        result = self.model.write_box(book, box, body.get("values", []), option, user)
+        exact = not _single_cell(params["range"][0])
+        result = self.model.write_box(book, box, body.get("values", []), option, user, exact=exact)
         return {"spreadsheetId": book.spreadsheet_id, **result}
 
     def values_batchUpdate(
@@ -608,7 +607,8 @@ class Endpoints:
         responses = []
         for value_range in body.get("data", []):
             box = box_from_a1(book, value_range["range"])
-            result = self.model.write_box(book, box, value_range.get("values", []), option, user)
+            exact = not _single_cell(value_range["range"])
+            result = self.model.write_box(book, box, value_range.get("values", []), option, user, exact=exact)
             responses.append({"spreadsheetId": book.spreadsheet_id, **result})
         return {"spreadsheetId": book.spreadsheet_id, **_totals(responses), "responses": responses}
 
@@ -689,18 +689,14 @@ class Endpoints:
         return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
 
     # --- spreadsheets.batchUpdate requests
-    def _req_createDeveloperMetadata(
-        self, book: Spreadsheet, user: str, args: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _req_createDeveloperMetadata(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
         return {
             "createDeveloperMetadata": {
                 "developerMetadata": self.model.create_metadata(book, args["developerMetadata"])
             }
         }
 
-    def _req_deleteDeveloperMetadata(
-        self, book: Spreadsheet, user: str, args: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _req_deleteDeveloperMetadata(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
         deleted = self.model.match_metadata(book, args["dataFilter"])
         for item in deleted:
             book.metadata.pop(item["metadataId"], None)
@@ -716,9 +712,7 @@ class Endpoints:
         start_key, end_key = _dim_key(rng["dimension"])
         self.model.check_protected(
             book,
-            box_from_grid(
-                book, {"sheetId": sheet.sheet_id, start_key: rng["startIndex"], end_key: rng["endIndex"]}
-            ),
+            box_from_grid(book, {"sheetId": sheet.sheet_id, start_key: rng["startIndex"], end_key: rng["endIndex"]}),
             user,
         )
         self.model.delete_dimension(book, rng)
@@ -745,15 +739,11 @@ class Endpoints:
         if any(s.sheet_id == sheet_id for s in book.sheets):
             raise ApiError(400, f"A sheet with id {sheet_id} already exists.")
         grid = props.get("gridProperties", {})
-        sheet = Sheet(
-            sheet_id, title, len(book.sheets), grid.get("rowCount", 1000), grid.get("columnCount", 26)
-        )
+        sheet = Sheet(sheet_id, title, len(book.sheets), grid.get("rowCount", 1000), grid.get("columnCount", 26))
         book.sheets.append(sheet)
         return {"addSheet": {"properties": sheet.properties()}}
 
-    def _req_updateSheetProperties(
-        self, book: Spreadsheet, user: str, args: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _req_updateSheetProperties(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
         props = args["properties"]
         sheet = book.sheet_by_id(props.get("sheetId", 0))
         fields = args.get("fields", "*")
@@ -789,6 +779,12 @@ def _cell_data(cell: dict[str, Any]) -> Any:
     return "=" + value.lstrip("=") if kind == "formulaValue" else value
 
 
+def _single_cell(text: str) -> bool:
+    """A one-cell range (``Sheet1!C4``) is an anchor: values may spread right and down from it."""
+    rng = parse_a1(text)
+    return rng.end_row == rng.first_row + 1 and rng.end_col == rng.first_col + 1 and ":" not in text
+
+
 def _meta_sheet(item: dict[str, Any]) -> int | None:
     location = item["location"]
     if "dimensionRange" in location:
@@ -807,9 +803,7 @@ def _totals(responses: list[dict[str, Any]]) -> dict[str, int]:
         "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),
         "totalUpdatedColumns": sum(r.get("updatedColumns", 0) for r in responses),
         "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
-        "totalUpdatedSheets": len(
-            {r["updatedRange"].rpartition("!")[0] for r in responses if "updatedRange" in r}
-        ),
+        "totalUpdatedSheets": len({r["updatedRange"].rpartition("!")[0] for r in responses if "updatedRange" in r}),
     }
 
 
@@ -978,9 +972,7 @@ class FakeSheetsServer:
         """The sheet as a user sees it (formatted), trailing empties trimmed."""
         with self._lock:
             sheet = self.sheet(spreadsheet_id, title)
-            return read_box(Box(sheet, 0, sheet.row_count, 0, sheet.col_count), "FORMATTED_VALUE").get(
-                "values", []
-            )
+            return read_box(Box(sheet, 0, sheet.row_count, 0, sheet.col_count), "FORMATTED_VALUE").get("values", [])
 
     def cell(self, spreadsheet_id: str, title: str, a1: str) -> Cell | None:
         box = box_from_a1(self.model.book(spreadsheet_id), f"{quote_sheet(title)}!{a1}")
@@ -996,9 +988,7 @@ class FakeSheetsServer:
         return _max_in_window([r.at for r in self.reads], 60.0)
 
     # --- request handling
-    def handle(
-        self, http_method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
-    ) -> tuple[int, Any]:
+    def handle(self, http_method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, Any]:
         parts = urlsplit(raw_path)
         method, spreadsheet_id, rng = route(http_method, parts.path)
         params: dict[str, Any] = parse_qs(parts.query)
@@ -1019,9 +1009,7 @@ class FakeSheetsServer:
     ) -> Any:
         if self._failures:
             code = self._failures.pop(0)
-            raise ApiError(
-                code, "The service is currently unavailable." if code != 429 else _quota_message(method)
-            )
+            raise ApiError(code, "The service is currently unavailable." if code != 429 else _quota_message(method))
         is_read = method in READ_METHODS
         log = self.reads if is_read else self.writes
         now = self.clock()
@@ -1084,6 +1072,10 @@ def _restore(book: Spreadsheet, snapshot: Any) -> None:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSheetsServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
 
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)

@@ -1,0 +1,130 @@
+"""The fake Sheets server behaves like the real API where Rowscout depends on it.
+
+Driven through the real google-api-python-client (``service().spreadsheets()``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from googleapiclient.errors import HttpError
+
+from service.sheets.google_api import GoogleSheetsApi
+from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
+
+_URL = "/v4/spreadsheets/s/values:batchUpdate"
+_AUTH = {"authorization": "Bearer test"}
+_BODY = b'{"valueInputOption": "RAW", "data": []}'
+
+
+def _raw(api: GoogleSheetsApi) -> Any:
+    return api._sheets
+
+
+def _tag(api: GoogleSheetsApi, value: str, row: int) -> None:
+    dim = {"sheetId": 0, "dimension": "ROWS", "startIndex": row, "endIndex": row + 1}
+    meta = {"metadataKey": "k", "metadataValue": value, "location": {"dimensionRange": dim}}
+    api.batch_update("s", [{"createDeveloperMetadata": {"developerMetadata": meta}}])
+
+
+def _rows_of(api: GoogleSheetsApi) -> dict[str, int]:
+    found = api.search_metadata("s", [{"developerMetadataLookup": {"metadataKey": "k"}}])
+    return {m["metadataValue"]: m["location"]["dimensionRange"]["startIndex"] for m in found}
+
+
+def test_user_entered_parses_raw_keeps_text(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": []})
+    values = _raw(api).values()
+    row = [["=1+1", "123", "+cmd", "'007"]]
+    values.update(spreadsheetId="s", range="Sheet1!A1", valueInputOption="USER_ENTERED", body={"values": row}).execute()
+    values.update(spreadsheetId="s", range="Sheet1!A2", valueInputOption="RAW", body={"values": row}).execute()
+    kinds = [(server.cell("s", "Sheet1", f"{c}{r}").kind) for r in (1, 2) for c in "ABCD"]  # type: ignore[union-attr]
+    assert kinds == ["formula", "number", "formula", "string"] + ["string"] * 4
+    got = values.get(spreadsheetId="s", range="Sheet1!A2:D2", valueRenderOption="FORMULA").execute()
+    assert got["values"] == [["=1+1", "123", "+cmd", "'007"]]
+
+
+def test_null_values_are_skipped_and_empty_string_clears(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["a", "b", "c"]]})
+    api.batch_update_values("s", [{"range": "Sheet1!A1:C1", "values": [[None, "", "z"]]}])
+    assert server.values("s", "Sheet1") == [["a", "", "z"]]
+
+
+def test_ranges_arrive_encoded_open_and_quoted(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["x"]], "Q3 leads: it's": [["h1", "h2"], ["1", "2"], [], ["4"]]})
+    got = api.batch_get_values("s", ["'Q3 leads: it''s'!A:B", "'Q3 leads: it''s'!2:4", "Sheet1"])
+    assert got[0]["range"] == "'Q3 leads: it''s'!A1:B1000"
+    assert got[0]["values"] == [["h1", "h2"], ["1", "2"], [], ["4"]]
+    assert got[1]["values"] == [["1", "2"], [], ["4"]]
+    assert got[2]["values"] == [["x"]]
+
+
+def test_metadata_moves_with_inserts_sorts_and_deletes(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["Name"], ["c"], ["a"], ["b"]]})
+    for value, row in (("c", 1), ("a", 2), ("b", 3)):
+        _tag(api, value, row)
+    server.insert_rows("s", "Sheet1", at=1, count=2)
+    assert _rows_of(api) == {"c": 3, "a": 4, "b": 5}
+    server.sort_rows("s", "Sheet1", column=0, start_row=1)
+    assert server.values("s", "Sheet1")[1:4] == [["a"], ["b"], ["c"]]
+    assert _rows_of(api) == {"a": 1, "b": 2, "c": 3}
+    server.delete_rows("s", "Sheet1", start=2, end=3)
+    assert _rows_of(api) == {"a": 1, "c": 2}
+
+
+def test_writes_beyond_the_grid_fail_like_google(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": []}, rows=10, cols=3)
+    with pytest.raises(HttpError) as info:
+        _raw(api).values().update(
+            spreadsheetId="s", range="Sheet1!D1", valueInputOption="RAW", body={"values": [["x"]]}
+        ).execute()
+    assert info.value.resp.status == 400
+    assert "exceeds grid limits" in str(info.value)
+
+
+def test_quota_gives_real_429_and_recovers_after_a_minute(clock: FakeClock) -> None:
+    with FakeSheetsServer(clock=clock, write_quota=3) as server:
+        server.create_spreadsheet("s", {"Sheet1": []})
+        status = []
+        for _ in range(4):
+            code, body = server.handle("POST", _URL, _AUTH, _BODY)
+            status.append(code)
+        assert status == [200, 200, 200, 429]
+        assert body["error"]["status"] == "RESOURCE_EXHAUSTED"
+        clock.advance(60.0)
+        assert server.handle("POST", _URL, _AUTH, _BODY)[0] == 200
+        assert server.max_writes_in_any_minute() == 3
+
+
+def test_append_clear_and_batch_get_by_data_filter(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["h"], ["1"]]})
+    values = _raw(api).values()
+    out = values.append(spreadsheetId="s", range="Sheet1!A:A", valueInputOption="RAW", body={"values": [["2"]]})
+    assert out.execute()["updates"]["updatedRange"] == "Sheet1!A3:A3"
+    values.clear(spreadsheetId="s", range="Sheet1!A2", body={}).execute()
+    body = {"dataFilters": [{"a1Range": "Sheet1!A1:A3"}]}
+    got = values.batchGetByDataFilter(spreadsheetId="s", body=body).execute()
+    assert got["valueRanges"][0]["valueRange"]["values"] == [["h"], [], ["2"]]
+
+
+def test_batch_update_by_data_filter_writes_the_tagged_row(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["Name", "Out"], ["a", ""], ["b", ""]]})
+    _tag(api, "b", 2)
+    server.insert_rows("s", "Sheet1", at=1)
+    lookup = {"developerMetadataLookup": {"metadataKey": "k", "metadataValue": "b"}}
+    body = {"valueInputOption": "RAW", "data": [{"dataFilter": lookup, "values": [[None, "done"]]}]}
+    out = _raw(api).values().batchUpdateByDataFilter(spreadsheetId="s", body=body).execute()
+    assert out["responses"][0]["updatedRange"].startswith("Sheet1!A4")
+    assert server.values("s", "Sheet1")[3] == ["b", "done"]
+
+
+def test_a_failed_batch_update_changes_nothing(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["a"]]})
+    requests = [
+        {"insertDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 1}}},
+        {"insertDimension": {"range": {"sheetId": 99, "dimension": "ROWS", "startIndex": 0, "endIndex": 1}}},
+    ]
+    with pytest.raises(Exception, match="No grid with id: 99"):
+        api.batch_update("s", requests)
+    assert server.values("s", "Sheet1") == [["a"]]
