@@ -154,10 +154,8 @@ class MemoryJobStore:
         with self._lock:
             table = self._rows.get(job_id, {})
             for key in keys:
-                row = table.get(key)
-                updated = reset_transition(row, reset_attempts=reset_attempts) if row else None
-                if updated is not None:
-                    table[key] = updated
+                if key in table:
+                    table[key] = reset_transition(table[key], reset_attempts=reset_attempts)
                     reset += 1
         return reset
 

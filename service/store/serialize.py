@@ -242,10 +242,11 @@ def finish_transition(row: Row | None, *, owner: str, outcome: RowOutcome, now: 
     )
 
 
-def reset_transition(row: Row, *, reset_attempts: bool) -> Row | None:
-    """The row back to PENDING, or None for a LEASED row (a worker holds it)."""
-    if row.state == RowState.LEASED:
-        return None
+def reset_transition(row: Row, *, reset_attempts: bool) -> Row:
+    """The row back to PENDING, whatever its state; a lease is dropped (its holder can no longer finish).
+
+    The result and ``researched_at`` stay until a new outcome replaces them.
+    """
     return dataclasses.replace(
         row,
         state=RowState.PENDING,

@@ -117,6 +117,7 @@ class SqliteJobStore:
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._busy_timeout = busy_timeout
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -327,9 +328,8 @@ class SqliteJobStore:
             with self._write() as conn:
                 for key in chunk:
                     row = self._row_in(conn, job_id, key)
-                    updated = reset_transition(row, reset_attempts=reset_attempts) if row else None
-                    if updated is not None:
-                        self._put_row(conn, updated)
+                    if row is not None:
+                        self._put_row(conn, reset_transition(row, reset_attempts=reset_attempts))
                         reset += 1
         return reset
 

@@ -468,8 +468,8 @@ class StoreContract:
         failed = RowOutcome(RowState.FAILED, error_kind=ErrorKind.SSL, error_message="bad cert")
         store.finish_row(job.id, "failed", owner="w1", outcome=failed, now=T0)
         self.lease(store, "leased")
-        assert store.reset_rows(job.id, ["done", "failed", "leased", "ghost"]) == 2
-        for key in ["done", "failed"]:
+        assert store.reset_rows(job.id, ["done", "failed", "leased", "ghost"]) == 3
+        for key in ["done", "failed", "leased"]:
             row = store.get_row(job.id, key)
             assert row is not None
             assert (row.state, row.attempts, row.error_kind, row.error_message) == (
@@ -480,7 +480,9 @@ class StoreContract:
             )
             assert (row.lease_owner, row.flushed) == (None, False)
         assert store.get_row(job.id, "done").result == make_profile()  # type: ignore[union-attr]
-        assert store.get_row(job.id, "leased").state == RowState.LEASED  # type: ignore[union-attr]
+        late = RowOutcome(RowState.DONE, result=make_profile())
+        assert not store.finish_row(job.id, "leased", owner="w1", outcome=late, now=T0)  # its lease is gone
+        assert store.get_row(job.id, "pending").attempts == 0  # type: ignore[union-attr]
 
     def test_reset_rows_can_keep_attempts(self, store: JobStore, job: Job) -> None:
         store.add_rows(job.id, [make_row("a", 1)])

@@ -8,14 +8,15 @@ and two stores with different collection prefixes do not see each other.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from google.cloud import firestore
 
-from service.domain import JobState
+from service.domain import JobState, Row, RowOutcome, RowState
 from service.errors import JobError
 from service.store.firestore import FirestoreJobStore, decode_key, encode_key
-from tests.contract.store_contract import T0, StoreContract, make_job, make_row
+from tests.contract.store_contract import LEASE, T0, StoreContract, make_job, make_row
 
 pytestmark = pytest.mark.emulator
 
@@ -84,3 +85,27 @@ def test_collection_prefixes_are_isolated(firestore_client: firestore.Client) ->
     assert green.list_jobs() == []
     blue.set_job_state("job-1", JobState.RUNNING, now=T0)
     assert blue.get_job("job-1").state == JobState.RUNNING  # type: ignore[union-attr]
+
+
+class InterferingStore(FirestoreJobStore):
+    """Leases row "a" (as w2) after the bulk update read it and before it commits: a real race."""
+
+    interfered = False
+
+    def _commit_guarded(self, snapshots: list[Any], change: Any) -> int:
+        if not self.interfered:
+            self.interfered = True
+            self.lease_row("job-1", "a", owner="w2", now=T0, lease_seconds=LEASE, max_attempts=5)
+        return super()._commit_guarded(snapshots, change)
+
+
+def test_bulk_update_never_writes_a_stale_row(firestore_client: firestore.Client) -> None:
+    store = InterferingStore(firestore_client)
+    store.create_job(make_job())
+    store.add_rows("job-1", [make_row("a", 1)])
+    store.lease_row("job-1", "a", owner="w1", now=T0, lease_seconds=LEASE, max_attempts=5)
+    store.finish_row("job-1", "a", owner="w1", outcome=RowOutcome(RowState.PENDING), now=T0)
+    assert store.reset_rows("job-1", ["a"], reset_attempts=False) == 1
+    row = store.get_row("job-1", "a")
+    assert store.interfered and isinstance(row, Row)
+    assert (row.state, row.attempts, row.lease_owner) == (RowState.PENDING, 2, None)  # the fresh row, reset

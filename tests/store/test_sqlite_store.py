@@ -174,3 +174,12 @@ def test_hundred_thousand_rows_stream_in_and_out(store: SqliteJobStore) -> None:
         seen, last = seen + 1, row
     assert seen == total
     assert last.state == RowState.SKIPPED  # read after the change: rows are fetched batch by batch
+
+
+def test_missing_workspace_folder_is_created(tmp_path: Path) -> None:
+    store = SqliteJobStore(tmp_path / "new" / "workspace" / "rowscout.sqlite3")
+    try:
+        store.create_job(make_job())
+        assert store.get_job("job-1") == make_job()
+    finally:
+        store.close()
