@@ -48,6 +48,7 @@ class DriveSpreadsheetAccess:
             raise AuthError("you need edit access to this spreadsheet")
 
     def _can_edit(self, spreadsheet_id: str, user_token: str) -> bool:
+        from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
 
         try:
@@ -58,6 +59,8 @@ class DriveSpreadsheetAccess:
             )
         except HttpError as exc:
             return _refused(exc)
+        except RefreshError as exc:  # Drive answered 401: the user's token expired
+            raise NotAuthenticated("your Google access token was refused; reload the add-on") from exc
         except OSError as exc:
             raise AuthError("could not reach Google Drive to check access", kind=ErrorKind.BACKEND) from exc
         return bool((file.get("capabilities") or {}).get("canEdit"))
