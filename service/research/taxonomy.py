@@ -4,7 +4,9 @@ Twenty-six industries (see ``docs/taxonomy.md``), each with weighted keyword
 phrases in English, German, French and Spanish. ``classify_industry(text,
 title=...)`` counts word-bounded phrase hits (title and description count
 three times), sums the weights per industry and returns the winner only when
-it is clearly ahead: score ≥ ``MIN_SCORE`` and ≥ ``MIN_LEAD`` × the runner-up.
+it is clearly ahead: score ≥ ``MIN_SCORE``, ≥ ``MIN_LEAD`` × the runner-up,
+and hits on at least ``MIN_DISTINCT`` different phrases (one word repeated
+in a title is not evidence).
 Otherwise it returns "" — empty is better than wrong. Deterministic: same
 text, same answer; no network, no model.
 """
@@ -17,6 +19,7 @@ from functools import cache
 
 MIN_SCORE = 6.0
 MIN_LEAD = 1.5
+MIN_DISTINCT = 2  # the winner needs hits on at least this many different phrases
 TITLE_WEIGHT = 3
 
 
@@ -70,26 +73,34 @@ def _pattern(phrase: str) -> re.Pattern[str]:
 
 def industry_scores(text: str, *, title: str = "") -> dict[str, float]:
     """Score per industry (only industries with a hit)."""
+    return {name: score for name, (score, _) in _evidence(text, title).items()}
+
+
+def _evidence(text: str, title: str) -> dict[str, tuple[float, int]]:
+    """Per industry: (score, number of distinct phrases hit)."""
     body, head = text.lower(), title.lower()
-    scores: dict[str, float] = {}
+    found: dict[str, tuple[float, int]] = {}
     for industry in INDUSTRIES:
-        score = 0.0
+        score, distinct = 0.0, 0
         for phrase, weight in industry.keywords.items():
             pattern = _pattern(phrase)
             hits = min(len(pattern.findall(body)), 5) + TITLE_WEIGHT * min(len(pattern.findall(head)), 2)
             score += weight * hits
+            distinct += hits > 0
         if score:
-            scores[industry.name] = score
-    return scores
+            found[industry.name] = (score, distinct)
+    return found
 
 
 def classify_industry(text: str, *, title: str = "") -> str:
     """The industry clearly supported by ``text`` (``title`` weighs more), else ""."""
-    ranked = sorted(industry_scores(text, title=title).items(), key=lambda kv: (-kv[1], kv[0]))
-    if not ranked or ranked[0][1] < MIN_SCORE:
+    ranked = sorted(_evidence(text, title).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if not ranked:
         return ""
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    return ranked[0][0] if ranked[0][1] >= MIN_LEAD * runner_up else ""
+    name, (score, distinct) = ranked[0]
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    clear = score >= MIN_SCORE and score >= MIN_LEAD * runner_up and distinct >= MIN_DISTINCT
+    return name if clear else ""
 
 
 INDUSTRY_NAMES: tuple[str, ...] = tuple(i.name for i in INDUSTRIES)

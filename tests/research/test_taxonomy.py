@@ -52,3 +52,8 @@ def test_taxonomy_size_and_docs_are_in_sync():
     with open("docs/taxonomy.md", encoding="utf-8") as handle:
         doc = handle.read()
     assert all(f"### {name}" in doc for name in INDUSTRY_NAMES)
+
+
+def test_one_repeated_word_is_not_enough():
+    title = "Nimbus is a weather API and dashboard for developers and logistics planners."
+    assert classify_industry("", title=title) == ""

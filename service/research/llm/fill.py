@@ -51,7 +51,7 @@ def build_schema(fields: Sequence[str]) -> dict[str, Any]:
 def build_prompt(name: str, pages: Sequence[PageExtraction], fields: Sequence[str], char_budget: int) -> str:
     parts, used = [], 0
     for page in pages:
-        chunk = f"### {page.url}\n{page.text}\n"[: max(0, char_budget - used)]
+        chunk = _page_text(page)[: max(0, char_budget - used)]
         parts.append(chunk)
         used += len(chunk)
     return (
@@ -60,6 +60,12 @@ def build_prompt(name: str, pages: Sequence[PageExtraction], fields: Sequence[st
         f"industry must be one of: {'; '.join(INDUSTRY_NAMES)}. business_model is one of: {', '.join(_MODELS)}.\n"
         "source_url is the page URL (after ###) where the fact is stated.\n\n" + "".join(parts)
     )
+
+
+def _page_text(page: PageExtraction) -> str:
+    """The page as the LLM sees it: URL header, title, meta/structured descriptions, visible text."""
+    described = list(dict.fromkeys(str(v) for v in page.values("description")))
+    return "\n".join([f"### {page.url}", page.title, *described, page.text, ""])
 
 
 def fill_missing(
@@ -75,7 +81,7 @@ def fill_missing(
     if not fields or not pages:
         return None
     answer = llm.complete_json(build_prompt(profile.name, pages, fields, token_budget * 4), build_schema(fields))
-    text = "\n".join(p.text for p in pages)
+    text = "\n".join(_page_text(p) for p in pages)
     urls = {p.url for p in pages}
     for field in fields:
         item = answer.data.get(field)
