@@ -109,3 +109,31 @@ def test_bulk_update_never_writes_a_stale_row(firestore_client: firestore.Client
     row = store.get_row("job-1", "a")
     assert store.interfered and isinstance(row, Row)
     assert (row.state, row.attempts, row.lease_owner) == (RowState.PENDING, 2, None)  # the fresh row, reset
+
+
+class RacingClient:
+    """A real client that lets a competitor create row "b" just before our batch of creates commits."""
+
+    def __init__(self, real: firestore.Client) -> None:
+        self.real = real
+        self.raced = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def batch(self) -> Any:
+        if not self.raced:
+            self.raced = True
+            competitor = FirestoreJobStore(self.real)
+            competitor.add_rows("job-1", [make_row("b", 2, name="Competitor")])
+        return self.real.batch()
+
+
+def test_racing_add_rows_never_overwrites(firestore_client: firestore.Client) -> None:
+    racing = RacingClient(firestore_client)
+    store = FirestoreJobStore(racing)  # type: ignore[arg-type]
+    store.create_job(make_job())
+    assert store.add_rows("job-1", [make_row(k, n) for n, k in enumerate("abc")]) == 2
+    assert racing.raced
+    assert store.get_row("job-1", "b").input.name == "Competitor"  # type: ignore[union-attr]
+    assert [r.key for r in store.iter_rows("job-1")] == ["a", "b", "c"]
