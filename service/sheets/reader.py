@@ -6,17 +6,19 @@ selection itself starts at a header (row 1 blank, or the selection's first row
 names a known column and row 1 does not). Columns are found with the shared
 ``service.files.schema.detect_columns``. Each record's key is
 ``<key_prefix>:<row number at read time>``, the value later stored in the row's
-developer metadata (see ``tagging``).
+developer metadata (see ``tagging``). A selection without a sheet name costs one
+more read (``spreadsheets.get``) to learn the first sheet's title.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from service.errors import SheetsError
 from service.files.schema import detect_columns, names_known_column
-from service.sheets.a1 import A1Range, column_letter, parse_a1
+from service.sheets.a1 import A1Range, column_letter
 from service.sheets.port import JsonDict, SheetsApi
 from service.sheets.selection import SheetSelection
 from service.tables import InputRecord, InputTable
@@ -57,12 +59,14 @@ def read_sheet(
     key_prefix: str | None = None,
 ) -> SheetRead:
     """Like ``read_selection``, keeping the sheet name, header row and row numbers."""
+    if not selection.sheet_name:
+        selection = replace(selection, sheet_name=first_sheet_title(api, selection.spreadsheet_id))
     header_index = selection.header_row - 1 if selection.header_row else 0
     data_ranges = selection.parsed_ranges() or [A1Range(selection.sheet_name or None)]
     header_range = A1Range(None, header_index, header_index + 1)
     texts = [selection.a1(header_range), *(selection.a1(r) for r in data_ranges)]
     value_ranges = api.batch_get_values(selection.spreadsheet_id, texts)
-    sheet_name = _sheet_of(value_ranges, selection)
+    sheet_name = selection.sheet_name
     grid = _merge(data_ranges, value_ranges[1:])
     first_row = _values(value_ranges[0])[0] if _values(value_ranges[0]) else []
     if selection.header_row is None:
@@ -74,11 +78,12 @@ def _values(value_range: JsonDict) -> list[list[str]]:
     return [[str(v) for v in row] for row in value_range.get("values", [])]
 
 
-def _sheet_of(value_ranges: Sequence[JsonDict], selection: SheetSelection) -> str:
-    if selection.sheet_name:
-        return selection.sheet_name
-    returned = parse_a1(str(value_ranges[0].get("range", "")))
-    return returned.sheet or ""
+def first_sheet_title(api: SheetsApi, spreadsheet_id: str) -> str:
+    """The first sheet's title (a selection without a sheet name means the first sheet)."""
+    sheets = api.get_spreadsheet(spreadsheet_id, fields="sheets.properties").get("sheets", [])
+    if not sheets:
+        raise SheetsError("the spreadsheet has no sheets", status=400)
+    return str(sheets[0]["properties"]["title"])
 
 
 def _merge(ranges: Sequence[A1Range], value_ranges: Sequence[JsonDict]) -> Grid:

@@ -121,18 +121,18 @@ class SheetResultSink:
             result.written.extend(keys)
             self.written.update(keys)
 
-    def _chunks(self, blocks: list[tuple[JsonDict, list[str]]]) -> Iterable[tuple[list[JsonDict], list[str]]]:
+    def _chunks(self, blocks: list[Block]) -> Iterable[tuple[list[JsonDict], list[str]]]:
+        """Group value ranges into calls of at most ``max_payload_bytes`` of JSON."""
         chunk: list[JsonDict] = []
         keys: list[str] = []
         size = _BODY_OVERHEAD
-        for block, block_keys in blocks:
-            block_size = len(json.dumps(block, ensure_ascii=False).encode()) + 2
-            if chunk and size + block_size > self.max_payload_bytes:
+        for block in (part for b in blocks for part in _fit(b, self.max_payload_bytes - _BODY_OVERHEAD)):
+            if chunk and size + block.size > self.max_payload_bytes:
                 yield chunk, keys
                 chunk, keys, size = [], [], _BODY_OVERHEAD
-            chunk.append(block)
-            keys.extend(block_keys)
-            size += block_size
+            chunk.append(block.value_range())
+            keys.extend(block.keys)
+            size += block.size
         if chunk:
             yield chunk, keys
 
@@ -148,28 +148,64 @@ class SheetResultSink:
                     self._pending[key] = {**cells, **newer}
 
 
-def _blocks(rows: list[tuple[int, str]], batch: dict[str, Cells], sheet: str) -> list[tuple[JsonDict, list[str]]]:
-    """One value range per run of adjacent rows (rows 12, 13, 14 → F12:K14), ≤ 100 rows each."""
+@dataclass(frozen=True)
+class Block:
+    """Adjacent rows written as one value range (rows 12, 13, 14 → ``F12:K14``)."""
+
+    sheet: str
+    first_row: int
+    first_col: int
+    width: int
+    values: list[list[str | None]]
+    keys: list[str]
+
+    def value_range(self) -> JsonDict:
+        end_row, end_col = self.first_row + len(self.values), self.first_col + self.width
+        text = cell_range(self.sheet, self.first_row, self.first_col, end_row, end_col)
+        return {"range": text, "majorDimension": "ROWS", "values": self.values}
+
+    @property
+    def size(self) -> int:
+        return len(json.dumps(self.value_range()).encode()) + 2  # as the client serializes it
+
+    def halves(self) -> tuple[Block, Block]:
+        mid = len(self.values) // 2
+        first = Block(self.sheet, self.first_row, self.first_col, self.width, self.values[:mid], self.keys[:mid])
+        rest = Block(self.sheet, self.first_row + mid, self.first_col, self.width, self.values[mid:], self.keys[mid:])
+        return first, rest
+
+
+def _fit(block: Block, budget: int) -> Iterable[Block]:
+    """The block, split by rows until each part fits the budget (a single row is sent as is)."""
+    if len(block.values) == 1 or block.size <= budget:
+        yield block
+        return
+    for half in block.halves():
+        yield from _fit(half, budget)
+
+
+def _blocks(rows: list[tuple[int, str]], batch: dict[str, Cells], sheet: str) -> list[Block]:
+    """One block per run of adjacent rows; every block spans all output columns (None = untouched)."""
     if not rows:
         return []
     first = min(min(batch[key]) for _, key in rows)
     last = max(max(batch[key]) for _, key in rows)
-    blocks: list[tuple[JsonDict, list[str]]] = []
-    run: list[tuple[int, str]] = []
+    runs: list[list[tuple[int, str]]] = []
     for index, key in rows:
-        if run and (index != run[-1][0] + 1 or len(run) >= 100):
-            blocks.append(_block(run, batch, sheet, first, last))
-            run = []
-        if run and index == run[-1][0]:
+        if runs and index == runs[-1][-1][0]:
             continue  # two keys on one row (should not happen): keep the first
-        run.append((index, key))
-    blocks.append(_block(run, batch, sheet, first, last))
-    return blocks
-
-
-def _block(
-    run: list[tuple[int, str]], batch: dict[str, Cells], sheet: str, first: int, last: int
-) -> tuple[JsonDict, list[str]]:
-    values = [[batch[key].get(c) for c in range(first, last + 1)] for _, key in run]
-    text = cell_range(sheet, run[0][0], first, run[-1][0] + 1, last + 1)
-    return {"range": text, "majorDimension": "ROWS", "values": values}, [key for _, key in run]
+        if runs and index == runs[-1][-1][0] + 1:
+            runs[-1].append((index, key))
+        else:
+            runs.append([(index, key)])
+    return [
+        Block(
+            sheet,
+            run[0][0],
+            first,
+            last - first + 1,
+            [[batch[key].get(c) for c in range(first, last + 1)] for _, key in run],
+            [key for _, key in run],
+        )
+        for run in runs
+    ]

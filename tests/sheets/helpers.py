@@ -1,0 +1,52 @@
+"""Rows and jobs for the sink tests, built the way the job engine will build them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from service.domain import (
+    CompanyInput,
+    CompanyProfile,
+    ErrorKind,
+    FieldMethod,
+    FieldSource,
+    Job,
+    JobOptions,
+    JobState,
+    Row,
+    RowState,
+)
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def job(job_id: str = "job1") -> Job:
+    source = {"kind": "sheet", "spreadsheet_id": "s"}
+    return Job(job_id, "owner", "test", source, JobOptions(), JobState.RUNNING, NOW, NOW)
+
+
+def done_row(key: str, name: str, *, description: str = "", position: int = 1) -> Row:
+    url = f"https://{name.lower().replace(' ', '')}.example/about"
+    profile = CompanyProfile(
+        name=name,
+        industry=f"Industry of {name}",
+        description=description or f"{name} makes things.",
+        sources={"industry": FieldSource(url, FieldMethod.JSON_LD), "description": FieldSource(url, FieldMethod.META)},
+    )
+    return Row("job1", key, position, CompanyInput(name), state=RowState.DONE, result=profile, researched_at=NOW)
+
+
+def failed_row(key: str, name: str) -> Row:
+    return Row(
+        "job1",
+        key,
+        1,
+        CompanyInput(name),
+        state=RowState.FAILED,
+        error_kind=ErrorKind.TIMEOUT,
+        error_message="site took longer than 60 s",
+    )
+
+
+def leased_row(key: str, name: str) -> Row:
+    return Row("job1", key, 1, CompanyInput(name), state=RowState.LEASED)

@@ -1,0 +1,120 @@
+"""Reading selections (one call, disjoint ranges, header detection), output columns, tagging."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.errors import SchemaError
+from service.sheets.google_api import GoogleSheetsApi
+from service.sheets.layout import ensure_output_columns
+from service.sheets.prepare import prepare_sheet
+from service.sheets.reader import read_selection, read_sheet
+from service.sheets.selection import SheetSelection
+from service.sheets.tagging import ROW_KEY, locate_rows
+from tests.fakes.sheets_server import FakeSheetsServer
+from tests.sheets.conftest import companies
+
+
+def test_disjoint_ranges_are_read_in_one_call(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Leads": companies(30)})
+    selection = SheetSelection("s", "Leads", ("A3:C5", "A20:C21"))
+    table = read_selection(api, selection, key_prefix="job1")
+    assert server.calls["values.batchGet"] == 1 and sum(server.calls.values()) == 1
+    names = [r.cells["Company"] for r in table.records]
+    assert names == ["Company 0001", "Company 0002", "Company 0003", "Company 0018", "Company 0019"]
+    assert [r.key for r in table.records][:2] == ["job1:3", "job1:4"]
+    assert table.headers == ["Company", "Website", "City"]
+    assert (table.columns.name, table.columns.website) == ("Company", "Website")
+
+
+def test_whole_sheet_skips_empty_rows(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    rows = companies(3)
+    rows.insert(2, ["", "", ""])
+    rows.append([])
+    rows.append(["Late Co", "", ""])
+    server.create_spreadsheet("s", {"Sheet1": rows})
+    read = read_sheet(api, SheetSelection("s", ""), key_prefix="j")
+    assert read.sheet_name == "Sheet1" and read.header_row == 1
+    assert [r.cells["Company"] for r in read.table.records] == [
+        "Company 0000",
+        "Company 0001",
+        "Company 0002",
+        "Late Co",
+    ]
+    assert read.row_numbers["j:7"] == 7
+
+
+def test_selection_that_starts_at_its_own_header(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    rows = [["Quarterly leads report"], [], ["Company name", "Web"], ["Acme", "acme.com"], ["Beta", "beta.io"]]
+    server.create_spreadsheet("s", {"Sheet1": rows})
+    read = read_sheet(api, SheetSelection("s", "Sheet1", ("A3:B5",)), key_prefix="j")
+    assert read.header_row == 3
+    assert [r.cells for r in read.table.records] == [
+        {"Company name": "Acme", "Web": "acme.com"},
+        {"Company name": "Beta", "Web": "beta.io"},
+    ]
+
+
+def test_blank_row_one_means_the_selection_holds_the_header(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [[], ["Org", "Site"], ["Acme", "acme.com"]]})
+    read = read_sheet(api, SheetSelection("s", "Sheet1", ("A2:B3",)), key_prefix="j")
+    assert read.header_row == 2 and read.table.headers == ["Org", "Site"]
+
+
+def test_explicit_header_row_and_column_overrides(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["x"], ["Who", "Where"], ["Acme", "acme.com"]]})
+    table = read_selection(api, SheetSelection("s", "Sheet1", header_row=2), name_column="Who", website_column="Where")
+    assert [r.company(table.columns).name for r in table.records] == ["Acme"]
+
+
+def test_no_company_column_is_a_schema_error(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["Qty", "Price"], ["1", "2"], ["3", "4"]]})
+    with pytest.raises(SchemaError):
+        read_selection(api, SheetSelection("s", "Sheet1"))
+
+
+def test_output_columns_are_added_right_of_the_data(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    rows = [["Company", "Website", "Notes", "", "Industry"], ["Acme", "acme.com", "vip", "", "old"]]
+    server.create_spreadsheet("s", {"Sheet1": rows}, cols=6)
+    layout = ensure_output_columns(
+        api,
+        SheetSelection("s", "Sheet1"),
+        ["industry", "website", "hq_city"],
+        {"hq_city": "City (HQ)"},
+        input_columns=["Website"],
+    )
+    header = server.values("s", "Sheet1")[0]
+    assert header[:5] == rows[0]  # nothing of the user's is overwritten
+    assert layout.columns["industry"] == 4  # same header: reused
+    assert header[5:] == ["Rowscout status", "Researched at", "Website (found)", "City (HQ)", "Sources"]
+    assert server.sheet("s", "Sheet1").col_count == 10  # grid widened in the same call
+    assert server.calls["spreadsheets.batchUpdate"] == 1
+    again = ensure_output_columns(
+        api,
+        SheetSelection("s", "Sheet1"),
+        ["industry", "website", "hq_city"],
+        {"hq_city": "City (HQ)"},
+        input_columns=["Website"],
+    )
+    assert again.columns == layout.columns and again.created == ()
+    assert server.calls["spreadsheets.batchUpdate"] == 1
+
+
+def test_input_website_column_is_never_reused_for_output(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["Company", "Website (found)"], ["Acme", "acme.com"]]})
+    layout = ensure_output_columns(api, SheetSelection("s", "Sheet1"), ["website"], input_columns=["Website (found)"])
+    assert layout.columns["website"] > 1
+    assert "Website (found) (Rowscout)" in server.values("s", "Sheet1")[0]
+
+
+def test_prepare_tags_rows_in_batches(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": companies(1200)}, rows=1300)
+    prepared = prepare_sheet(api, SheetSelection("s", "Sheet1"), ["industry"], key_prefix="job9")
+    assert len(prepared.read.row_numbers) == 1200
+    tag_calls = [w for w in server.writes if "createDeveloperMetadata" in str(w.body)[:40]]
+    assert len(tag_calls) == 3  # 500 + 500 + 200
+    meta = server.metadata("s")
+    assert {m["metadataKey"] for m in meta} == {ROW_KEY} and {m["visibility"] for m in meta} == {"DOCUMENT"}
+    server.insert_rows("s", "Sheet1", at=1, count=5)
+    where = locate_rows(api, "s", prepared.layout.sheet_id, ["job9:2", "job9:1201", "missing"])
+    assert where == {"job9:2": 6, "job9:1201": 1205}
