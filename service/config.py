@@ -33,6 +33,7 @@ class Settings:
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
+    researcher_factory: str = ""  # "module:callable" taking Settings -> Researcher (tests, custom engines)
     # cloud
     project: str = ""
     location: str = "europe-west1"
@@ -67,6 +68,7 @@ class Settings:
             llm_base_url=env.get("ROWSCOUT_LLM_BASE_URL", ""),
             llm_api_key=env.get("ROWSCOUT_LLM_API_KEY", ""),
             llm_model=env.get("ROWSCOUT_LLM_MODEL", ""),
+            researcher_factory=env.get("ROWSCOUT_RESEARCHER", ""),
             project=env.get("GOOGLE_CLOUD_PROJECT", ""),
             location=env.get("ROWSCOUT_LOCATION", "europe-west1"),
             queues=_queues(env),

@@ -60,6 +60,9 @@ def is_social_profile(value: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in _SOCIAL_HOSTS)
 
 
+MAX_URL_CHARS = 2048
+
+
 def normalize_website(value: str) -> str:
     """``value`` as an absolute https/http URL with a lower-case (punycode) host.
 
@@ -80,7 +83,12 @@ def normalize_website(value: str) -> str:
             f"website {value.strip()[:80]!r} uses the {scheme}: scheme; only http and https are allowed",
             kind=ErrorKind.UNSAFE_URL,
         )
-    parts = urlsplit(text)
+    if len(text) > MAX_URL_CHARS:
+        raise InputError(f"website is {len(text):,} characters long; a web address has at most {MAX_URL_CHARS:,}")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise InputError(f"website {value.strip()[:80]!r} is not a valid web address") from None
     if parts.username or parts.password:
         raise InputError("website must not contain a user name or password", kind=ErrorKind.UNSAFE_URL)
     host = _normal_host(parts.hostname or "", value)

@@ -16,6 +16,7 @@ from typing import Any
 
 from service.domain import CompanyInput, ErrorKind, Job, JobOptions, JobState, Row, RowState
 from service.errors import InputError
+from service.files.companies import company_identity
 from service.jobs.context import Services
 from service.jobs.enqueue import BATCH_SIZE, batched, enqueue_keys
 
@@ -118,17 +119,13 @@ def _to_rows(job_id: str, rows: Iterable[RowInput], validate: Validator) -> Iter
 
 
 def _duplicate_reason(company: CompanyInput, position: int, seen: dict[str, int]) -> str | None:
-    identity = _identity(company)
+    identity = company_identity(company)
+    if identity is None:
+        return None
     if identity in seen:
         return f"duplicate of row {seen[identity]}"
     seen[identity] = position
     return None
-
-
-def _identity(company: CompanyInput) -> str:
-    website = company.website.lower().removeprefix("https://").removeprefix("http://")
-    website = website.removeprefix("www.").rstrip("/")
-    return f"w:{website}" if website else f"n:{' '.join(company.name.lower().split())}"
 
 
 def _skipped(row: Row, reason: str) -> Row:

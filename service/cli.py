@@ -1,0 +1,146 @@
+"""The command line: ``python -m service research companies.csv -o results.xlsx`` and friends.
+
+Thin by design: each command parses its arguments, calls ``service.jobs``
+functions (through ``service.cli_local`` for the embedded runtime) and
+renders the result with ``service.cli_render``. Exit codes are stable so
+scripts can rely on them (see ``ExitCode``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+
+from service.domain import PROFILE_FIELDS
+
+
+class ExitCode(IntEnum):
+    OK = 0  # every row done or skipped
+    INTERNAL = 1  # a bug: please report it
+    USAGE = 2  # bad arguments
+    INPUT = 3  # missing/empty/unreadable input, no company column
+    ROWS_FAILED = 4  # the job finished but some rows failed (see the output's status column)
+    NOT_FOUND = 5  # no such job
+    STATE = 6  # the job cannot do that now (e.g. resume a cancelled job)
+    BACKEND = 7  # job store / queue / Sheets unavailable: try again
+    INTERRUPTED = 130  # Ctrl-C: the job is paused; `resume JOB` continues it
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m service",
+        description="Rowscout: research companies listed in a CSV/Excel/JSON file or a Google Sheet.",
+    )
+    parser.add_argument("--workspace", help="folder for job state (default: .rowscout or $ROWSCOUT_HOME)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_research(commands)
+    _add_estimate(commands)
+    _add_job_commands(commands)
+    return parser
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="companies.csv / .xlsx / .json, or sheet:SPREADSHEET_ID[/Sheet1!A1:D200]")
+    parser.add_argument("--sheet", help="Excel sheet name (default: the first)")
+    parser.add_argument("--name-column", help="column with company names (header, letter or 1-based index)")
+    parser.add_argument("--website-column", help="column with websites (header, letter or 1-based index)")
+    parser.add_argument("--rows", help="only these data rows, e.g. 2-40,57 (1 = first row under the header)")
+    parser.add_argument(
+        "--filter", action="append", default=[], metavar="COLUMN=VALUE", help="only rows where COLUMN equals VALUE"
+    )
+    parser.add_argument(
+        "--fields", help=f"comma-separated fields to research (default: all): {','.join(PROFILE_FIELDS)}"
+    )
+    parser.add_argument("--concurrency", type=_positive_int, default=8, help="companies researched at once")
+    parser.add_argument("--rate", type=_positive_float, default=5.0, help="companies started per second")
+    parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per company")
+    parser.add_argument("--max-retries", type=_non_negative_int, default=2, help="retries per company")
+    parser.add_argument("--llm", action="store_true", help="use the configured LLM (ROWSCOUT_LLM_*)")
+
+
+def _add_research(commands: argparse._SubParsersAction) -> None:
+    research = commands.add_parser("research", help="research the companies in a file or sheet")
+    _add_input_options(research)
+    research.add_argument("-o", "--output", help="results file (.csv, .xlsx, .json, .jsonl)")
+    research.add_argument("--format", choices=["csv", "xlsx", "json", "jsonl"], help="output format")
+    research.add_argument("--job-name", help="a label for the job")
+    research.add_argument("--dry-run", action="store_true", help="validate and show detected columns only")
+    research.add_argument("--retry-failed", action="store_true", help="retry the rows that failed last time")
+    research.add_argument("--no-progress", action="store_true", help="no live progress bar")
+
+
+def _add_estimate(commands: argparse._SubParsersAction) -> None:
+    estimate = commands.add_parser("estimate", help="rows, time and cost before running")
+    _add_input_options(estimate)
+
+
+def _add_job_commands(commands: argparse._SubParsersAction) -> None:
+    status = commands.add_parser("status", help="progress of a job (default: the latest)")
+    status.add_argument("job", nargs="?")
+    status.add_argument("--json", action="store_true", help="print the summary as JSON")
+    listing = commands.add_parser("list", help="jobs in this workspace")
+    listing.add_argument("--json", action="store_true", help="print the jobs as JSON")
+    for name, text in (
+        ("resume", "continue a paused or crashed job"),
+        ("pause", "pause a job"),
+        ("cancel", "cancel a job"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("job")
+        if name == "resume":
+            command.add_argument("--no-progress", action="store_true")
+    clean = commands.add_parser("clean", help="delete finished jobs")
+    clean.add_argument("--older-than", default="7d", type=_duration_days, help="age, e.g. 7d, 12h (default 7d)")
+    export = commands.add_parser("export", help="write a job's results to a file")
+    export.add_argument("job")
+    export.add_argument("-o", "--output", required=True)
+    export.add_argument("--format", choices=["csv", "xlsx", "json", "jsonl"])
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _duration_days(text: str) -> float:
+    units = {"d": 1.0, "h": 1 / 24, "m": 1 / 1440}
+    text = text.strip().lower()
+    if not text or text[-1] not in units or not text[:-1].replace(".", "", 1).isdigit():
+        raise argparse.ArgumentTypeError("use a number and a unit: 7d, 12h or 30m")
+    return float(text[:-1]) * units[text[-1]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from service.cli_commands import run_command
+
+    return int(run_command(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

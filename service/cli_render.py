@@ -1,0 +1,189 @@
+"""How the CLI shows things: a live progress bar, summaries and tables (rich).
+
+Output for people goes to stderr (progress, messages) so stdout stays clean
+for scripts; tables asked for (``list``, ``status``, ``estimate``) go to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from service.domain import Job, JobOptions, RowState
+from service.jobs.estimate import Estimate
+from service.jobs.progress import JobProgress, JobSummary
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class DescribedInput(Protocol):
+    label: str
+    headers: list[str]
+    column_reasons: Sequence[str]
+    warnings: list[str]
+
+    def column_names(self) -> tuple[str | None, str | None]: ...
+
+    def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]: ...
+
+
+def as_json(data: Any) -> None:
+    """Machine-readable output for scripts (stdout, no colours, no wrapping)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+
+
+def submitted(job: Job, output: str) -> None:
+    err.print(f"Job [bold]{job.id}[/] · {job.total_rows} rows · results → {output}")
+
+
+def retrying(job: Job) -> None:
+    err.print(f"Retrying the failed rows of job [bold]{job.id}[/]")
+
+
+def resuming(job: Job) -> None:
+    err.print(f"Resuming job [bold]{job.id}[/] ({job.name})")
+
+
+def state_changed(job: Job) -> None:
+    err.print(f"Job [bold]{job.id}[/] is now {job.state.value}")
+
+
+def cleaned(count: int) -> None:
+    err.print(f"Deleted {count} job(s)")
+
+
+def exported(count: int, path: str) -> None:
+    err.print(f"Wrote {count} rows to {path}")
+
+
+@contextmanager
+def live_progress(job: Job, *, enabled: bool = True) -> Iterator[Callable[[JobProgress], None]]:
+    """A progress bar with done / failed / remaining, rate and ETA, fed by progress callbacks."""
+    if not enabled or not sys.stderr.isatty():
+        yield _log_progress
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(job.name[:30], total=job.total_rows or 1, detail="")
+
+        def update(progress: JobProgress) -> None:
+            bar.update(task, completed=progress.finished, detail=_detail(progress))
+
+        yield update
+
+
+_last_logged: dict[str, int] = {}
+
+
+def _log_progress(progress: JobProgress) -> None:
+    """Without a terminal: one line per 10 % of progress."""
+    total = progress.job.total_rows or 1
+    step = progress.finished * 10 // total
+    if _last_logged.get(progress.job.id) != step:
+        _last_logged[progress.job.id] = step
+        err.print(f"{progress.finished}/{progress.job.total_rows} · {_detail(progress)}")
+
+
+def _detail(progress: JobProgress) -> str:
+    eta = f"ETA {_duration(progress.eta_seconds)}" if progress.eta_seconds is not None else "ETA —"
+    return (
+        f"[green]{progress.counts[RowState.DONE]} done[/] · [red]{progress.counts[RowState.FAILED]} failed[/]"
+        f" · {progress.remaining} left · {progress.rate_per_minute:.1f}/min · {eta}"
+    )
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def summary(report: JobSummary, output: str | None) -> None:
+    progress = report.progress
+    counts = progress.counts
+    out.print(
+        f"\n[bold]Job {progress.job.id}[/] ({progress.job.name}) — {progress.job.state.value}\n"
+        f"  done {counts[RowState.DONE]} · failed {counts[RowState.FAILED]} · skipped {counts[RowState.SKIPPED]}"
+        f" · remaining {progress.remaining} · success rate {report.success_rate:.0%}\n"
+        f"  pages fetched {report.pages_fetched} · LLM tokens {report.llm_tokens} · cost ${report.cost_usd:.4f}"
+    )
+    for title, counter in (
+        ("Error kinds", progress.error_kinds),
+        ("Industries", report.industries),
+        ("Company sizes", report.sizes),
+        ("Countries", report.countries),
+    ):
+        if counter:
+            out.print(_distribution(title, counter))
+    if output:
+        out.print(f"Results: {output}")
+
+
+def _distribution(title: str, counter: Mapping[str, int], limit: int = 10) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
+    for name, count in list(counter.items())[:limit]:
+        table.add_row(name, str(count))
+    return table
+
+
+def job_list(items: Sequence[JobProgress]) -> None:
+    table = Table("name", "state", "done", "failed", "left", "total", "created")
+    table.add_column("job", no_wrap=True)
+    for progress in items:
+        job = progress.job
+        table.add_row(
+            job.name[:40],
+            job.state.value,
+            str(progress.counts[RowState.DONE]),
+            str(progress.counts[RowState.FAILED]),
+            str(progress.remaining),
+            str(job.total_rows),
+            job.created_at.strftime("%Y-%m-%d %H:%M"),
+            job.id,
+        )
+    out.print(table if items else "No jobs yet.")
+
+
+def dry_run(source: DescribedInput, options: JobOptions) -> None:
+    name, website = source.column_names()
+    out.print(f"[bold]{source.label}[/]: {len(source.headers)} columns")
+    out.print(f"  name column:    {name or '(none)'}")
+    out.print(f"  website column: {website or '(none)'}")
+    for reason in source.column_reasons:
+        out.print(f"    · {reason}")
+    for warning in source.warnings:
+        out.print(f"  [yellow]warning:[/] {warning}")
+    table = Table("row", "name", "website", "problem")
+    for position, company_name, site, problem in source.preview(10):
+        table.add_row(str(position), company_name, site, problem or "")
+    out.print(table)
+    out.print(f"Fields: {', '.join(options.fields)}")
+    out.print("Dry run: nothing was researched.")
+
+
+def estimate(source: DescribedInput, result: Estimate) -> None:
+    data: dict[str, Any] = result.to_dict()
+    out.print(
+        f"[bold]{source.label}[/]: {data['rows']} companies to research, {data['skipped']} skipped\n"
+        f"  time ≈ {_duration(result.seconds)} · cost ≈ ${result.cost_usd:.4f}"
+    )

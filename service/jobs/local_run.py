@@ -1,0 +1,152 @@
+"""Run a job to the end on this machine: the in-process queue works, checkpoints stream out.
+
+The embedded default's driver. The queue (rate, concurrency, retries) calls
+``handle_research_task`` for every row; every ``checkpoint_seconds`` the
+finished rows are flushed to the output (a file snapshot or a sheet) and the
+progress callback runs. ``Ctrl-C`` stops handing out rows, lets rows in
+flight finish, flushes, and pauses the job so ``resume`` continues it; a
+crash loses nothing either (rows are in SQLite; ``resume`` picks them up).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.domain import JobState, Row, RowState
+from service.jobs.context import Services
+from service.jobs.control import complete_if_finished, get_job
+from service.jobs.enqueue import enqueue_keys
+from service.jobs.progress import JobProgress, job_progress
+
+log = logging.getLogger(__name__)
+
+
+class RunnableQueue(Protocol):
+    def start(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> bool: ...
+
+    def stop(self, wait: bool = True, timeout: float | None = None) -> bool: ...
+
+
+class SnapshotWriter(Protocol):
+    """A file output: rewritten whole, atomically, from rows in position order."""
+
+    def write_snapshot(self, rows: Iterable[Row]) -> None: ...
+
+
+ProgressCallback = Callable[[JobProgress], None]
+
+
+@dataclass
+class LocalRun:
+    svc: Services
+    queue: RunnableQueue
+    output: SnapshotWriter | None = None
+    on_progress: ProgressCallback | None = None
+    checkpoint_seconds: float = 5.0
+    progress_seconds: float = 1.0
+
+    def run(self, job_id: str) -> JobProgress:
+        """Work the job until no row is left, checkpointing along the way.
+
+        Rows to research are read back from the store (so a fresh job, a
+        paused one and one whose process crashed all start the same way),
+        after taking back leases held by processes of this machine that died.
+
+        Args:
+            job_id: a job already submitted to ``svc.store``.
+        """
+        release_dead_leases(self.svc, job_id)
+        enqueue_keys(self.svc, get_job(self.svc, job_id), unfinished_keys(self.svc, job_id))
+        self.queue.start()
+        try:
+            self._work(job_id)
+        except KeyboardInterrupt:
+            self._interrupt(job_id)
+            raise
+        finally:
+            self.queue.stop(wait=True)
+        self.checkpoint(job_id)
+        complete_if_finished(self.svc, job_id)
+        return self._report(job_id)
+
+    def checkpoint(self, job_id: str) -> None:
+        if self.output is not None:
+            snapshot_results(self.svc, job_id, self.output)
+
+    def _work(self, job_id: str) -> None:
+        last_checkpoint = time.monotonic()
+        while not self.queue.join(timeout=self.progress_seconds):
+            if time.monotonic() - last_checkpoint >= self.checkpoint_seconds:
+                self.checkpoint(job_id)
+                last_checkpoint = time.monotonic()
+            if not self._report(job_id).job.state.accepts_work:
+                return  # paused or cancelled from another process
+
+    def _interrupt(self, job_id: str) -> None:
+        log.warning("interrupted: finishing rows in flight, then pausing job %s", job_id)
+        self.queue.stop(wait=True)
+        self.svc.store.set_job_state(
+            job_id, JobState.PAUSED, now=self.svc.clock(), only_from=(JobState.RUNNING, JobState.QUEUED)
+        )
+        self.checkpoint(job_id)
+
+    def _report(self, job_id: str) -> JobProgress:
+        progress = job_progress(self.svc, job_id)
+        if self.on_progress is not None:
+            self.on_progress(progress)
+        return progress
+
+
+def snapshot_results(svc: Services, job_id: str, output: SnapshotWriter) -> int:
+    """Rewrite the output with every row if any finished row is not in it yet; returns rows added."""
+    fresh = [
+        row.key
+        for row in svc.store.iter_rows(
+            job_id, states=(RowState.DONE, RowState.FAILED, RowState.SKIPPED), unflushed_only=True
+        )
+    ]
+    if not fresh:
+        return 0
+    output.write_snapshot(svc.store.iter_rows(job_id))
+    svc.store.mark_flushed(job_id, fresh)
+    return len(fresh)
+
+
+def unfinished_keys(svc: Services, job_id: str) -> Iterable[str]:
+    return (row.key for row in svc.store.iter_rows(job_id, states=(RowState.PENDING, RowState.LEASED)))
+
+
+def release_dead_leases(svc: Services, job_id: str) -> int:
+    """Put back rows leased by a process of this machine that no longer runs (crash, kill -9)."""
+    dead = [
+        row.key
+        for row in svc.store.iter_rows(job_id, states=(RowState.LEASED,))
+        if row.lease_owner and lease_owner_is_dead(row.lease_owner)
+    ]
+    if dead:
+        svc.store.reset_rows(job_id, dead, reset_attempts=False)
+    return len(dead)
+
+
+def lease_owner_is_dead(owner: str) -> bool:
+    """Owners are ``<hostname>-<pid>``; only owners on this host can be judged."""
+    host, _, pid = owner.rpartition("-")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
