@@ -1,0 +1,20 @@
+# Rowscout web service for Cloud Run: gunicorn, one worker, eight threads, non-root.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PORT=8080
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-compile -r requirements.txt \
+    && useradd --create-home --uid 10001 rowscout
+
+COPY service ./service
+COPY main.py .
+
+USER rowscout
+EXPOSE 8080
+# --timeout 0: Cloud Run owns request timeouts; threads serve concurrent task deliveries.
+CMD exec gunicorn --bind ":${PORT}" --workers 1 --threads 8 --timeout 0 main:app

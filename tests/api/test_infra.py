@@ -1,0 +1,77 @@
+"""The deployment script's dry run prints every gcloud command it would run, and runs none."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.subprocess
+
+
+def _dry_run(**env: str) -> list[list[str]]:
+    result = subprocess.run(
+        ["bash", str(ROOT / "infra" / "deploy.sh"), "--dry-run"],
+        env={"PATH": "/usr/bin:/bin", **env},  # no gcloud on this PATH: nothing can run for real
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return [shlex.split(line[2:]) for line in result.stdout.splitlines() if line.startswith("+ ")]
+
+
+def _find(commands: list[list[str]], *words: str) -> list[list[str]]:
+    return [c for c in commands if c[: len(words) + 1] == ["gcloud", *words]]
+
+
+def test_dry_run_covers_queues_service_iam_scheduler_and_firestore() -> None:
+    commands = _dry_run(PROJECT="demo-proj")
+    assert all(c[0] == "gcloud" for c in commands)
+    queues = _find(commands, "tasks", "queues", "create")
+    assert [q[4] for q in queues] == ["rowscout-research-high", "rowscout-research", "rowscout-research-low"]
+    for queue in queues:
+        flags = {f.split("=")[0] for f in queue if f.startswith("--")}
+        assert {"--max-dispatches-per-second", "--max-concurrent-dispatches", "--max-attempts"} <= flags
+        assert {"--min-backoff", "--max-backoff", "--max-doublings"} <= flags
+    (deploy,) = _find(commands, "run", "deploy")
+    assert "--command=gunicorn" in deploy and any("--threads=8" in a and "main:app" in a for a in deploy)
+    assert any(a.startswith("--set-env-vars=") and "ROWSCOUT_BACKEND=cloud" in a for a in deploy)
+    roles = {a.split("=", 1)[1] for c in commands for a in c if a.startswith("--role=")}
+    assert {"roles/datastore.user", "roles/cloudtasks.enqueuer", "roles/iam.serviceAccountUser"} <= roles
+    assert "roles/run.invoker" in roles
+    (cron,) = _find(commands, "scheduler", "jobs", "create", "http")
+    assert any(a.endswith("/cron/refresh") for a in cron)
+    assert "--oidc-service-account-email=rowscout-tasks@demo-proj.iam.gserviceaccount.com" in cron
+    ttl = _find(commands, "firestore", "fields", "ttls", "update")
+    assert ttl and all("expire_at" in c and "--enable-ttl" in c for c in ttl)
+
+
+def test_dry_run_creates_every_composite_index_in_the_json() -> None:
+    indexes = json.loads((ROOT / "infra" / "firestore.indexes.json").read_text())["indexes"]
+    created = _find(_dry_run(), "firestore", "indexes", "composite", "create")
+    assert len(created) == len(indexes)
+    first = [a for a in created[0] if a.startswith("--field-config=")]
+    assert first == [
+        "--field-config=field-path=owner,order=ascending",
+        "--field-config=field-path=created_at,order=descending",
+    ]
+
+
+def test_config_values_come_from_the_environment() -> None:
+    commands = _dry_run(REGION="us-central1", MAX_INSTANCES="3")
+    (deploy,) = _find(commands, "run", "deploy")
+    assert "--region=us-central1" in deploy and "--max-instances=3" in deploy
+
+
+def test_image_and_process_files_use_gunicorn_on_main_app() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "python:3.11-slim" in dockerfile and "USER " in dockerfile and "main:app" in dockerfile
+    assert "main:app" in (ROOT / "Procfile").read_text()
+    assert "entrypoint: gunicorn" in (ROOT / "app.yaml").read_text()
+    assert os.access(ROOT / "infra" / "deploy.sh", os.X_OK)
