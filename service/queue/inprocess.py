@@ -204,9 +204,7 @@ class InProcessQueue:
                 return
             self._started = True
             self._executor = ThreadPoolExecutor(self._concurrency, thread_name_prefix="rowscout-task")
-            self._dispatcher = threading.Thread(
-                target=self._dispatch_loop, name="rowscout-dispatcher", daemon=True
-            )
+            self._dispatcher = threading.Thread(target=self._dispatch_loop, name="rowscout-dispatcher", daemon=True)
             self._dispatcher.start()
 
     def join(self, timeout: float | None = None) -> bool:

@@ -61,9 +61,7 @@ class RetryPolicy:
             interval += linear_steps * self.min_backoff * 2**self.max_doublings
         return min(interval, self.max_backoff)
 
-    def delay(
-        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
-    ) -> float:
+    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
         """Seconds to wait before the next dispatch after failed attempt ``attempt``."""
         base = self.base_delay(attempt)
         spread = base * self.jitter * (rng or random).random()
