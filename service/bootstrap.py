@@ -6,39 +6,62 @@ call these functions with a ``Settings`` value.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.config import Settings
+from service.errors import InputError
 from service.jobs.context import Services
 from service.queue.port import TaskQueue
 from service.research.port import Researcher
 from service.store.port import JobStore
 
+if TYPE_CHECKING:
+    from service.research.llm import LLM
 
-def build_researcher(settings: Settings) -> Researcher:
-    """The web research engine, with an LLM when one is configured."""
+
+def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int | None = None) -> Researcher:
+    """The web research engine, with an LLM when one is configured.
+
+    Args:
+        settings: user agent, loopback permission, TLDs tried for name-only rows, LLM.
+        resolver: a DNS resolver (the demo and tests answer with the fixture web).
+        site_port: port added to candidate sites for name-only rows (the local fixture web).
+    """
+    from service.research.discover_site import SiteFinder
     from service.research.engine import WebResearcher
     from service.research.fetch import FetchSettings
 
     fetch = FetchSettings(user_agent=settings.user_agent, allow_loopback=settings.allow_loopback)
-    kwargs: dict[str, Any] = {"llm": build_llm(settings)}
+    finder_options: dict[str, Any] = {}
     if settings.site_tlds:
-        kwargs["tlds"] = settings.site_tlds
-    return WebResearcher(fetch, **kwargs)
-
-
-def build_llm(settings: Settings) -> Any:
-    """The configured LLM adapter, or None (the default: no API key needed)."""
-    if not settings.llm_provider:
-        return None
-    from service.research.llm import make_llm
-
-    return make_llm(
-        settings.llm_provider,
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key,
-        model=settings.llm_model,
+        finder_options["tlds"] = settings.site_tlds
+    if site_port:
+        finder_options.update(port=site_port, scheme="http")
+    return WebResearcher(
+        fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options)
     )
+
+
+def build_llm(settings: Settings) -> LLM | None:
+    """The configured LLM adapter, or None (the default: no API key needed)."""
+    from service.research.llm import GeminiLLM, OpenAICompatibleLLM
+
+    provider = settings.llm_provider.lower()
+    if not provider:
+        return None
+    if provider == "openai":
+        if not settings.llm_base_url or not settings.llm_model:
+            raise InputError("ROWSCOUT_LLM_PROVIDER=openai needs ROWSCOUT_LLM_BASE_URL and ROWSCOUT_LLM_MODEL")
+        return OpenAICompatibleLLM(settings.llm_base_url, settings.llm_api_key, settings.llm_model)
+    if provider in ("gemini", "vertex"):
+        return GeminiLLM(
+            settings.llm_model or "gemini-2.5-flash",
+            api_key=settings.llm_api_key or None,
+            vertex=provider == "vertex",
+            project=settings.project or None,
+            location=settings.location or None,
+        )
+    raise InputError(f"unknown ROWSCOUT_LLM_PROVIDER {settings.llm_provider!r}; use openai, gemini or vertex")
 
 
 def build_sqlite_store(settings: Settings) -> JobStore:

@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_research(commands)
+    demo = commands.add_parser("demo", help="research a bundled example offline, against the local demo web")
+    demo.add_argument("-o", "--output", default="demo-results.xlsx", help="results file (default: %(default)s)")
+    demo.add_argument("--no-progress", action="store_true", help="no live progress bar")
     _add_estimate(commands)
     _add_job_commands(commands)
     return parser

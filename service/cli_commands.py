@@ -133,6 +133,23 @@ def _final_code(progress: JobProgress) -> ExitCode:
     return ExitCode.ROWS_FAILED if progress.counts[RowState.FAILED] else ExitCode.OK
 
 
+def cmd_demo(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
+    """The research command on the bundled demo file, served by a local fixture web."""
+    from service import demo
+    from service.bootstrap import build_researcher
+
+    with demo.demo_web() as web:
+        workspace = runtime.settings.workspace
+        workspace.mkdir(parents=True, exist_ok=True)
+        source = demo.write_demo_input(web, workspace / "demo-companies.csv")
+        settings = demo.demo_settings(runtime.settings)
+        researcher = build_researcher(settings, resolver=web.resolver(), site_port=web.port)
+        demo_runtime = LocalRuntime(settings, _researcher=researcher)
+        research = demo.research_args(source, args.output, workspace)
+        research.no_progress = args.no_progress
+        return cmd_research(demo_runtime, research)
+
+
 def cmd_estimate(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
     source = open_input(args)
     rows, skipped = source.count_researchable()
@@ -215,6 +232,7 @@ def cmd_export(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
 
 _COMMANDS: dict[str, Callable[[LocalRuntime, argparse.Namespace], ExitCode]] = {
     "research": cmd_research,
+    "demo": cmd_demo,
     "estimate": cmd_estimate,
     "status": cmd_status,
     "list": cmd_list,

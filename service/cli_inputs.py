@@ -74,7 +74,7 @@ class FileInput:
 
     def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]:
         preview = []
-        for key, position, company in self.rows():
+        for _key, position, company in self.rows():
             preview.append((position, company.name, company.website, self.validate(company)))
             if len(preview) >= limit:
                 break

@@ -51,6 +51,7 @@ class JobProgress:
             "updated_at": _iso(job.updated_at),
             "finished_at": _iso(job.finished_at),
             "options": job.options.to_dict(),
+            "spreadsheet_id": job.source.get("spreadsheet_id"),
             "source": {k: v for k, v in job.source.items() if k != "credentials"},
         }
 

@@ -121,8 +121,12 @@ def test_unsafe_and_empty_rows_get_a_per_row_reason(cli_env):
     src = write_csv(
         cli_env / "in.csv",
         ["Company", "Website"],
-        [["Good", "good.com"], ["Evil", "javascript:alert(1)"], ["Local", "file:///etc/passwd"],
-         ["Huge", "x" * 1_000_000]],
+        [
+            ["Good", "good.com"],
+            ["Evil", "javascript:alert(1)"],
+            ["Local", "file:///etc/passwd"],
+            ["Huge", "x" * 1_000_000],
+        ],
     )
     assert main(["research", str(src), "-o", "o.csv", "--no-progress"]) == ExitCode.OK
     rows = {r["Company"]: r for r in _read_csv(cli_env / "o.csv")}
