@@ -38,20 +38,20 @@ def start_sheet_job(ctx: ApiContext, *, owner: str, request: SelectionRequest) -
     rows = request.row_count()
     if rows is None or rows > ctx.plan_threshold:
         return _create_planned_job(ctx, owner=owner, request=request)
-    job = submit_table(ctx.services, owner=owner, request=request, table=ctx.sheets.read(request))
+    job = submit_sheet(ctx, owner=owner, request=request, job_id=new_job_id())
     enqueue_flush(ctx, job)
     return job
 
 
-def submit_table(
-    svc: Services, *, owner: str, request: SelectionRequest, table: InputTable, job_id: str | None = None
-) -> Job:
-    """Submit every record of ``table`` as a row of a new job (or of ``job_id``)."""
+def submit_sheet(ctx: ApiContext, *, owner: str, request: SelectionRequest, job_id: str) -> Job:
+    """Prepare the sheet (read, output columns, row tags) and submit its rows as job ``job_id``."""
+    prepared = ctx.sheets.prepare(request, job_id=job_id)
+    table = prepared.table
     require_company_column(table)
-    source = {**request.source(), "columns": _columns(table), "planned": True}
+    source = {**request.source(), **prepared.sheet, "columns": _columns(table), "planned": True}
     rows = ((record.key, record.position, company) for record, company in iter_companies(table))
     return submit_job(
-        svc,
+        ctx.services,
         owner=owner,
         name=request.name,
         source=source,
@@ -103,14 +103,12 @@ def plan_sheet_job(ctx: ApiContext, job_id: str) -> TaskResult:
         return TaskResult.done()  # cancelled before planning
     request = SelectionRequest.from_source(job.source, job.options, job.name)
     try:
-        table = ctx.sheets.read(request)
-        require_company_column(table)
+        planned = submit_sheet(ctx, owner=job.owner, request=request, job_id=job.id)
     except RowscoutError as exc:
         if exc.retryable:
             raise
         _fail_planning(svc, job, exc)
         return TaskResult.done()
-    planned = submit_table(svc, owner=job.owner, request=request, table=table, job_id=job.id)
     enqueue_flush(ctx, planned)
     return TaskResult.done()
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from service.api.requests import SelectionRequest
+from service.api.sheets import PreparedTable
 from service.domain import (
     CompanyInput,
     CompanyProfile,
@@ -70,6 +71,7 @@ class FakeSheets:
     tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
     writes: list[tuple[str, list[str]]] = field(default_factory=list)
+    prepared: list[str] = field(default_factory=list)
     fail_status: int = 0
 
     def read(self, request: SelectionRequest) -> InputTable:
@@ -84,6 +86,11 @@ class FakeSheets:
         name = "Company" if "Company" in headers else None
         website = "Website" if "Website" in headers else None
         return InputTable(headers, ColumnMap(name, website, ("header match",)), records)
+
+    def prepare(self, request: SelectionRequest, *, job_id: str) -> PreparedTable:
+        self.prepared.append(job_id)
+        table = self.read(request)
+        return PreparedTable(table, {"header_row": request.header_row, "layout": {"fake": True}})
 
     def sink(self, job: Job) -> FakeSink:
         return FakeSink(self, job.source["spreadsheet_id"])
