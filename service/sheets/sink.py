@@ -4,7 +4,8 @@
 at most once per ``flush_interval`` (and on ``close``) a flush makes one
 ``developerMetadata.search`` (where are these rows now?) and one
 ``values.batchUpdate`` per ≤ 2 MB of payload for all buffered rows, with
-``valueInputOption=RAW``. Rows whose metadata is gone (deleted by the user)
+``valueInputOption=RAW``. A transient failure during ``write`` leaves the rows
+buffered for the next window; ``flush``/``close`` raise it. Rows whose metadata is gone (deleted by the user)
 are reported in ``skipped`` and never written anywhere else. No timer thread:
 the caller's writes (or a flush task) drive flushing, as Cloud Run requires.
 """
@@ -63,6 +64,7 @@ class SheetResultSink:
         self.skipped: set[str] = set()
         self.written: set[str] = set()
         self.calls = 0
+        self.last_error: SheetsError | None = None
         self._clock = clock
         self._last_flush = clock()
         self._pending: dict[str, Cells] = {}
@@ -89,9 +91,19 @@ class SheetResultSink:
 
     # --- flushing
     def maybe_flush(self) -> FlushResult | None:
+        """Flush if the window has passed. A retryable failure is kept in ``last_error`` (the
+        rows stay buffered for the next window); a permanent one is raised."""
         if self._clock() - self._last_flush < self.flush_interval:
             return None
-        return self.flush()
+        try:
+            result = self.flush()
+        except SheetsError as exc:
+            if not exc.retryable:
+                raise
+            self.last_error = exc
+            return None
+        self.last_error = None
+        return result
 
     def flush(self) -> FlushResult:
         """Write everything buffered now; on failure the rows stay buffered and the error is raised."""

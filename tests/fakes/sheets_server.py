@@ -1022,14 +1022,16 @@ class FakeSheetsServer:
         if role is None or (not is_read and role == "reader"):
             raise ApiError(403, "The caller does not have permission")
         handler = getattr(self.endpoints, method.replace(".", "_"))
-        snapshot = _snapshot(book)
+        snapshot = None if is_read else _snapshot(book)
         try:
             return handler(book, user, params, body)
         except ApiError:
-            _restore(book, snapshot)
+            if snapshot is not None:
+                _restore(book, snapshot)
             raise
         except (KeyError, TypeError, ValueError) as exc:
-            _restore(book, snapshot)
+            if snapshot is not None:
+                _restore(book, snapshot)
             raise ApiError(400, f"Invalid JSON payload received. {exc!r}") from exc
 
 
@@ -1058,6 +1060,13 @@ def _snapshot(book: Spreadsheet) -> Any:
         json.loads(json.dumps(book.metadata)),
         [{**p, "range": dict(p["range"])} for p in book.protected],
     )
+
+
+def _copy_metadata(item: dict[str, Any]) -> dict[str, Any]:
+    location = dict(item["location"])
+    if "dimensionRange" in location:
+        location["dimensionRange"] = dict(location["dimensionRange"])
+    return {**item, "location": location}
 
 
 def _restore(book: Spreadsheet, snapshot: Any) -> None:
