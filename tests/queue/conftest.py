@@ -11,9 +11,6 @@ import pytest
 from service.queue.inprocess import InProcessQueue
 from service.queue.port import TaskDelivery, TaskHandler, TaskResult
 
-# Before any test module imports the contract suite, so its asserts explain themselves.
-pytest.register_assert_rewrite("tests.contract.queue_contract")
-
 
 class ManualClock:
     """A monotonic clock that only moves when a test says so (thread-safe)."""
