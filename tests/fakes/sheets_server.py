@@ -981,11 +981,12 @@ class FakeSheetsServer:
     def metadata(self, spreadsheet_id: str) -> list[dict[str, Any]]:
         return list(self.model.book(spreadsheet_id).metadata.values())
 
-    def max_writes_in_any_minute(self) -> int:
-        return _max_in_window([w.at for w in self.writes], 60.0)
+    def max_writes_in_any_minute(self, user: str | None = None) -> int:
+        """Most write requests accepted in any rolling minute (for one user, or all)."""
+        return _max_in_window([w.at for w in self.writes if user in (None, w.user)], 60.0)
 
-    def max_reads_in_any_minute(self) -> int:
-        return _max_in_window([r.at for r in self.reads], 60.0)
+    def max_reads_in_any_minute(self, user: str | None = None) -> int:
+        return _max_in_window([r.at for r in self.reads if user in (None, r.user)], 60.0)
 
     # --- request handling
     def handle(self, http_method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, Any]:
