@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from service.domain import Job, JobState, Row, RowState
 from service.errors import JobNotFound, JobStateError
 from service.jobs.context import Services
-from service.jobs.enqueue import BATCH_SIZE, enqueue_keys
+from service.jobs.enqueue import BATCH_SIZE, enqueue_keys, new_generation
 
 _ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
@@ -69,7 +69,7 @@ def retry_failed(svc: Services, job_id: str, *, owner: str | None = None) -> Job
     svc.store.reset_rows(job_id, keys, reset_attempts=True)
     svc.store.update_job(job_id, now=svc.clock(), state=JobState.RUNNING, finished_at=None)
     job = get_job(svc, job_id)
-    enqueue_keys(svc, job, keys)
+    enqueue_keys(svc, job, keys, generation=new_generation(svc))
     return job
 
 
@@ -94,7 +94,8 @@ def _transition(svc: Services, job: Job, state: JobState, *, only_from: tuple[Jo
 
 
 def _enqueue_unfinished(svc: Services, job: Job) -> int:
-    return enqueue_keys(svc, job, (row.key for row in _rows(svc, job.id, RowState.PENDING, RowState.LEASED)))
+    keys = (row.key for row in _rows(svc, job.id, RowState.PENDING, RowState.LEASED))
+    return enqueue_keys(svc, job, keys, generation=new_generation(svc))
 
 
 def _rows(svc: Services, job_id: str, *states: RowState) -> Iterator[Row]:

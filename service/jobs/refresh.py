@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from service.domain import Job, JobState, RowState
 from service.jobs.context import Services
-from service.jobs.enqueue import enqueue_keys
+from service.jobs.enqueue import enqueue_keys, new_generation
 
 REFRESHABLE = (JobState.COMPLETED, JobState.RUNNING)
 
@@ -43,5 +43,5 @@ def refresh_job(svc: Services, job: Job) -> int:
         return 0
     svc.store.reset_rows(job.id, stale, reset_attempts=True)
     svc.store.update_job(job.id, now=svc.clock(), state=JobState.RUNNING, finished_at=None)
-    enqueue_keys(svc, job, stale)
+    enqueue_keys(svc, job, stale, generation=new_generation(svc))
     return len(stale)

@@ -34,12 +34,19 @@ class Task:
     payload: dict[str, Any] = field(default_factory=dict)
     schedule_at: datetime | None = None
     priority: str = "normal"
+    generation: str = ""  # set when rows are enqueued again (resume, retry-failed, refresh)
 
     @property
     def name(self) -> str:
-        """A stable name for de-duplication: job id + row key (+ kind)."""
-        suffix = f"-{self.row_key}" if self.row_key else ""
-        return f"{self.kind.value}-{self.job_id}{suffix}"
+        """A stable name for de-duplication: kind + job id + row key (+ generation).
+
+        Cloud Tasks keeps a task's name reserved for about an hour after it
+        ran, so a row enqueued again by resume/retry/refresh needs a new
+        generation, or the new task would be dropped as a duplicate.
+        """
+        row = f"-{self.row_key}" if self.row_key else ""
+        generation = f"-g{self.generation}" if self.generation else ""
+        return f"{self.kind.value}-{self.job_id}{row}{generation}"
 
 
 @dataclass(frozen=True)
