@@ -4,7 +4,7 @@
 calling thread (``asyncio.run`` per company, so worker threads can call it
 concurrently). Steps: find the website when only a name is given; crawl it
 within ``options.timeout`` (page timeouts grow with ``options.attempt``);
-fail on a bot challenge or parked domain; extract every page; merge with a
+extract every page; fail on a bot challenge or parked domain (home page); merge with a
 source per field; optionally let the LLM fill what is still empty; keep only
 ``options.fields``. It never raises for a company's problem: errors become
 ``error_kind`` / ``error_message`` / ``retry_after`` on the outcome.
@@ -75,6 +75,7 @@ class WebResearcher:
             crawled = asyncio.run(self._crawl(company, options))
             usage.pages_fetched = len(crawled.result.pages)
             pages = _extract(crawled.result)
+            check_page(crawled.result.home.text, pages[0].text)
             profile = merge_pages(pages, name=company.name, website=crawled.website)
             if options.use_llm and self.llm is not None:
                 self._ask_llm(profile, pages, options, usage)
@@ -92,7 +93,6 @@ class WebResearcher:
                 result = await crawler.crawl(website, deadline=deadline, attempt=options.attempt)
         except TimeoutError as exc:
             raise FetchError(f"research took longer than {budget:g} s", kind=ErrorKind.TIMEOUT) from exc
-        check_page(result.home.text, extract_page(result.home.final_url, result.home.text).text)
         return _Crawled(website=result.home.final_url, result=result)
 
     async def _website(self, company: CompanyInput, fetcher: SafeFetcher, attempt: int) -> str:

@@ -45,6 +45,7 @@ METHOD_RANK = {
 }
 SCALAR_FIELDS = ("description", "founded_year", "employees", "language", "logo_url", *SOCIAL_NETWORKS)
 LIST_LIMITS = {"emails": 5, "phones": 3, "products": 10, "tech_stack": 25}
+CLASSIFY_CHARS_PER_PAGE = 40_000  # enough for any real page; bounds classifier time on filler pages
 Ranked = tuple[int, int, int, Candidate]
 
 
@@ -127,7 +128,7 @@ def _on_domain(email: str, domain: str) -> bool:
 
 def _classify(profile: CompanyProfile, pages: Sequence[PageExtraction]) -> None:
     home = pages[0].url
-    text = "\n".join(p.text for p in pages)
+    text = "\n".join(p.text[:CLASSIFY_CHARS_PER_PAGE] for p in pages)
     title = " ".join([pages[0].title, profile.description, *pages[0].headings[:3]])
     industry = classify_industry(text, title=title)
     if industry:

@@ -23,7 +23,15 @@ from service.research.extract.social import extract_social
 from service.research.extract.structured import extract_structured
 from service.research.extract.tech import extract_tech
 
-__all__ = ["Candidate", "Document", "PageExtraction", "candidate", "check_page", "extract_page"]
+__all__ = [
+    "MAX_HTML_CHARS",
+    "Candidate",
+    "Document",
+    "PageExtraction",
+    "candidate",
+    "check_page",
+    "extract_page",
+]
 
 _EXTRACTORS: tuple[Callable[[Document], list[Candidate]], ...] = (
     extract_page_facts,
@@ -38,9 +46,12 @@ _EXTRACTORS: tuple[Callable[[Document], list[Candidate]], ...] = (
 )
 
 
+MAX_HTML_CHARS = 600_000  # the top of a bigger page is kept: company facts live there, filler is costly
+
+
 def extract_page(url: str, html: str, headers: dict[str, str] | None = None) -> PageExtraction:
     """Every candidate on one page, plus its title, claimed names, text and headings."""
-    doc = Document.parse(html, url, headers)
+    doc = Document.parse(html[:MAX_HTML_CHARS], url, headers)
     return extract_document(doc)
 
 

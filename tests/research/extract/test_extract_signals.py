@@ -95,3 +95,12 @@ def test_products_from_headings_on_products_page_only():
     assert [c.value for c in on_products.candidates if c.field == "products"] == ["PickBot", "ShelfMover X"]
     on_home = extract_page(URL, html)
     assert [c.value for c in on_home.candidates if c.field == "products"] == []
+
+
+def test_only_the_top_of_a_huge_page_is_read():
+    from service.research.extract import MAX_HTML_CHARS
+
+    filler = "<p>filler text for a very large page</p>\n" * (MAX_HTML_CHARS // 40 + 10)
+    html = f"<body><p>Contact: <a href='mailto:top@acme.example'>top</a></p>{filler}<p>bottom@acme.example</p></body>"
+    emails = [c.value for c in extract_page(URL, html).candidates if c.field == "emails"]
+    assert emails == ["top@acme.example"]
