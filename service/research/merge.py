@@ -10,7 +10,8 @@ Rules (empty is better than wrong):
 * **Headquarters** (city, region, country) come from one source together, the
   one with the best country candidate, so a city never pairs with another
   page's country.
-* **Lists**: emails on the company's own domain first, at most 5; phones at
+* **Lists**: emails on the company's own domain only when there are any
+  (otherwise all found, e.g. a gmail address), at most 5; phones at
   most 3; tech stack is the union over pages; products come from the best
   method only (JSON-LD offers are not mixed with page headings), at most 10.
 * **Industry** and **business model** are classified over all pages' text;
@@ -99,8 +100,8 @@ def _merge_lists(profile: CompanyProfile, ranked: dict[str, list[Ranked]], websi
         items = ranked.get(field, [])
         if field == "products" and items:
             items = [r for r in items if r[0] == items[0][0]]
-        if field == "emails":
-            items = sorted(items, key=lambda r: (not _on_domain(r[3].value, own), *r[:3]))
+        if field == "emails" and any(_on_domain(r[3].value, own) for r in items):
+            items = [r for r in items if _on_domain(r[3].value, own)]
         values: list[str] = []
         for r in items:
             if r[3].value not in values:

@@ -67,24 +67,33 @@ def extract_phones(doc: Document) -> list[Candidate]:
             number = normalize_phone(unquote(link.href[4:]))
             if number:
                 out.append(candidate("phones", number, doc.url, FieldMethod.LINK))
-    for line in _contact_lines(doc.lines):
-        for raw in _PHONE.findall(line):
-            number = normalize_phone(raw)
-            if number:
+    for line, labelled in _contact_lines(doc.lines):
+        for match in _PHONE.finditer(line):
+            number = normalize_phone(match.group(0))
+            if number and (labelled or _near_contact_word(line, match.start())):
                 out.append(candidate("phones", number, doc.url, FieldMethod.TEXT, rank=1))
     return out
 
 
-def _contact_lines(lines: list[str]) -> list[str]:
-    """Lines with a contact word, or right after a line that is only a contact label."""
+def _near_contact_word(line: str, start: int) -> bool:
+    """A contact word ends at most 25 characters before the number, and no '#'/'No.' right before it."""
+    before = line[max(0, start - 40) : start]
+    if re.search(r"(#|\bno\.?|\bnr\.?|\bnum\.?)\s*$", before, re.IGNORECASE):
+        return False
+    return any(start - (max(0, start - 40) + m.end()) <= 25 for m in _CONTACT_WORDS.finditer(before))
+
+
+def _contact_lines(lines: list[str]) -> list[tuple[str, bool]]:
+    """Lines with a contact word, and lines right after a pure label line ("Phone"); flag the latter."""
     picked = []
     for i, line in enumerate(lines):
         if _FAX.search(line) and not re.search(r"\b(tel|phone|telefon)", line, re.IGNORECASE):
             continue
-        if _CONTACT_WORDS.search(line):
-            picked.append(line)
-        elif i and _PHONE_LABEL.search(lines[i - 1]) and len(lines[i - 1]) < 25:
-            picked.append(line)
+        previous = lines[i - 1] if i else ""
+        if previous and _PHONE_LABEL.search(previous) and len(previous) < 25 and not re.search(r"\d", previous):
+            picked.append((line, True))
+        elif _CONTACT_WORDS.search(line):
+            picked.append((line, False))
     return picked
 
 

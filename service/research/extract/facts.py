@@ -20,16 +20,20 @@ _Y = r"(1[89]\d\d|20\d\d)"
 _FOUNDED = [
     re.compile(rf"\b(?:founded|established|incorporated|launched|started)(?: in| on)?(?: \w+)?,? {_Y}\b", re.I),
     re.compile(rf"\best\.? ?{_Y}\b", re.I),
-    re.compile(rf"\bsince {_Y}\b", re.I),
     re.compile(rf"\bgegründet(?: im jahre?| in)? {_Y}\b", re.I),
     re.compile(rf"\bgründungsjahr:? {_Y}\b", re.I),
-    re.compile(rf"\bseit {_Y}\b", re.I),
     re.compile(rf"\b(?:fondée?|créée?)s? en {_Y}\b", re.I),
-    re.compile(rf"\bdepuis {_Y}\b", re.I),
     re.compile(rf"\b(?:fundada|fundado|creada|creado) en(?: el año)? {_Y}\b", re.I),
-    re.compile(rf"\bdesde {_Y}\b", re.I),
     re.compile(rf"\bin {_Y},? (?:we|the company|[A-Z]\w+) (?:was )?(?:founded|started|established)\b", re.I),
 ]
+# "since 1998" and its translations count only when the clause before it is about the company,
+# not a count ("orders shipped since 2020", "2,000 customers since 2019").
+_SINCE = re.compile(rf"\b(?:since|seit|depuis|desde) {_Y}\b", re.I)
+_SINCE_NOT_ABOUT_US = re.compile(
+    r"\d|shipped|orders?|customers?|clients?|users?|sold|served|downloads?|installed|members?|available|updated"
+    r"|listed|partners?|kunden|bestellungen|verkauft|commandes|utilisateurs|pedidos|usuarios|vendid",
+    re.I,
+)
 _N = r"(\d{1,3}(?:[,.\u202f ]\d{3})+|\d{1,6})"
 _EMPLOYEES = [
     re.compile(rf"{_N}\+? (?:full-time )?(?:employees|staff members|team members|colleagues)", re.I),
@@ -52,12 +56,22 @@ def founding_years(doc: Document) -> list[Candidate]:
     for line in doc.lines:
         if "©" in line or "copyright" in line.lower():
             continue
-        for pattern in _FOUNDED:
-            match = pattern.search(line)
-            if match and 1800 <= int(match.group(1)) <= this_year:
-                out.append(candidate("founded_year", int(match.group(1)), doc.url, FieldMethod.TEXT))
-                break
+        year = _founding_year(line)
+        if year and 1800 <= year <= this_year:
+            out.append(candidate("founded_year", year, doc.url, FieldMethod.TEXT))
     return out
+
+
+def _founding_year(line: str) -> int | None:
+    for pattern in _FOUNDED:
+        match = pattern.search(line)
+        if match:
+            return int(match.group(1))
+    for match in _SINCE.finditer(line):
+        clause = re.split(r"[.!?;:]\s", line[: match.start()])[-1]
+        if not _SINCE_NOT_ABOUT_US.search(clause):
+            return int(match.group(1))
+    return None
 
 
 def employee_counts(doc: Document) -> list[Candidate]:

@@ -30,6 +30,13 @@ def test_phones_from_tel_links_and_contact_lines_only():
     assert values(extract_page(URL, html), "phones") == ["+49301234567", "+49307654321"]
 
 
+def test_numbers_that_are_not_phones_near_contact_words():
+    html = """<body><p>Call center hours: Mon-Fri. Order #2023-0512-7781 confirmed.</p>
+    <p>Tel. 030 123456789</p><p>Registered in England No. 09876543</p>
+    <p>Phone</p><p>+44 20 7946 0000</p></body>"""
+    assert values(extract_page(URL, html), "phones") == ["030123456789", "+442079460000"]
+
+
 def test_normalize_phone_rules():
     assert normalize_phone("(415) 555-0100") == "4155550100"
     assert normalize_phone("0033 1 42 68 53 00") == "+33142685300"

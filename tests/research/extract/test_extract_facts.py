@@ -27,6 +27,13 @@ def test_founding_year_patterns(text, year):
     assert values(f"<p>{text}</p>", "founded_year") == [year]
 
 
+def test_since_about_counts_is_not_a_founding_year():
+    assert (
+        values("<p>Orders shipped since 2020: 4 million.</p><p>2,000 customers since 2019.</p>", "founded_year") == []
+    )
+    assert values("<p>Die Rösterei röstet seit 1998 Kaffee.</p>", "founded_year") == [1998]
+
+
 def test_copyright_and_other_years_are_not_founding_years():
     html = "<p>Our 2024 product line.</p><footer><p>© 2009 Acme Inc. Since 2009 all rights reserved</p></footer>"
     assert values(html, "founded_year") == []
