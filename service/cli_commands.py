@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
 from service import cli_render as render
 from service.cli import ExitCode
-from service.cli_inputs import FileInput, open_input, output_path_for, resolve_fields
+from service.cli_inputs import FileInput, is_sheet, open_input, output_path_for, resolve_fields
 from service.cli_local import LocalRuntime
+from service.cli_sheets import SheetInput, sheet_sink
 from service.config import Settings
 from service.domain import JobOptions, JobState, RowState
 from service.errors import (
@@ -30,7 +32,7 @@ from service.errors import (
 from service.jobs import control
 from service.jobs.estimate import estimate_job
 from service.jobs.progress import JobProgress, job_progress, summarize_job
-from service.jobs.submit import submit_job
+from service.jobs.submit import new_job_id, submit_job
 
 log = logging.getLogger(__name__)
 
@@ -87,23 +89,31 @@ def cmd_research(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
     options = _options(args)
     if args.retry_failed:
         return _retry_last_failed(runtime, args)
-    source = open_input(args)
-    if args.dry_run:
-        render.dry_run(source, options)
-        return ExitCode.OK
-    output = output_path_for(args.input, args.output, args.format)
-    svc = runtime.services()
+    with closing(open_input(args, runtime.settings)) as source:
+        if args.dry_run:
+            render.dry_run(source, options)
+            return ExitCode.OK
+        job_id = _submit(runtime, args, source, options)
+    return _run(runtime, job_id, args)
+
+
+def _submit(
+    runtime: LocalRuntime, args: argparse.Namespace, source: FileInput | SheetInput, options: JobOptions
+) -> str:
+    output = None if is_sheet(args.input) and not args.output else output_path_for(args.input, args.output, args.format)
+    job_id = new_job_id()
     job = submit_job(
-        svc,
+        runtime.services(),
         owner="local",
         name=args.job_name or Path(args.input).name,
-        source=source.job_source(output),
+        source=source.prepare(job_id, output),
         rows=source.rows(),
         options=options,
         validate=source.validate,
+        job_id=job_id,
     )
-    render.submitted(job, output)
-    return _run(runtime, job.id, args)
+    render.submitted(job, output or args.input)
+    return job.id
 
 
 def _retry_last_failed(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
@@ -121,8 +131,9 @@ def _run(runtime: LocalRuntime, job_id: str, args: argparse.Namespace) -> ExitCo
     svc = runtime.services()
     job = control.get_job(svc, job_id)
     output = FileInput.output_writer(job)
-    with render.live_progress(job, enabled=not getattr(args, "no_progress", False)) as on_progress:
-        progress = runtime.run(job, output=output, on_progress=on_progress)
+    progress_bar = render.live_progress(job, enabled=not getattr(args, "no_progress", False))
+    with sheet_sink(job, runtime.settings) as sink, progress_bar as on_progress:
+        progress = runtime.run(job, output=output, sink=sink, on_progress=on_progress)
     render.summary(summarize_job(runtime.services(), job_id), job.source.get("output"))
     return _final_code(progress)
 
@@ -151,9 +162,9 @@ def cmd_demo(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
 
 
 def cmd_estimate(runtime: LocalRuntime, args: argparse.Namespace) -> ExitCode:
-    source = open_input(args)
-    rows, skipped = source.count_researchable()
-    render.estimate(source, estimate_job(rows, _options(args), skipped=skipped))
+    with closing(open_input(args, runtime.settings)) as source:
+        rows, skipped = source.count_researchable()
+        render.estimate(source, estimate_job(rows, _options(args), skipped=skipped))
     return ExitCode.OK
 
 

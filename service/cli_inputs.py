@@ -11,8 +11,9 @@ import argparse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from service.config import Settings
 from service.domain import PROFILE_FIELDS, CompanyInput, Job, Row
 from service.errors import InputError
 from service.files.companies import validate_company
@@ -22,6 +23,9 @@ from service.files.selection import parse_filter, parse_rows_spec, select
 from service.files.writers import FileResultSink, export_rows
 from service.jobs.submit import RowInput
 from service.tables import ColumnMap, InputRecord, InputTable
+
+if TYPE_CHECKING:
+    from service.cli_sheets import SheetInput
 
 
 def resolve_fields(spec: str | None) -> tuple[str, ...]:
@@ -101,6 +105,13 @@ class FileInput:
     def validate(company: CompanyInput) -> str | None:
         return validate_company(company)
 
+    def close(self) -> None:
+        """Nothing to release: rows are read afresh from the file on each pass."""
+
+    def prepare(self, job_id: str, output: str | None) -> dict[str, Any]:
+        """What ``job.source`` keeps about a file job (a file needs no preparing)."""
+        return self.job_source(output or "")
+
     def job_source(self, output: str) -> dict[str, Any]:
         columns: ColumnMap = self.table.columns
         return {
@@ -116,7 +127,7 @@ class FileInput:
     @staticmethod
     def output_writer(job: Job) -> FileResultSink | None:
         source = job.source
-        if source.get("kind") != "file" or not source.get("output"):
+        if not source.get("output"):
             return None
         return FileResultSink(
             source["output"],
@@ -162,10 +173,14 @@ def _selected(records: Iterable[InputRecord], args: argparse.Namespace) -> Itera
     return iter(select(records, rows=rows, filters=filters))
 
 
-def open_input(args: argparse.Namespace) -> FileInput:
-    """The input named on the command line (files; ``sheet:`` inputs need Sheets credentials)."""
-    if args.input.startswith("sheet:"):
+def is_sheet(spec: str) -> bool:
+    return spec.startswith("sheet:")
+
+
+def open_input(args: argparse.Namespace, settings: Settings) -> FileInput | SheetInput:
+    """The input named on the command line: a file, or ``sheet:ID[/range]`` (needs Sheets credentials)."""
+    if is_sheet(args.input):
         from service.cli_sheets import SheetInput
 
-        return SheetInput.open(args)  # type: ignore[return-value]
+        return SheetInput.open(args, settings)
     return FileInput.open(args)

@@ -17,6 +17,7 @@ from service.bootstrap import build_researcher, build_sqlite_store
 from service.config import Settings
 from service.domain import CompanyInput, Job, ResearchOptions, ResearchOutcome
 from service.jobs.context import Services
+from service.jobs.flush import Sink
 from service.jobs.local_run import LocalRun, SnapshotWriter
 from service.jobs.progress import JobProgress
 from service.jobs.rowtask import give_up_row, handle_research_task
@@ -70,6 +71,7 @@ class LocalRuntime:
         *,
         output: SnapshotWriter | None,
         on_progress: Callable[[JobProgress], None] | None,
+        sink: Sink | None = None,
     ) -> JobProgress:
         """Work ``job`` to the end with a queue built from its options."""
         holder: list[Services] = []
@@ -84,7 +86,7 @@ class LocalRuntime:
         )
         svc = Services(store=self.store, queue=queue, researcher=self.researcher, lease_seconds=EMBEDDED_LEASE_SECONDS)
         holder.append(svc)
-        return LocalRun(svc, queue, output=output, on_progress=on_progress).run(job.id)
+        return LocalRun(svc, queue, output=output, sink=sink, on_progress=on_progress).run(job.id)
 
 
 def _handle(svc: Services, delivery: TaskDelivery) -> TaskResult:

@@ -25,10 +25,17 @@ err = Console(stderr=True, highlight=False)
 
 
 class DescribedInput(Protocol):
-    label: str
-    headers: list[str]
-    column_reasons: Sequence[str]
-    warnings: list[str]
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def headers(self) -> list[str]: ...
+
+    @property
+    def column_reasons(self) -> Sequence[str]: ...
+
+    @property
+    def warnings(self) -> list[str]: ...
 
     def column_names(self) -> tuple[str | None, str | None]: ...
 

@@ -22,6 +22,7 @@ from service.domain import JobState, Row, RowState
 from service.jobs.context import Services
 from service.jobs.control import complete_if_finished, get_job
 from service.jobs.enqueue import enqueue_keys
+from service.jobs.flush import Sink, flush_results
 from service.jobs.progress import JobProgress, job_progress
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class RunnableQueue(Protocol):
 class SnapshotWriter(Protocol):
     """A file output: rewritten whole, atomically, from rows in position order."""
 
-    def write_snapshot(self, rows: Iterable[Row]) -> None: ...
+    def write_snapshot(self, rows: Iterable[Row]) -> object: ...
 
 
 ProgressCallback = Callable[[JobProgress], None]
@@ -49,6 +50,7 @@ class LocalRun:
     svc: Services
     queue: RunnableQueue
     output: SnapshotWriter | None = None
+    sink: Sink | None = None  # e.g. a sheet: finished rows are flushed to it at each checkpoint
     on_progress: ProgressCallback | None = None
     checkpoint_seconds: float = 5.0
     progress_seconds: float = 1.0
@@ -78,8 +80,11 @@ class LocalRun:
         return self._report(job_id)
 
     def checkpoint(self, job_id: str) -> None:
+        """Write newly finished rows out: the file snapshot first, then the sink (which marks them flushed)."""
         if self.output is not None:
-            snapshot_results(self.svc, job_id, self.output)
+            snapshot_results(self.svc, job_id, self.output, mark_flushed=self.sink is None)
+        if self.sink is not None:
+            flush_results(self.svc, job_id, self.sink)
 
     def _work(self, job_id: str) -> None:
         last_checkpoint = time.monotonic()
@@ -105,8 +110,12 @@ class LocalRun:
         return progress
 
 
-def snapshot_results(svc: Services, job_id: str, output: SnapshotWriter) -> int:
-    """Rewrite the output with every row if any finished row is not in it yet; returns rows added."""
+def snapshot_results(svc: Services, job_id: str, output: SnapshotWriter, *, mark_flushed: bool = True) -> int:
+    """Rewrite the output with every row if any finished row is not in it yet; returns rows added.
+
+    Args:
+        mark_flushed: mark the new rows flushed (False when a sink flushes them next).
+    """
     fresh = [
         row.key
         for row in svc.store.iter_rows(
@@ -116,7 +125,8 @@ def snapshot_results(svc: Services, job_id: str, output: SnapshotWriter) -> int:
     if not fresh:
         return 0
     output.write_snapshot(svc.store.iter_rows(job_id))
-    svc.store.mark_flushed(job_id, fresh)
+    if mark_flushed:
+        svc.store.mark_flushed(job_id, fresh)
     return len(fresh)
 
 

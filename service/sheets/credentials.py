@@ -1,6 +1,7 @@
 """Google credentials for the Sheets API, from the environment.
 
-Order: ``GOOGLE_APPLICATION_CREDENTIALS`` naming a service-account key or an
+Order: ``ROWSCOUT_SHEETS_ACCESS_TOKEN`` (a short-lived OAuth access token, e.g.
+from ``gcloud auth print-access-token``); ``GOOGLE_APPLICATION_CREDENTIALS`` naming a service-account key or an
 authorized-user (OAuth) JSON file; else ``ROWSCOUT_OAUTH_CREDENTIALS`` naming an
 authorized-user JSON file; else application default credentials (on Cloud Run:
 the service's own identity). Nothing touches the network here.
@@ -37,6 +38,9 @@ def credentials_from_env(
 ) -> Credentials:
     """The credentials to call Sheets with; raises ``AuthError`` with a clear message."""
     env = os.environ if env is None else env
+    token = env.get("ROWSCOUT_SHEETS_ACCESS_TOKEN")
+    if token:  # a short-lived token, e.g. from `gcloud auth print-access-token` (and the tests)
+        return user_credentials.Credentials(token=token)
     path = env.get("GOOGLE_APPLICATION_CREDENTIALS") or env.get("ROWSCOUT_OAUTH_CREDENTIALS")
     if path:
         return credentials_from_file(path, scopes=scopes)

@@ -1,0 +1,44 @@
+"""The CLI with a Google Sheet as input and output (the fake Sheets v4 server on loopback)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.cli import ExitCode, main
+from tests.fakes.sheets_server import FakeSheetsServer
+
+SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+
+
+@pytest.fixture
+def sheet_server(cli_env, monkeypatch):
+    with FakeSheetsServer() as server:
+        monkeypatch.setenv("ROWSCOUT_SHEETS_API_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("ROWSCOUT_SHEETS_ACCESS_TOKEN", "test")
+        rows = [["Company", "Website", "Owner"]]
+        rows += [[f"Company {i}", f"https://company{i}.com", f"o{i}"] for i in range(1, 6)]
+        rows.append(["fail-Blocked", "https://blocked.com", "x"])
+        server.create_spreadsheet(SHEET_ID, {"Leads": rows})
+        yield server
+
+
+def test_research_a_sheet_writes_results_back_in_batches(sheet_server, cli_env):
+    code = main(["research", f"sheet:{SHEET_ID}/Leads!A1:C7", "--no-progress", "--fields", "industry,description"])
+    assert code == ExitCode.ROWS_FAILED
+    values = sheet_server.values(SHEET_ID, "Leads")
+    header = values[0]
+    assert header[:3] == ["Company", "Website", "Owner"]
+    status, industry, desc = (header.index(h) for h in ("Rowscout status", "Industry", "Description"))
+    by_name = {row[0]: row for row in values[1:]}
+    assert by_name["Company 1"][status] == "done" and by_name["Company 1"][industry] == "Software"
+    assert by_name["Company 1"][desc].startswith("=HYPERLINK")  # RAW: stays text, not a formula
+    assert by_name["fail-Blocked"][status].startswith("failed: blocked")
+    assert sheet_server.max_writes_in_any_minute() <= 60
+    writes = sum(n for method, n in sheet_server.calls.items() if "batchUpdate" in method)
+    assert writes <= 4  # columns + tags + a few coalesced flushes, not one write per row
+
+
+def test_dry_run_on_a_sheet_reads_once_and_writes_nothing(sheet_server, cli_env, capsys):
+    assert main(["research", f"sheet:{SHEET_ID}/Leads", "--dry-run"]) == ExitCode.OK
+    assert "website column: Website" in capsys.readouterr().out
+    assert not sheet_server.writes
