@@ -51,11 +51,10 @@ class DriveSpreadsheetAccess:
         from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
 
+        files, http = self._files(user_token)
         try:
-            file = (
-                self._files(user_token)
-                .get(fileId=spreadsheet_id, fields="capabilities/canEdit", supportsAllDrives=True)
-                .execute(num_retries=1)
+            file = files.get(fileId=spreadsheet_id, fields="capabilities/canEdit", supportsAllDrives=True).execute(
+                num_retries=1
             )
         except HttpError as exc:
             return _refused(exc)
@@ -63,9 +62,11 @@ class DriveSpreadsheetAccess:
             raise NotAuthenticated("your Google access token was refused; reload the add-on") from exc
         except OSError as exc:
             raise AuthError("could not reach Google Drive to check access", kind=ErrorKind.BACKEND) from exc
+        finally:
+            http.close()
         return bool((file.get("capabilities") or {}).get("canEdit"))
 
-    def _files(self, user_token: str) -> Any:
+    def _files(self, user_token: str) -> tuple[Any, Any]:
         import google_auth_httplib2
         import httplib2
         from google.oauth2.credentials import Credentials
@@ -76,7 +77,7 @@ class DriveSpreadsheetAccess:
             Credentials(token=user_token), http=httplib2.Http(timeout=self._timeout)
         )
         service = build("drive", "v3", http=http, static_discovery=True, client_options=options)
-        return service.files()
+        return service.files(), http
 
 
 def _refused(exc: Any) -> bool:

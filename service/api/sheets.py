@@ -80,8 +80,8 @@ class GoogleSheetGateway:
         return PreparedTable(prepared.read.table, sheet)
 
     def sink(self, job: Job) -> Sink:
-        from service.sheets.sink import SheetResultSink
         from service.sheets.layout import OutputLayout
+        from service.sheets.sink import SheetResultSink
 
         data = dict(job.source.get("layout") or {})
         if not data:
@@ -89,6 +89,10 @@ class GoogleSheetGateway:
         layout = OutputLayout(**{**data, "created": tuple(data.get("created") or ())})
         selection = _selection_of(job.source)
         return FlushNowSink(SheetResultSink(self.api(), selection, layout, flush_interval=float("inf")))
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
 
     def api(self) -> Any:
         if self._api is None:
