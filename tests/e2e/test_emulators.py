@@ -72,3 +72,24 @@ def test_a_job_submitted_over_http_is_researched_and_written_back(cloud: Cloud) 
     assert by_name["Gone Corp"][status].startswith(("done", "failed"))
     industry = header.index(next(h for h in header if h.lower().startswith("industry")))
     assert any(by_name[n][industry] for n in ("Acme Robotics", "BrightByte", "Boulangerie Lune"))
+
+
+def test_an_open_ended_selection_is_planned_by_a_task_and_finishes(cloud: Cloud) -> None:
+    sheet_id = "e2e-sheet-0002"
+    rows = [["Company", "Website"]] + [
+        [name, cloud.web.url(host)]
+        for name, host in (("Acme Robotics", "acme-robotics.test"), ("BrightByte", "brightbyte.test"))
+    ]
+    cloud.sheets.create_spreadsheet(sheet_id, {"Leads": rows}, owner=USER)
+    cloud.sheets.share(sheet_id, SERVICE_TOKEN, "writer")
+    cloud.access.editable[f"oauth-{USER}"].add(sheet_id)
+    body = {"spreadsheet_id": sheet_id, "sheet_name": "Leads", "ranges": ["A:B"], "fields": ["website"]}
+    with httpx.Client(base_url=cloud.url, timeout=30.0) as client:
+        submitted = client.post("/api/v1/jobs", json=body, headers=cloud.headers())
+        assert submitted.status_code == 202, submitted.text
+        assert submitted.json()["job"]["state"] == "queued"  # the plan task reads the sheet
+        job = _wait_finished(cloud, client, submitted.json()["job"]["id"])
+    assert job["total"] == 2 and job["counts"]["done"] == 2
+    values = cloud.sheets.values(sheet_id, "Leads")
+    status = next(i for i, h in enumerate(values[0]) if "status" in h.lower())
+    assert [row[status] for row in values[1:3]] == ["done", "done"]
