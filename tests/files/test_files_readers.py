@@ -197,7 +197,7 @@ def test_records_can_be_iterated_twice(write_csv: Callable[..., Path]) -> None:
 
 
 def test_bundled_example_reads() -> None:
-    table = read_table(Path(__file__).parents[2] / "examples" / "companies.csv")
+    table = read_table(Path(__file__).parents[2] / "service" / "examples" / "companies.csv")
     records = list(table.records)
     assert (table.columns.name, table.columns.website) == ("Company", "Website")
     assert len(records) == 8 and "Owner" in records[0].cells
