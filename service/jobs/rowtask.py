@@ -117,7 +117,7 @@ def give_up_row(svc: Services, job_id: str, row_key: str, reason: str) -> None:
     if row is None or row.state.is_final:
         return
     lease = svc.store.lease_row(
-        job_id, row_key, owner=svc.worker_id, now=svc.clock(), lease_seconds=60, max_attempts=10**9
+        job_id, row_key, owner=svc.worker_id, now=svc.clock(), lease_seconds=60, max_attempts=row.attempts + 1
     )
     if lease.status != LeaseStatus.LEASED:
         return
