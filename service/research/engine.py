@@ -78,7 +78,7 @@ class WebResearcher:
             check_page(crawled.result.home.text, pages[0].text)
             profile = merge_pages(pages, name=company.name, website=crawled.website)
             if options.use_llm and self.llm is not None:
-                self._ask_llm(profile, pages, options, usage)
+                self._ask_llm(self.llm, profile, pages, options, usage)
         except RowscoutError as exc:
             return _failed(profile, usage, exc, options.fields)
         return ResearchOutcome(profile=_only(profile, options.fields), usage=usage)
@@ -104,10 +104,9 @@ class WebResearcher:
         return await self.site_finder.find(company.name, fetcher, attempt=attempt)
 
     def _ask_llm(
-        self, profile: CompanyProfile, pages: list[PageExtraction], options: ResearchOptions, usage: Usage
+        self, llm: LLM, profile: CompanyProfile, pages: list[PageExtraction], options: ResearchOptions, usage: Usage
     ) -> None:
-        assert self.llm is not None
-        answer = fill_missing(profile, pages, self.llm, wanted=options.fields, token_budget=self.llm_token_budget)
+        answer = fill_missing(profile, pages, llm, wanted=options.fields, token_budget=self.llm_token_budget)
         if answer is not None:
             usage.llm_input_tokens += answer.input_tokens
             usage.llm_output_tokens += answer.output_tokens

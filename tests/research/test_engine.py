@@ -105,6 +105,21 @@ def test_candidate_domains_and_name_matching() -> None:
     assert not names_match("Orbit Labs", "Orbit Cleaning Services — Office cleaning")
 
 
+class ListSearch:
+    def search(self, name: str) -> list[str]:
+        return ["https://found-by-search.example/"]
+
+
+def test_search_provider_urls_come_first_and_ports_are_kept() -> None:
+    finder = SiteFinder(tlds=[".test"], scheme="http", port=8080, search=ListSearch())
+    assert finder.candidate_urls("Acme Robotics") == [
+        "https://found-by-search.example/",
+        "http://acmerobotics.test:8080/",
+        "http://acme-robotics.test:8080/",
+        "http://acme.test:8080/",
+    ]
+
+
 def test_llm_fills_only_empty_fields_with_checked_values(fixture_web: FixtureWeb) -> None:  # noqa: F811
     with FakeOpenAI() as fake:
         fake.reply_json(
