@@ -60,6 +60,7 @@ class FakeModels:
 
 
 def test_gemini_builds_request_and_parses_usage() -> None:
+    pytest.importorskip("google.genai")
     reply = SimpleNamespace(
         text=json.dumps({"industry": {"value": "Agriculture", "source_url": ""}}),
         usage_metadata=SimpleNamespace(prompt_token_count=400, candidates_token_count=30),
@@ -76,6 +77,7 @@ def test_gemini_builds_request_and_parses_usage() -> None:
 
 
 def test_gemini_errors_map_to_kinds() -> None:
+    pytest.importorskip("google.genai")
     busy = Exception("quota")
     busy.code = 429  # type: ignore[attr-defined]
     llm = GeminiLLM(client=SimpleNamespace(models=FakeModels(busy)))
