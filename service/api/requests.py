@@ -110,7 +110,7 @@ class SelectionRequest:
             sheet_id=source.get("sheet_id"),
             sheet_name=source["sheet_name"],
             ranges=tuple(source["ranges"]),
-            header_row=int(source.get("header_row", 1)),
+            header_row=int(source.get("header_row") or 0),
             name_column=source.get("name_column"),
             website_column=source.get("website_column"),
             options=options,
