@@ -42,6 +42,12 @@ def bot_challenge_reason(html: str, text: str) -> str:
     return _reason(_CHALLENGE_STRONG, _CHALLENGE_WEAK, html, text)
 
 
+def strong_challenge_marker(html: str) -> str:
+    """A bot-challenge marker that is certain on any page (used on 403/429/503 answers)."""
+    match = _CHALLENGE_STRONG.search(html[:300_000])
+    return match.group(0) if match else ""
+
+
 def parked_reason(html: str, text: str) -> str:
     return _reason(_PARKED_STRONG, _PARKED_WEAK, html, text)
 

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import httpx
 
 from service.domain import ErrorKind
-from service.errors import ExtractionError, FetchError, ResearchError
+from service.errors import BlockedError, ExtractionError, FetchError, ResearchError
 from service.research.errors_classify import classify_exception, error_for_status
 from service.research.fetch.body import Body, decode_text, read_capped
 from service.research.fetch.models import FetchedPage
@@ -29,6 +29,7 @@ from service.research.fetch.settings import FetchSettings
 from service.research.fetch.ssrf import VettedTarget, vet
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+CHALLENGE_STATUSES = frozenset({403, 429, 503})
 TEXT_TYPES = frozenset({"text/plain", "application/xml", "text/xml", "application/x-gzip"}) | HTML_TYPES
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309: parse at least 500 KiB
@@ -101,7 +102,7 @@ class SafeFetcher:
         page = await self._fetch(url, self.timeout_for(timeout, attempt), self.settings.max_bytes, HTML_TYPES)
         error = error_for_status(page.status, url=url, headers=page.headers)
         if error is not None:
-            raise error
+            raise challenge_error(page, url) or error
         if page.content_type not in HTML_TYPES and not (page.content_type == "" and page.text):
             raise ExtractionError(f"{url} is not a web page ({page.content_type})", kind=ErrorKind.NOT_HTML)
         return page
@@ -184,3 +185,15 @@ class SafeFetcher:
             truncated=response.body.truncated,
             charset=charset,
         )
+
+
+def challenge_error(page: FetchedPage, url: str) -> BlockedError | None:
+    """A bot challenge served with an error status (Cloudflare answers 403/429/503) is a bot challenge."""
+    if page.status not in CHALLENGE_STATUSES or not page.text:
+        return None
+    from service.research.extract.detectors import strong_challenge_marker
+
+    reason = strong_challenge_marker(page.text)
+    if not reason:
+        return None
+    return BlockedError(f"{url} shows a bot challenge ({reason!r})", kind=ErrorKind.BOT_CHALLENGE)
