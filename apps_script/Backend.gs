@@ -53,7 +53,12 @@ function requestOptions_(method, body) {
   const options = {
     method: method,
     contentType: 'application/json',
-    headers: { Authorization: 'Bearer ' + identityToken_() },
+    headers: {
+      Authorization: 'Bearer ' + identityToken_(),
+      // The user's own OAuth token: the backend asks Drive, as this user, whether they can edit the
+      // spreadsheet before its service account reads or writes it (drive.metadata.readonly).
+      'X-Rowscout-User-Token': ScriptApp.getOAuthToken()
+    },
     muteHttpExceptions: true,
     followRedirects: false
   };

@@ -58,6 +58,7 @@ test('every .gs file is in the clasp push order and loads', () => {
 test('manifest asks only for the minimal scopes', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(ADDON_DIR, 'appsscript.json'), 'utf8'));
   assert.deepEqual([...manifest.oauthScopes].sort(), [
+    'https://www.googleapis.com/auth/drive.metadata.readonly',
     'https://www.googleapis.com/auth/script.container.ui',
     'https://www.googleapis.com/auth/script.external_request',
     'https://www.googleapis.com/auth/spreadsheets.currentonly',
@@ -224,7 +225,10 @@ test('every backend call carries the Authorization header', () => {
   ];
   calls.forEach((call) => call());
   assert.equal(world.fetch.requests.length, calls.length);
-  for (const sent of world.fetch.requests) assert.equal(sent.headers.Authorization, 'Bearer id-token-1', sent.url);
+  for (const sent of world.fetch.requests) {
+    assert.equal(sent.headers.Authorization, 'Bearer id-token-1', sent.url);
+    assert.equal(sent.headers['X-Rowscout-User-Token'], 'oauth-token-1', sent.url);
+  }
 });
 
 const ERROR_CASES = [

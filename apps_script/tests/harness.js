@@ -177,7 +177,7 @@ function loadAddon({ spreadsheet = new FakeSpreadsheet(), respond = () => reply(
     console: { log() {}, warn() {}, error() {} },
     SpreadsheetApp: { getUi: () => ui, getActiveSpreadsheet: () => spreadsheet },
     UrlFetchApp: fetch,
-    ScriptApp: { getIdentityToken: () => identity.token, AuthMode: { NONE: 'NONE', LIMITED: 'LIMITED', FULL: 'FULL' } },
+    ScriptApp: { getIdentityToken: () => identity.token, getOAuthToken: () => 'oauth-token-1', AuthMode: { NONE: 'NONE', LIMITED: 'LIMITED', FULL: 'FULL' } },
     PropertiesService: {
       getDocumentProperties: () => props.document,
       getUserProperties: () => props.user,
