@@ -1,8 +1,9 @@
 """Settings from the environment (``ROWSCOUT_*`` and Google's standard variables).
 
-One frozen ``Settings`` value, read once by ``Settings.from_env()``; nothing
-else in the code reads ``os.environ``. Every variable is documented in
-``docs/configuration.md``.
+One frozen ``Settings`` value, read once by ``Settings.from_env()``; the
+comment beside each field says what it is for, and ``from_env`` names its
+variable. (Google client libraries also read their own standard variables,
+e.g. ``GOOGLE_APPLICATION_CREDENTIALS`` and ``FIRESTORE_EMULATOR_HOST``.)
 """
 
 from __future__ import annotations

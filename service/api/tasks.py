@@ -1,7 +1,7 @@
 """Task and cron endpoints: ``/tasks/research``, ``/tasks/plan``, ``/tasks/flush``, ``/cron/refresh``.
 
 Only the tasks service account may call them (``TaskAuthenticator``: a
-Google-signed OIDC token verified in the app, see docs/api.md). The answer
+Google-signed OIDC token verified in the app, see service/api/README.md). The answer
 follows Cloud Tasks' contract: 200 when done (also for recorded permanent
 failures and for paused/cancelled jobs), 503 with ``Retry-After`` or 429 for
 rate limits when the queue should deliver the task again.

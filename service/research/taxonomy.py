@@ -1,6 +1,6 @@
 """The industry taxonomy and its offline classifier.
 
-Twenty-six industries (see ``docs/taxonomy.md``), each with weighted keyword
+Twenty-six industries (see ``service/research/TAXONOMY.md``), each with weighted keyword
 phrases in English, German, French and Spanish. ``classify_industry(text,
 title=...)`` counts word-bounded phrase hits (title and description count
 three times), sums the weights per industry and returns the winner only when

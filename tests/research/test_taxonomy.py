@@ -49,7 +49,7 @@ def test_deterministic_and_word_bounded():
 
 def test_taxonomy_size_and_docs_are_in_sync():
     assert 24 <= len(INDUSTRY_NAMES) <= 30
-    with open("docs/taxonomy.md", encoding="utf-8") as handle:
+    with open("service/research/TAXONOMY.md", encoding="utf-8") as handle:
         doc = handle.read()
     assert all(f"### {name}" in doc for name in INDUSTRY_NAMES)
 
