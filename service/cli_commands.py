@@ -31,6 +31,7 @@ from service.errors import (
 )
 from service.jobs import control
 from service.jobs.estimate import estimate_job
+from service.jobs.flush import show_queued
 from service.jobs.progress import JobProgress, job_progress, summarize_job
 from service.jobs.submit import new_job_id, submit_job
 
@@ -112,6 +113,9 @@ def _submit(
         validate=source.validate,
         job_id=job_id,
     )
+    with sheet_sink(job, runtime.settings) as sink:
+        if sink is not None:
+            show_queued(runtime.services(), job.id, sink)
     render.submitted(job, output or args.input)
     return job.id
 

@@ -23,7 +23,7 @@ from service.errors import RowscoutError, SchemaError
 from service.files.companies import validate_company
 from service.jobs.context import Services
 from service.jobs.control import complete_if_finished, get_job
-from service.jobs.flush import FlushReport, flush_results
+from service.jobs.flush import FlushReport, flush_results, show_queued
 from service.jobs.submit import JOB_TTL, new_job_id, submit_job
 from service.queue.port import Task, TaskKind, TaskResult
 from service.tables import InputTable, iter_companies
@@ -50,7 +50,7 @@ def submit_sheet(ctx: ApiContext, *, owner: str, request: SelectionRequest, job_
     require_company_column(table)
     source = {**request.source(), **prepared.sheet, "columns": _columns(table), "planned": True}
     rows = ((record.key, record.position, company) for record, company in iter_companies(table))
-    return submit_job(
+    job = submit_job(
         ctx.services,
         owner=owner,
         name=request.name,
@@ -60,6 +60,8 @@ def submit_sheet(ctx: ApiContext, *, owner: str, request: SelectionRequest, job_
         validate=validate_company,
         job_id=job_id,
     )
+    show_queued(ctx.services, job.id, ctx.sheets.sink(job))
+    return job
 
 
 def require_company_column(table: InputTable) -> None:

@@ -56,3 +56,17 @@ def flush_results(svc: Services, job_id: str, sink: Sink, *, batch_size: int = 5
         report.written += len(batch) - len(missing)
         report.missing_keys.extend(sorted(missing))
     return report
+
+
+def show_queued(svc: Services, job_id: str, sink: Sink, *, batch_size: int = 500) -> int:
+    """Write the status ``queued`` of every pending row (right after submit), without marking rows flushed.
+
+    Returns:
+        How many rows were shown as queued.
+    """
+    job = get_job(svc, job_id)
+    shown = 0
+    for batch in batched(svc.store.iter_rows(job_id, states=(RowState.PENDING,), batch_size=batch_size), batch_size):
+        sink.write(job, batch)
+        shown += len(batch)
+    return shown

@@ -85,7 +85,9 @@ def test_flush_writes_finished_rows_once_and_completes_the_job(env: Env) -> None
     assert first.status_code == 200 and first.json["written"] == 3
     second = _task(env, "flush", job_id)
     assert second.status_code == 200 and second.json["written"] == 0
-    assert env.sheets.writes == [(SHEET, ["r1", "r2", "r3"])]
+    queued_at_submit, results = env.sheets.writes
+    assert queued_at_submit[0] == SHEET and queued_at_submit[1]  # status cells say "queued" at once
+    assert results == (SHEET, ["r1", "r2", "r3"])
     assert env.store.get_job(job_id).state.value == "completed"
 
 

@@ -8,7 +8,7 @@ from service.domain import ErrorKind, JobOptions, JobState, RowState
 from service.errors import JobNotFound, JobStateError
 from service.jobs import control
 from service.jobs.estimate import estimate_job
-from service.jobs.flush import flush_results
+from service.jobs.flush import flush_results, show_queued
 from service.jobs.progress import job_progress, size_bucket, summarize_job
 from service.jobs.refresh import refresh_stale_rows
 from service.jobs.rowtask import handle_research_task
@@ -156,3 +156,13 @@ def test_refresh_re_enqueues_rows_older_than_the_policy():
     assert {t.job_id for t in queue.enqueued} == {job.id} and other.id != job.id
     _work(svc, queue)
     assert researcher.calls["Acme"] == 2
+
+
+def test_show_queued_writes_pending_rows_without_marking_them_flushed():
+    svc, queue, _, _ = make_services()
+    job = _submit(svc, ["Acme", "Globex", "Initech"])
+    handle_research_task(svc, TaskDelivery(queue.enqueued[0], 1))
+    sink = RecordingSink()
+    assert show_queued(svc, job.id, sink) == 2
+    assert [row.status_text for row in sink.writes[0]] == ["queued", "queued"]
+    assert flush_results(svc, job.id, RecordingSink()).written == 1  # the done row is still unflushed
