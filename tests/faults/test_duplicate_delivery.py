@@ -93,7 +93,13 @@ def deliver_concurrently(svc: Services, tasks: list[Task]) -> None:
 
 def _fingerprints(store: JobStore) -> dict[str, tuple[object, ...]]:
     return {
-        row.key: (row.state, row.result.to_dict() if row.result else None, row.error_kind, row.attempts, row.lease_owner)
+        row.key: (
+            row.state,
+            row.result.to_dict() if row.result else None,
+            row.error_kind,
+            row.attempts,
+            row.lease_owner,
+        )
         for row in store.iter_rows("job-dup")
     }
 

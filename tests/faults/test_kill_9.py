@@ -73,9 +73,7 @@ def test_five_random_kills_then_resume_lose_nothing(tmp_path: Path) -> None:
     assert finish(process, timeout=60) == 4, ws.stderr(f"resume{KILLS}.err")  # 4: some rows failed
     final = ws.finished_rows(job_id)
     assert len(final) == ROWS
-    assert {row.input.name for row in final.values() if row.state == RowState.FAILED} == {
-        names[i] for i in FAILING
-    }
+    assert {row.input.name for row in final.values() if row.state == RowState.FAILED} == {names[i] for i in FAILING}
     counts = ws.research_counts()
     assert set(counts) == set(names)
     assert {n: counts[n] for n in counts_when_seen} == counts_when_seen, "a finished row was researched again"
