@@ -102,6 +102,7 @@ cloud_run() {
   env_vars="ROWSCOUT_BACKEND=cloud;GOOGLE_CLOUD_PROJECT=${PROJECT};ROWSCOUT_LOCATION=${REGION}"
   env_vars+=";ROWSCOUT_QUEUE=${QUEUE_BASE};ROWSCOUT_TASKS_SERVICE_ACCOUNT=${TASKS_EMAIL}"
   env_vars+=";ROWSCOUT_ADDON_CLIENT_IDS=${ADDON_CLIENT_IDS};ROWSCOUT_MAX_ROWS_PER_JOB=${MAX_ROWS_PER_JOB}"
+  env_vars+=";ROWSCOUT_TASKS_MAX_ATTEMPTS=${TASK_MAX_ATTEMPTS}"
   if [[ -n "$ALLOWED_DOMAINS" ]]; then env_vars+=";ROWSCOUT_ALLOWED_DOMAINS=${ALLOWED_DOMAINS}"; fi
   run gcloud run deploy "$SERVICE" --project="$PROJECT" --region="$REGION" --image="$IMAGE" \
     --service-account="$RUN_EMAIL" --concurrency="$CONCURRENCY" --cpu="$CPU" --memory="$MEMORY" \

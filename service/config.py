@@ -43,6 +43,7 @@ class Settings:
     tasks_service_account: str = ""  # identity Cloud Tasks / Scheduler sign OIDC tokens as
     tasks_audience: str = ""
     tasks_emulator_host: str = ""
+    tasks_max_attempts: int = 0  # the queues' max attempts: the last delivery records the row as failed
     firestore_database: str = "(default)"
     sheets_api_endpoint: str = ""  # tests: the fake Sheets server
     addon_client_ids: tuple[str, ...] = ()  # accepted `aud` of add-on ID tokens
@@ -77,6 +78,7 @@ class Settings:
             tasks_service_account=env.get("ROWSCOUT_TASKS_SERVICE_ACCOUNT", ""),
             tasks_audience=env.get("ROWSCOUT_TASKS_AUDIENCE", service_url),
             tasks_emulator_host=env.get("CLOUD_TASKS_EMULATOR_HOST", ""),
+            tasks_max_attempts=int(env.get("ROWSCOUT_TASKS_MAX_ATTEMPTS", "0")),
             firestore_database=env.get("ROWSCOUT_FIRESTORE_DATABASE", "(default)"),
             sheets_api_endpoint=env.get("ROWSCOUT_SHEETS_API_ENDPOINT", ""),
             addon_client_ids=_list(env.get("ROWSCOUT_ADDON_CLIENT_IDS")),

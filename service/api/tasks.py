@@ -20,7 +20,7 @@ from service.api.sheetjobs import enqueue_flush, flush_sheet_job, plan_sheet_job
 from service.domain import ErrorKind
 from service.errors import AuthError, InputError, JobNotFound, RowscoutError
 from service.jobs.refresh import refresh_stale_rows
-from service.jobs.rowtask import handle_research_task
+from service.jobs.rowtask import handle_research_task, settle_retry
 from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,11 @@ def research() -> Response:
     delivery = _task(TaskKind.RESEARCH)
     if not delivery.task.row_key:
         raise InputError("a research task needs a row_key")
-    result = handle_research_task(ctx.services, delivery)
+    outcome = handle_research_task(ctx.services, delivery)
+    result = settle_retry(ctx.services, delivery, outcome, max_deliveries=ctx.settings.tasks_max_attempts)
     if result.ok:
         _flush_later(delivery.task.job_id)
-        return task_response(result)
+        return task_response(result, rescheduled=not outcome.ok)
     row = ctx.services.store.get_row(delivery.task.job_id, delivery.task.row_key)
     kind = row.error_kind.value if row and row.error_kind else ErrorKind.LEASE_BUSY.value
     return task_response(result, kind=kind)

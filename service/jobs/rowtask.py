@@ -11,6 +11,8 @@ stored in another.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import timedelta
 
 from service.domain import (
     CompanyProfile,
@@ -24,6 +26,7 @@ from service.domain import (
     RowState,
 )
 from service.jobs.context import Services
+from service.jobs.enqueue import new_generation, research_task
 from service.queue.port import TaskDelivery, TaskResult
 
 log = logging.getLogger(__name__)
@@ -130,3 +133,28 @@ def give_up_row(svc: Services, job_id: str, row_key: str, reason: str) -> None:
         outcome=RowOutcome(state=RowState.FAILED, error_kind=kind, error_message=message),
         now=svc.clock(),
     )
+
+
+def settle_retry(svc: Services, delivery: TaskDelivery, result: TaskResult, *, max_deliveries: int = 0) -> TaskResult:
+    """Turn a row task's "retry" into what a cloud queue should do with it.
+
+    Cloud Tasks retries on its queue's backoff curve and ignores a handler's
+    ``Retry-After``. When the row knows when to come back (a site's
+    Retry-After, a live lease's expiry) a new task is scheduled for that time
+    and this delivery is acknowledged; on the queue's last delivery
+    (``max_deliveries``, the queue's max attempts) the row is recorded as
+    failed instead of being dropped silently. Otherwise the retry stands.
+    """
+    if result.ok:
+        return result
+    task = delivery.task
+    if result.retry_after:
+        job = svc.store.get_job(task.job_id)
+        if job is not None:
+            schedule_at = svc.clock() + timedelta(seconds=result.retry_after)
+            svc.queue.enqueue(replace(research_task(job, task.row_key, new_generation(svc)), schedule_at=schedule_at))
+            return TaskResult.done()
+    if max_deliveries and delivery.attempt >= max_deliveries:
+        give_up_row(svc, task.job_id, task.row_key, f"gave up after {delivery.attempt} deliveries")
+        return TaskResult.done()
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from service.domain import ErrorKind, RowState
@@ -69,12 +70,28 @@ def test_paused_and_cancelled_jobs_do_nothing_and_answer_200(env: Env) -> None:
     assert env.researcher.calls == []
 
 
-def test_busy_lease_answers_503_with_retry_after(env: Env) -> None:
+def test_busy_lease_schedules_a_new_task_for_later_and_answers_200(env: Env) -> None:
+    """Cloud Tasks ignores Retry-After: a row that knows when to come back gets a scheduled task."""
     job_id = _submit(env)
     env.store.lease_row(job_id, "r1", owner="other", now=env.now[0], lease_seconds=300, max_attempts=3)
+    env.queue.enqueued.clear()
     response = _task(env, "research", job_id, "r1")
-    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert response.status_code == 200 and response.json["rescheduled"] is True
+    [later] = env.queue.of_kind("research")
+    assert later.row_key == "r1" and later.schedule_at > env.now[0] and later.generation
     assert env.researcher.calls == []
+
+
+def test_the_queues_last_delivery_records_the_row_as_failed(env: Env) -> None:
+    env.researcher.fail["Acme"] = ErrorKind.TIMEOUT
+    context = env.app.extensions["rowscout"]
+    context.settings = replace(context.settings, tasks_max_attempts=2)
+    job_id = _submit(env, max_concurrency=1)
+    assert _task(env, "research", job_id, "r1", retries=0).status_code == 503
+    last = _task(env, "research", job_id, "r1", retries=1)
+    assert last.status_code == 200
+    row = env.store.get_row(job_id, "r1")
+    assert row.state == RowState.FAILED and row.error_kind == ErrorKind.TIMEOUT
 
 
 def test_flush_writes_finished_rows_once_and_completes_the_job(env: Env) -> None:
