@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +49,41 @@ def output_path_for(input_path: str, output: str | None, fmt: str | None) -> str
     return str(Path(f"{stem}.results.{suffix}").resolve())
 
 
+class DescribedTable:
+    """What dry runs and estimates show of an input; subclasses hold ``table`` and list their rows."""
+
+    table: InputTable
+
+    @property
+    def headers(self) -> list[str]:
+        return self.table.headers
+
+    @property
+    def column_reasons(self) -> tuple[str, ...]:
+        return self.table.columns.reasons
+
+    def column_names(self) -> tuple[str | None, str | None]:
+        return self.table.columns.name, self.table.columns.website
+
+    def selected_rows(self) -> Iterator[RowInput]:
+        raise NotImplementedError
+
+    @staticmethod
+    def validate(company: CompanyInput) -> str | None:
+        return validate_company(company)
+
+    def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]:
+        rows = islice(self.selected_rows(), limit)
+        return [(position, c.name, c.website, self.validate(c)) for _, position, c in rows]
+
+    def count_researchable(self) -> tuple[int, int]:
+        """(rows to research, rows that will be skipped)."""
+        reasons = [self.validate(company) for _, _, company in self.selected_rows()]
+        return sum(r is None for r in reasons), sum(r is not None for r in reasons)
+
+
 @dataclass
-class FileInput:
+class FileInput(DescribedTable):
     """A CSV/Excel/JSON input with the user's column overrides and row selection."""
 
     path: Path
@@ -64,46 +98,16 @@ class FileInput:
         table = _read(path, args)
         return cls(path=path, args=args, table=table, label=path.name, warnings=list(table.warnings))
 
-    # --- description (dry run, estimate) ---
-    @property
-    def headers(self) -> list[str]:
-        return self.table.headers
-
-    @property
-    def column_reasons(self) -> tuple[str, ...]:
-        return self.table.columns.reasons
-
-    def column_names(self) -> tuple[str | None, str | None]:
-        return self.table.columns.name, self.table.columns.website
-
-    def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]:
-        preview = []
-        for _key, position, company in self.rows():
-            preview.append((position, company.name, company.website, self.validate(company)))
-            if len(preview) >= limit:
-                break
-        return preview
-
-    def count_researchable(self) -> tuple[int, int]:
-        researchable = skipped = 0
-        for _, _, company in self.rows():
-            if self.validate(company):
-                skipped += 1
-            else:
-                researchable += 1
-        return researchable, skipped
-
     # --- submit ---
+    def selected_rows(self) -> Iterator[RowInput]:
+        return self.rows()
+
     def rows(self) -> Iterator[RowInput]:
         """The selected rows, read afresh from the file each call (streamed)."""
         columns = self.table.columns
         table = _read(self.path, self.args, name_column=columns.name, website_column=columns.website)
         for record in _selected(table.records, self.args):
             yield record.key, record.position, record.company(columns)
-
-    @staticmethod
-    def validate(company: CompanyInput) -> str | None:
-        return validate_company(company)
 
     def close(self) -> None:
         """Nothing to release: rows are read afresh from the file on each pass."""

@@ -17,10 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.cli_inputs import resolve_fields
+from service.cli_inputs import DescribedTable, resolve_fields
 from service.config import Settings
-from service.domain import CompanyInput, Job
-from service.files.companies import validate_company
+from service.domain import Job
 from service.jobs.flush import Sink
 from service.jobs.submit import RowInput
 from service.tables import InputTable
@@ -34,7 +33,7 @@ def sheets_api(settings: Settings) -> Any:
 
 
 @dataclass
-class SheetInput:
+class SheetInput(DescribedTable):
     """A sheet selection with the user's column overrides."""
 
     args: argparse.Namespace
@@ -57,31 +56,11 @@ class SheetInput:
         table = InputTable(table.headers, table.columns, records, list(table.warnings))
         return cls(args, api, selection, table, label=args.input, warnings=list(table.warnings))
 
-    @property
-    def headers(self) -> list[str]:
-        return self.table.headers
-
-    @property
-    def column_reasons(self) -> tuple[str, ...]:
-        return self.table.columns.reasons
-
-    def column_names(self) -> tuple[str | None, str | None]:
-        return self.table.columns.name, self.table.columns.website
-
     def close(self) -> None:
         self.api.close()
 
-    def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]:
-        companies = [(pos, company) for _, pos, company in self._rows(self.table)][:limit]
-        return [(pos, c.name, c.website, validate_company(c)) for pos, c in companies]
-
-    def count_researchable(self) -> tuple[int, int]:
-        reasons = [validate_company(company) for _, _, company in self._rows(self.table)]
-        return sum(r is None for r in reasons), sum(r is not None for r in reasons)
-
-    @staticmethod
-    def validate(company: CompanyInput) -> str | None:
-        return validate_company(company)
+    def selected_rows(self) -> Iterator[RowInput]:
+        return self._rows(self.table)
 
     def prepare(self, job_id: str, output: str | None) -> dict[str, Any]:
         """Create output columns and tag rows (writes to the sheet); returns ``job.source``."""

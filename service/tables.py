@@ -63,6 +63,26 @@ class RowSource(Protocol):
     def read(self) -> InputTable: ...
 
 
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 → A, 25 → Z, 26 → AA."""
+    if index < 0:
+        raise ValueError(f"negative column index {index}")
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """The 0-based index of a column letter: A → 0, Z → 25, AA → 26."""
+    value = 0
+    for char in letters.upper():
+        value = value * 26 + (ord(char) - ord("A") + 1)
+    return value - 1
+
+
 def iter_companies(table: InputTable) -> Iterator[tuple[InputRecord, CompanyInput]]:
     for record in table.records:
         yield record, record.company(table.columns)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from service.errors import SchemaError
 from service.files.cells import WarningLog
 from service.files.websites import looks_like_website
+from service.tables import column_index
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)*%?$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
@@ -59,23 +60,6 @@ def first_row_is_data(first_row: Sequence[str], known_header: bool) -> bool:
     return any(looks_like_data_value(cell) for cell in first_row)
 
 
-def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column index (0 → ``A``, 26 → ``AA``)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(ord("A") + rem) + letters
-    return letters
-
-
-def _letter_index(letters: str) -> int:
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (ord(char) - ord("A") + 1)
-    return index - 1
-
-
 def resolve_column(spec: str, headers: Sequence[str], *, role: str) -> str:
     """The header meant by ``spec``: header text (any case), a column letter or a 1-based number.
 
@@ -99,7 +83,7 @@ def _index_of(spec: str) -> int | None:
     if spec.isdigit():
         return int(spec) - 1
     if re.fullmatch(r"[A-Za-z]{1,3}", spec):
-        return _letter_index(spec)
+        return column_index(spec)
     return None
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from service.errors import InputError
+from service.tables import column_index, column_letter
 
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 
@@ -34,26 +35,6 @@ class A1Range:
     @property
     def first_col(self) -> int:
         return self.start_col or 0
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    if index < 0:
-        raise ValueError(f"negative column index {index}")
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(ord("A") + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """A → 0, Z → 25, AA → 26."""
-    value = 0
-    for char in letters.upper():
-        value = value * 26 + (ord(char) - ord("A") + 1)
-    return value - 1
 
 
 def quote_sheet(name: str) -> str:

@@ -16,8 +16,9 @@ from service.api.auth import HttpCertsSource
 from service.config import Settings
 from service.jobs.context import Services
 from service.store.memory import MemoryJobStore
-from tests.api.fakes import FakeAccess, FakeQueue, FakeResearcher, FakeSheets
+from tests.api.fakes import FakeAccess, FakeResearcher, FakeSheets
 from tests.api.tokens import CertsServer, KeyPair, claims
+from tests.support.fakes import FakeQueue
 
 CLIENT_ID = "addon-client.apps.googleusercontent.com"
 TASKS_SA = "rowscout-tasks@proj.iam.gserviceaccount.com"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from service.api.requests import SelectionRequest
@@ -20,24 +20,7 @@ from service.domain import (
     Row,
 )
 from service.errors import AuthError, SheetsError
-from service.queue.port import Task
 from service.tables import ColumnMap, InputRecord, InputTable
-
-
-class FakeQueue:
-    def __init__(self) -> None:
-        self.enqueued: list[Task] = []
-
-    def enqueue(self, task: Task) -> None:
-        self.enqueued.append(task)
-
-    def enqueue_many(self, tasks: Iterable[Task]) -> int:
-        batch = list(tasks)
-        self.enqueued.extend(batch)
-        return len(batch)
-
-    def of_kind(self, kind: str) -> list[Task]:
-        return [t for t in self.enqueued if t.kind.value == kind]
 
 
 class FakeResearcher:

@@ -16,7 +16,8 @@ from service.api.access import AllowAllAccess
 from service.config import Settings
 from service.jobs.context import Services
 from service.store.memory import MemoryJobStore
-from tests.api.fakes import FakeQueue, FakeResearcher, FakeSheets
+from tests.api.fakes import FakeResearcher, FakeSheets
+from tests.support.fakes import FakeQueue
 
 TABLE = (["Company", "Website"], [["Acme", "acme.example"], ["Globex", ""]])
 

@@ -65,9 +65,13 @@ def test_kill_9_then_resume_finishes_every_row_once(tmp_path):
     env = _env(tmp_path)
     stderr = (tmp_path / "run1.err").open("w")
     first = subprocess.Popen(
-        _cli("research", str(src), "-o", str(out), "--concurrency", str(CONCURRENCY), "--rate", "1000",
-             "--no-progress"),
-        cwd=tmp_path, env=env, stderr=stderr, stdout=subprocess.DEVNULL,
+        _cli(
+            "research", str(src), "-o", str(out), "--concurrency", str(CONCURRENCY), "--rate", "1000", "--no-progress"
+        ),
+        cwd=tmp_path,
+        env=env,
+        stderr=stderr,
+        stdout=subprocess.DEVNULL,
     )
     try:
         _wait_for(lambda: len(_log_lines(tmp_path)) >= ROWS // 3, timeout=60)

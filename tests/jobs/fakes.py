@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -21,21 +21,8 @@ from service.domain import (
     Usage,
 )
 from service.jobs.context import Services
-from service.queue.port import Task
 from service.store.memory import MemoryJobStore
-
-
-class FakeQueue:
-    def __init__(self) -> None:
-        self.enqueued: list[Task] = []
-
-    def enqueue(self, task: Task) -> None:
-        self.enqueued.append(task)
-
-    def enqueue_many(self, tasks: Iterable[Task]) -> int:
-        batch = list(tasks)
-        self.enqueued.extend(batch)
-        return len(batch)
+from tests.support.fakes import FakeQueue
 
 
 class FakeClock:

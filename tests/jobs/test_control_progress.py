@@ -114,7 +114,14 @@ def test_summary_has_success_rate_distributions_and_cost():
 
 @pytest.mark.parametrize(
     ("text", "bucket"),
-    [("7", "1-10"), ("11-50", "11-50"), ("120", "51-200"), ("1,000+", "201-1000"), ("12000", "5000+"), ("", "(unknown)")],
+    [
+        ("7", "1-10"),
+        ("11-50", "11-50"),
+        ("120", "51-200"),
+        ("1,000+", "201-1000"),
+        ("12000", "5000+"),
+        ("", "(unknown)"),
+    ],
 )
 def test_size_buckets(text, bucket):
     assert size_bucket(text) == bucket
@@ -127,7 +134,12 @@ def test_estimate_is_bounded_by_concurrency_and_rate_and_prices_the_llm():
     assert by_rate.seconds == pytest.approx(106.0)
     with_llm = estimate_job(1000, JobOptions(use_llm=True), llm_price_per_mtok=(1.0, 2.0))
     assert with_llm.cost_usd == pytest.approx(1000 * (6000 * 1.0 + 600 * 2.0) / 1e6)
-    assert estimate_job(0, JobOptions(), skipped=3).to_dict() == {"rows": 0, "skipped": 3, "seconds": 0, "cost_usd": 0.0}
+    assert estimate_job(0, JobOptions(), skipped=3).to_dict() == {
+        "rows": 0,
+        "skipped": 3,
+        "seconds": 0,
+        "cost_usd": 0.0,
+    }
 
 
 def test_flush_writes_each_finished_row_once_and_skips_rows_the_sink_lost():

@@ -14,8 +14,9 @@ from service.jobs.submit import submit_job
 from service.queue.inprocess import InProcessQueue
 from service.queue.retry import RetryPolicy
 from service.store.memory import MemoryJobStore
+from tests.support.fakes import FakeQueue
 
-from .fakes import FakeQueue, ScriptedResearcher, companies
+from .fakes import ScriptedResearcher, companies
 
 
 class SnapshotRecorder:
@@ -26,7 +27,10 @@ class SnapshotRecorder:
         self.snapshots.append([(row.key, row.state.value) for row in rows])
 
 
-def _run(researcher, names, *, options=JobOptions(concurrency=4, rate=1000.0, max_attempts=3), on_progress=None):
+FAST = JobOptions(concurrency=4, rate=1000.0, max_attempts=3)
+
+
+def _run(researcher, names, *, options=FAST, on_progress=None):
     store = MemoryJobStore()
     submit_svc = Services(store=store, queue=FakeQueue(), researcher=researcher)
     job = submit_job(submit_svc, owner="local", name="t", source={}, rows=companies(*names), options=options)
@@ -40,8 +44,9 @@ def _run(researcher, names, *, options=JobOptions(concurrency=4, rate=1000.0, ma
     )
     holder.append(Services(store=store, queue=queue, researcher=researcher))
     output = SnapshotRecorder()
-    runner = LocalRun(holder[0], queue, output=output, on_progress=on_progress, checkpoint_seconds=0.05,
-                      progress_seconds=0.02)
+    runner = LocalRun(
+        holder[0], queue, output=output, on_progress=on_progress, checkpoint_seconds=0.05, progress_seconds=0.02
+    )
     return runner.run(job.id), store, output
 
 
@@ -99,11 +104,16 @@ def test_a_job_paused_from_elsewhere_stops_and_keeps_its_rows():
     store_box["store"] = store
     svc = Services(store=store, queue=FakeQueue(), researcher=research)
     options = JobOptions(concurrency=1, rate=1000.0)
-    job = submit_job(svc, owner="local", name="t", source={}, rows=companies(*[f"C{i}" for i in range(50)]),
-                     options=options)
+    job = submit_job(
+        svc, owner="local", name="t", source={}, rows=companies(*[f"C{i}" for i in range(50)]), options=options
+    )
     holder: list[Services] = []
-    queue = InProcessQueue(lambda d: handle_research_task(holder[0], d), rate=1000.0, concurrency=1,
-                           retry=RetryPolicy(max_attempts=3, min_backoff=0.01, max_backoff=0.05))
+    queue = InProcessQueue(
+        lambda d: handle_research_task(holder[0], d),
+        rate=1000.0,
+        concurrency=1,
+        retry=RetryPolicy(max_attempts=3, min_backoff=0.01, max_backoff=0.05),
+    )
     holder.append(Services(store=store, queue=queue, researcher=research))
     progress = LocalRun(holder[0], queue, on_progress=pause_after_first, progress_seconds=0.01).run(job.id)
     assert progress.job.state == JobState.PAUSED
