@@ -167,17 +167,13 @@ def _cov_prec(stats: dict[str, int]) -> str:
 
 
 def cloud_figures(data: dict[str, Any]) -> list[Figure]:
-    """The cloud bench reports its own figures as ``figures: [{figure, rowscout, baseline, target, met}]``."""
-    title = "cloud path (Firestore emulator)"
-    figures = data.get("figures")
-    if isinstance(figures, list):
-        return [
-            Figure(title, f["figure"], f.get("rowscout"), f.get("baseline"), f.get("target", "—"), f.get("met"))
-            for f in figures
-        ]
-    numbers = {k: v for k, v in data.items() if isinstance(v, int | float)}
-    return [Figure(title, key, value) for key, value in numbers.items()] or [
-        Figure(title, "unrecognised result JSON", ", ".join(sorted(data))[:60])
+    """Firestore emulator vs the in-memory store, through the same /tasks/research web path."""
+    fs, mem = data["firestore_emulator"], data["memory_store"]
+    title = f"cloud path ({fs['rows']} rows, {data['settings']['threads']} threads)"
+    return [
+        Figure(title, "overhead ms/row median (vs memory store)", fs["overhead_ms_median"], mem["overhead_ms_median"]),
+        Figure(title, "overhead ms/row p95 (vs memory store)", fs["overhead_ms_p95"], mem["overhead_ms_p95"]),
+        Figure(title, "rows/s per instance (vs memory store)", fs["rows_per_second"], mem["rows_per_second"]),
     ]
 
 

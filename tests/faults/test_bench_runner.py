@@ -1,0 +1,69 @@
+"""The benchmark runner (``python -m bench``) survives failing, missing and silent benchmarks.
+
+Each case runs a tiny real subprocess; the runner must report it in the
+table instead of stopping, and read figures only from JSON this run wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bench.__main__ as runner
+
+
+def _figures(data: dict[str, Any]) -> list[runner.Figure]:
+    return [runner.Figure("demo", "value", data["value"], data["base"], "≤ 2", data["value"] <= 2)]
+
+
+def _bench(name: str, code: str, result: str = "", **changes: Any) -> runner.Bench:
+    return runner.Bench(name, ("-c", code), (), result, _figures, timeout=changes.pop("timeout", 30.0), **changes)
+
+
+def test_a_failing_bench_is_reported_not_fatal() -> None:
+    outcome = runner.run_bench(_bench("boom", "raise SystemExit('kaput: bench crashed')"), quick=False)
+    assert outcome.status == "failed" and "kaput" in outcome.detail and outcome.figures == []
+
+
+def test_a_missing_bench_is_reported() -> None:
+    outcome = runner.run_bench(_bench("later", "pass", module_file="bench/bench_not_there.py"), quick=True)
+    assert outcome.status == "missing"
+
+
+def test_a_hanging_bench_times_out() -> None:
+    outcome = runner.run_bench(_bench("hang", "import time; time.sleep(30)", timeout=0.5), quick=False)
+    assert outcome.status == "timeout"
+
+
+def test_figures_come_from_stdout_json_with_ratio_and_verdict() -> None:
+    code = "import json; print('noise'); print(json.dumps({'value': 3, 'base': 6}))"
+    outcome = runner.run_bench(_bench("ok", code), quick=False)
+    assert outcome.status == "ok"
+    table = runner.render([outcome])
+    assert "0.5" in table and "NO" in table  # ratio 3/6, target ≤ 2 not met
+
+
+def test_stale_result_json_is_not_reported_as_fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(runner, "RESULTS", tmp_path)
+    stale = tmp_path / "old.json"
+    stale.write_text(json.dumps({"value": 1, "base": 1}))
+    old = stale.stat().st_mtime - 3600
+    os.utime(stale, (old, old))
+    outcome = runner.run_bench(_bench("stale", "pass", result="old.json"), quick=False)
+    assert outcome.status == "stale"
+
+
+def test_main_writes_a_summary_and_fails_when_a_bench_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    good = _bench("good", "import json; print(json.dumps({'value': 1, 'base': 2}))")
+    bad = _bench("bad", "import sys; sys.exit(3)")
+    monkeypatch.setattr(runner, "BENCHES", (good, bad))
+    monkeypatch.setattr(runner, "RESULTS", tmp_path)
+    monkeypatch.setattr(runner, "SUMMARY", tmp_path / "summary.json")
+    assert runner.main([]) == 1
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [b["status"] for b in summary["benchmarks"]] == ["ok", "failed"]
+    assert summary["figures"][0]["ratio"] == 0.5 and summary["figures"][0]["met"] is True
