@@ -54,7 +54,10 @@ def _selection() -> SelectionRequest:
 
 
 def _json_body() -> Any:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise InputError("the JSON body is nested too deeply") from None
     if body is None:
         raise InputError("send a JSON object with Content-Type: application/json")
     return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from enum import StrEnum
 from pathlib import Path
 
@@ -71,6 +72,10 @@ def input_format(path: Path, head: bytes, explicit: str | None = None) -> FileFo
         if suffix in _EXTENSIONS and _EXTENSIONS[suffix] != FileFormat.XLSX:
             raise InputError(f"{path.name!r} is a zip archive (maybe an Excel file), not {suffix} text")
         return FileFormat.XLSX
+    if _looks_binary(head):
+        raise InputError(
+            f"{path.name!r} is a binary file, not a format Rowscout can read; use CSV, Excel (.xlsx), JSON or JSON Lines"
+        )
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     return _sniff_text_format(path, head)
@@ -83,14 +88,43 @@ def _sniff_text_format(path: Path, head: bytes) -> FileFormat:
     if text.startswith(b"{"):
         first_line = text.split(b"\n", 1)[0].rstrip()
         return FileFormat.JSONL if first_line.endswith(b"}") and b"\n" in text else FileFormat.JSON
-    if _looks_binary(head):
-        raise InputError(f"{path.name!r} is not a format Rowscout can read; use CSV, Excel (.xlsx), JSON or JSON Lines")
     return FileFormat.CSV
 
 
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"%PDF",
+    b"GIF8",
+    b"\xff\xd8\xff",  # JPEG
+    b"\x1f\x8b",  # gzip
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x7fELF",
+)
+_CP1252_UNDEFINED = frozenset(b"\x7f\x81\x8d\x8f\x90\x9d")
+
+
 def _looks_binary(head: bytes) -> bool:
+    """Images, archives, executables and random bytes, told apart from text in any encoding we read."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
+    if head.startswith(_BINARY_MAGIC):
+        return True
     sample = head[:4096]
+    if not sample:
+        return False
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return bool(sample) and controls / len(sample) > 0.1 and sample.count(0) < len(sample) // 3
+    if _is_utf8(sample):
+        return controls / len(sample) > 0.1 and sample.count(0) < len(sample) // 3
+    if sample.count(0) >= len(sample) // 3:
+        return False  # UTF-16 without a byte-order mark
+    undefined = controls + sum(1 for b in sample if b in _CP1252_UNDEFINED)
+    return undefined / len(sample) > 0.05
+
+
+def _is_utf8(sample: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True

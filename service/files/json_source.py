@@ -44,6 +44,8 @@ def _load(path: Path) -> Any:
             return json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name!r} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path.name!r} is nested too deeply to be a table of companies") from None
 
 
 def _iter_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -55,6 +57,8 @@ def _iter_lines(path: Path) -> Iterator[dict[str, Any]]:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path.name!r} line {number} is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise InputError(f"{path.name!r} line {number} is nested too deeply") from None
             if not isinstance(item, dict):
                 raise InputError(f"{path.name!r} line {number} is not a JSON object")
             yield item

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry, if_transient_error
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
@@ -93,9 +94,12 @@ class FirestoreJobStore:
         collection_prefix: prepended to the ``jobs`` collection (e.g. per test or per tenant).
     """
 
-    def __init__(self, client: firestore.Client, *, collection_prefix: str = "") -> None:
+    def __init__(self, client: firestore.Client, *, collection_prefix: str = "", timeout: float = 20.0) -> None:
         self._client = client
         self._jobs = client.collection(f"{collection_prefix}jobs")
+        # Every call is bounded: an unreachable Firestore becomes a retryable StoreError in
+        # seconds, well inside a task's dispatch deadline, instead of hanging the worker.
+        self._io: dict[str, Any] = {"timeout": timeout, "retry": _bounded_retry(timeout)}
 
     def _job_ref(self, job_id: str) -> Any:
         return self._jobs.document(job_id)
@@ -117,11 +121,11 @@ class FirestoreJobStore:
     # --- jobs ---
     def create_job(self, job: Job) -> None:
         with _translated("create a job"):
-            self._job_ref(job.id).set(job_to_record(job))
+            self._job_ref(job.id).set(job_to_record(job), **self._io)
 
     def get_job(self, job_id: str) -> Job | None:
         with _translated("read a job"):
-            snapshot = self._job_ref(job_id).get()
+            snapshot = self._job_ref(job_id).get(**self._io)
         return job_from_record(snapshot.to_dict() or {}) if snapshot.exists else None
 
     def list_jobs(self, *, owner: str | None = None, limit: int = 100) -> list[Job]:
@@ -130,7 +134,7 @@ class FirestoreJobStore:
             query = query.where(filter=FieldFilter("owner", "==", owner))
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
         with _translated("list jobs"):
-            return [job_from_record(s.to_dict() or {}) for s in query.stream()]
+            return [job_from_record(s.to_dict() or {}) for s in query.stream(**self._io)]
 
     def update_job(self, job_id: str, *, now: datetime, **changes: Any) -> Job:
         def body(transaction: Any) -> Job:
@@ -143,9 +147,7 @@ class FirestoreJobStore:
             self._set_rows_expiry(job_id, updated.expire_at)
         return updated
 
-    def set_job_state(
-        self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()
-    ) -> bool:
+    def set_job_state(self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()) -> bool:
         def body(transaction: Any) -> bool:
             job = self._job_in(transaction, job_id)
             updated = job_state_transition(job, state, now=now, only_from=only_from)
@@ -158,15 +160,15 @@ class FirestoreJobStore:
     def delete_job(self, job_id: str) -> None:
         """Delete rows in batches of 500, then the job document."""
         with _translated("delete a job"):
-            while page := list(self._rows(job_id).select([]).limit(BATCH_LIMIT).stream()):
+            while page := list(self._rows(job_id).select([]).limit(BATCH_LIMIT).stream(**self._io)):
                 batch = self._client.batch()
                 for snapshot in page:
                     batch.delete(snapshot.reference)
-                batch.commit()
-            self._job_ref(job_id).delete()
+                batch.commit(**self._io)
+            self._job_ref(job_id).delete(**self._io)
 
     def _job_in(self, transaction: Any, job_id: str) -> Job:
-        snapshot = self._job_ref(job_id).get(transaction=transaction)
+        snapshot = self._job_ref(job_id).get(transaction=transaction, **self._io)
         if not snapshot.exists:
             raise JobNotFound(f"job {job_id} not found")
         return job_from_record(snapshot.to_dict())
@@ -178,7 +180,7 @@ class FirestoreJobStore:
                 batch = self._client.batch()
                 for ref in chunk:
                     batch.update(ref, {"expire_at": as_utc(expire_at)})
-                batch.commit()
+                batch.commit(**self._io)
 
     # --- rows ---
     def add_rows(self, job_id: str, rows: Iterable[Row]) -> int:
@@ -194,31 +196,28 @@ class FirestoreJobStore:
 
     def _create_missing(self, job_id: str, rows: list[Row], expire_at: datetime | None) -> int:
         refs = {row.key: self._row_ref(job_id, row.key) for row in rows}
-        existing = {
-            decode_key(s.id) for s in self._client.get_all(list(refs.values()), ["position"]) if s.exists
-        }
+        existing = {decode_key(s.id) for s in self._client.get_all(list(refs.values()), ["position"]) if s.exists}
         fresh = [row for row in rows if row.key not in existing]
         documents = [(refs[row.key], {**row_to_record(row), "expire_at": as_utc(expire_at)}) for row in fresh]
         batch = self._client.batch()
         for ref, document in documents:
             batch.create(ref, document)
         try:
-            batch.commit()
+            batch.commit(**self._io)
             return len(documents)
         except gexc.AlreadyExists:  # another writer raced us: create one by one
             return sum(self._create_one(ref, document) for ref, document in documents)
 
-    @staticmethod
-    def _create_one(ref: Any, document: dict[str, Any]) -> int:
+    def _create_one(self, ref: Any, document: dict[str, Any]) -> int:
         try:
-            ref.create(document)
+            ref.create(document, **self._io)
             return 1
         except gexc.AlreadyExists:
             return 0
 
     def get_row(self, job_id: str, key: str) -> Row | None:
         with _translated("read a row"):
-            snapshot = self._row_ref(job_id, key).get()
+            snapshot = self._row_ref(job_id, key).get(**self._io)
         return row_from_record(snapshot.to_dict()) if snapshot.exists else None
 
     def iter_rows(
@@ -242,23 +241,32 @@ class FirestoreJobStore:
             yield from (row_from_record(s.to_dict()) for s in page)
             page = self._page(query.start_after(page[-1])) if len(page) == batch_size else []
 
-    @staticmethod
-    def _page(query: Any) -> list[Any]:
+    def _page(self, query: Any) -> list[Any]:
         with _translated("read rows"):
-            return list(query.stream())
+            return list(query.stream(**self._io))
 
     def count_rows(self, job_id: str) -> dict[RowState, int]:
         counts = empty_counts()
         with _translated("count rows"):
             for state in RowState:
                 query = self._rows(job_id).where(filter=FieldFilter("state", "==", state.value))
-                counts[state] = int(query.count(alias="n").get()[0][0].value)
+                counts[state] = int(query.count(alias="n").get(**self._io)[0][0].value)
         return counts
 
     def lease_row(
         self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int
     ) -> Lease:
         ref = self._row_ref(job_id, key)
+        # A plain bounded read first: answers duplicates (final/busy/missing rows) without a
+        # transaction, and fails fast when Firestore is unreachable (the client library's
+        # begin-transaction call has its own, much longer, retry deadline).
+        with _translated("read a row"):
+            peek = self._row_in(None, ref)
+        lease, write = lease_transition(
+            peek, owner=owner, now=now, lease_seconds=lease_seconds, max_attempts=max_attempts
+        )
+        if write is None:
+            return lease
 
         def body(transaction: Any) -> Lease:
             lease, write = lease_transition(
@@ -296,9 +304,8 @@ class FirestoreJobStore:
 
         self._transact("skip a row", body)
 
-    @staticmethod
-    def _row_in(transaction: Any, ref: Any) -> Row | None:
-        snapshot = ref.get(transaction=transaction)
+    def _row_in(self, transaction: Any | None, ref: Any) -> Row | None:
+        snapshot = ref.get(transaction=transaction, **self._io)
         return row_from_record(snapshot.to_dict()) if snapshot.exists else None
 
     def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None:
@@ -308,9 +315,7 @@ class FirestoreJobStore:
         self._change_rows(job_id, keys, flushed)
 
     def reset_rows(self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True) -> int:
-        return self._change_rows(
-            job_id, keys, lambda row: reset_transition(row, reset_attempts=reset_attempts)
-        )
+        return self._change_rows(job_id, keys, lambda row: reset_transition(row, reset_attempts=reset_attempts))
 
     def _change_rows(self, job_id: str, keys: Iterable[str], change: Callable[[Row], Row | None]) -> int:
         """Apply ``change`` to existing rows, 500 per batch, each write guarded by the row's update time."""
@@ -335,7 +340,7 @@ class FirestoreJobStore:
                 batch.update(snapshot.reference, _row_changes(updated), option=guard)
                 changed += 1
         if changed:
-            batch.commit()
+            batch.commit(**self._io)
         return changed
 
     def _change_one(self, ref: Any, change: Callable[[Row], Row | None]) -> int:
@@ -352,3 +357,8 @@ class FirestoreJobStore:
 def _with_flushed(row: Row) -> Row:
     row.flushed = True
     return row
+
+
+def _bounded_retry(timeout: float) -> Retry:
+    """Google's retry of transient errors (UNAVAILABLE, DEADLINE_EXCEEDED...), within ``timeout`` seconds."""
+    return Retry(predicate=if_transient_error, initial=0.2, maximum=2.0, multiplier=2.0, timeout=timeout)

@@ -119,15 +119,10 @@ def test_wrong_types_are_400(env: Env, field: str, value: Any) -> None:
     assert env.store.list_jobs() == [] and env.queue.enqueued == []
 
 
-NESTING_FINDING = pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: service/api/addon.py _json_body: request.get_json(silent=True) lets RecursionError escape, "
-    "so a 18 KB nested JSON body is a 500 (clean JSON, but it should be a 400 invalid_input)",
-)
 NESTED_BODIES = [
-    pytest.param(b"[" * 9_000 + b"]" * 9_000, "application/json", id="deeply-nested-array", marks=NESTING_FINDING),
+    pytest.param(b"[" * 9_000 + b"]" * 9_000, "application/json", id="deeply-nested-array"),
     pytest.param(
-        b'{"a":' * 3_000 + b"1" + b"}" * 3_000, "application/json", id="deeply-nested-object", marks=NESTING_FINDING
+        b'{"a":' * 3_000 + b"1" + b"}" * 3_000, "application/json", id="deeply-nested-object"
     ),
 ]
 RAW_BODIES: list[tuple[str, bytes, str]] = [

@@ -115,14 +115,7 @@ CORPUS: dict[str, object] = {
     "truncated-xlsx": (_bytes("truncated.xlsx", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + _noise(64)), None),
     "json-not-a-list": (_bytes("obj.json", b'{"Company": "Acme"}'), None),
     "json-malformed": (_bytes("bad.json", b'[{"Company": "Acme"'), None),
-    "json-deeply-nested": pytest.param(
-        (_nested_json, None),
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=RecursionError,
-            reason="FINDING: service/files/json_source.py:45 lets RecursionError escape (should be InputError)",
-        ),
-    ),
+    "json-deeply-nested": (_nested_json, None),
     "jsonl-garbage-line": (_bytes("rows.jsonl", b'{"Company": "Acme"}\n\xff\xfe not json\n'), None),
     "xlsx-formulas-and-types": (
         _xlsx("types.xlsx", ["Company", "Founded"], [["=1+1", 2019.0], [datetime(2020, 1, 2), None], ["Acme", True]]),
@@ -165,20 +158,13 @@ def test_each_file_is_read_or_refused_clearly(case: tuple[Maker, list[str] | Non
         assert [row[table.columns.name or ""] for row in cells] == expected
 
 
-_BINARY_FINDING = pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: only zip archives are recognised; other binary files named .csv are parsed as text and the "
-    "SchemaError lists binary junk as headers (service/files/formats.py input_format)",
-)
-
-
 @pytest.mark.parametrize(
     "data",
     [
         pytest.param(b"PK\x03\x04" + _noise(300), id="zip"),
-        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + _noise(500), id="png", marks=_BINARY_FINDING),
-        pytest.param(_noise(4096) + b"\x00" * 100, id="random-bytes", marks=_BINARY_FINDING),
-        pytest.param(b"%PDF-1.7\n" + _noise(2000), id="pdf", marks=_BINARY_FINDING),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + _noise(500), id="png"),
+        pytest.param(_noise(4096) + b"\x00" * 100, id="random-bytes"),
+        pytest.param(b"%PDF-1.7\n" + _noise(2000), id="pdf"),
     ],
 )
 def test_binary_files_named_csv_are_refused_as_not_text(data: bytes, tmp_path: Path) -> None:

@@ -159,18 +159,8 @@ def test_idn_and_case_are_normalised(url: str, host: str) -> None:
         "http://☃.net/",  # not allowed by IDNA 2008: refused cleanly
         "http://example.com:99999/",
         "http://example.com:-1/",
-        pytest.param(
-            "http://[::1/",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=ValueError,
-                reason="FINDING: ssrf.parse_target lets urlsplit's ValueError ('Invalid IPv6 URL') escape",
-            ),
-        ),
-        pytest.param(
-            "http://[not-an-ip]/",
-            marks=pytest.mark.xfail(strict=True, raises=ValueError, reason="FINDING: same urlsplit ValueError"),
-        ),
+        "http://[::1/",
+        "http://[not-an-ip]/",
     ],
 )
 def test_malformed_hosts_are_refused_not_crashed(url: str) -> None:

@@ -32,6 +32,25 @@ _BREAK = "\u2029"  # marks block boundaries before parsing; \s would eat it, so 
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 
 
+MAX_NESTING = 512  # real pages stay far below; hostile ones nest 100,000 deep to burn CPU
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def cap_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
+    """``html`` cut where elements nest deeper than ``max_depth`` (parsing cost grows with depth)."""
+    depth = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name not in _VOID:
+            depth += 1
+            if depth > max_depth:
+                return html[: match.start()]
+    return html
+
+
 @dataclass(frozen=True)
 class Link:
     href: str  # absolute
@@ -48,6 +67,7 @@ class Document:
 
     @classmethod
     def parse(cls, html: str, url: str, headers: dict[str, str] | None = None) -> Document:
+        html = cap_nesting(html)
         return cls(url=url, html=html, tree=LexborHTMLParser(html), headers=dict(headers or {}))
 
     @cached_property

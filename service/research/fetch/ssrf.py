@@ -137,7 +137,10 @@ def parse_target(url: str) -> Target:
     """Parse ``url`` strictly; raises ``UnsafeUrlError`` for anything but a plain http(s) URL."""
     if _FORBIDDEN_CHARS.search(url.strip()):
         raise _unsafe(url, "the URL contains spaces, backslashes or control characters")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise _unsafe(url, "malformed URL") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise _unsafe(url, "only http and https URLs can be fetched")
