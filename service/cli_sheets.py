@@ -64,8 +64,6 @@ class SheetInput(DescribedTable):
 
     def prepare(self, job_id: str, output: str | None) -> dict[str, Any]:
         """Create output columns and tag rows (writes to the sheet); returns ``job.source``."""
-        import dataclasses
-
         from service.sheets.prepare import prepare_sheet
 
         self._prepared = prepare_sheet(
@@ -76,17 +74,13 @@ class SheetInput(DescribedTable):
             name_column=self.args.name_column,
             website_column=self.args.website_column,
         )
-        layout = dataclasses.asdict(self._prepared.layout)
-        layout["created"] = list(layout.get("created") or ())
         resolved = self._prepared.selection
         columns = self._prepared.read.table.columns
         return {
             "kind": "sheet",
             "spreadsheet_id": resolved.spreadsheet_id,
-            "sheet_name": resolved.sheet_name,
             "ranges": list(resolved.ranges),
-            "header_row": resolved.header_row,
-            "layout": layout,
+            **self._prepared.source_facts(),
             "headers": list(self._prepared.read.table.headers),
             "columns": {"name": columns.name, "website": columns.website},
             "output": output,

@@ -15,7 +15,6 @@ use a recording fake, the end-to-end test the fake Sheets server.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -70,14 +69,7 @@ class GoogleSheetGateway:
             name_column=request.name_column,
             website_column=request.website_column,
         )
-        layout = dataclasses.asdict(prepared.layout)
-        layout["created"] = list(layout.get("created") or ())
-        sheet = {
-            "sheet_name": prepared.selection.sheet_name,
-            "header_row": prepared.selection.header_row,
-            "layout": layout,
-        }
-        return PreparedTable(prepared.read.table, sheet)
+        return PreparedTable(prepared.read.table, prepared.source_facts())
 
     def sink(self, job: Job) -> Sink:
         from service.sheets.layout import OutputLayout

@@ -8,8 +8,10 @@ for the layout, one ``batchUpdate`` to create missing output columns, and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from service.sheets.layout import OutputLayout, ensure_output_columns
 from service.sheets.port import SheetsApi
@@ -23,6 +25,16 @@ class PreparedSheet:
     read: SheetRead
     layout: OutputLayout
     selection: SheetSelection  # with the resolved sheet name and header row
+
+    def source_facts(self) -> dict[str, Any]:
+        """What ``job.source`` keeps to write results back later (JSON-able)."""
+        layout = dataclasses.asdict(self.layout)
+        layout["created"] = list(layout.get("created") or ())
+        return {
+            "sheet_name": self.selection.sheet_name,
+            "header_row": self.selection.header_row,
+            "layout": layout,
+        }
 
 
 def prepare_sheet(
