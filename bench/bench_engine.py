@@ -109,11 +109,30 @@ def run_big_cli(rows: int, workdir: Path) -> dict[str, float]:
         writer = csv.writer(handle)
         writer.writerow(["Company", "Website", "Notes"])
         for i in range(rows):
-            writer.writerow([f"Company {i}", f"company{i}.example", "x" * 40])
-    env = dict(os.environ, ROWSCOUT_RESEARCHER="tests.support.researchers:latency_researcher",
-               ROWSCOUT_TEST_LATENCY="0", ROWSCOUT_HOME=str(workdir / "ws"), PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "service", "research", str(src), "-o", str(workdir / "big.out.csv"),
-           "--concurrency", "16", "--rate", "100000", "--no-progress", "--fields", "industry,hq_country"]
+            writer.writerow([f"Company {i}", f"company{i}.com", "x" * 40])
+    env = dict(
+        os.environ,
+        ROWSCOUT_RESEARCHER="tests.support.researchers:latency_researcher",
+        ROWSCOUT_TEST_LATENCY="0",
+        ROWSCOUT_HOME=str(workdir / "ws"),
+        PYTHONPATH=str(ROOT),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "service",
+        "research",
+        str(src),
+        "-o",
+        str(workdir / "big.out.csv"),
+        "--concurrency",
+        "16",
+        "--rate",
+        "100000",
+        "--no-progress",
+        "--fields",
+        "industry,hq_country",
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -127,8 +146,12 @@ def run_big_cli(rows: int, workdir: Path) -> dict[str, float]:
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"CLI failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
-    return {"rows": rows, "peak_rss_mb": round(peak / 2**20, 1), "seconds": round(elapsed, 1),
-            "rows_per_second": round(rows / elapsed, 1)}
+    return {
+        "rows": rows,
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "seconds": round(elapsed, 1),
+        "rows_per_second": round(rows / elapsed, 1),
+    }
 
 
 def main() -> None:
@@ -145,9 +168,14 @@ def main() -> None:
         seed = run_seed_style(args.rows, args.latency, args.concurrency, work)
         big = run_big_cli(args.big_rows, work) if args.big_rows else {}
     result = {
-        "rows": args.rows, "latency_s": args.latency, "concurrency": args.concurrency, "ideal_s": round(ideal, 2),
-        "rowscout_s": round(rowscout, 2), "rowscout_wall_over_ideal": round(rowscout / ideal, 3),
-        "seed_style_s": round(seed, 2), "seed_wall_over_ideal": round(seed / ideal, 3),
+        "rows": args.rows,
+        "latency_s": args.latency,
+        "concurrency": args.concurrency,
+        "ideal_s": round(ideal, 2),
+        "rowscout_s": round(rowscout, 2),
+        "rowscout_wall_over_ideal": round(rowscout / ideal, 3),
+        "seed_style_s": round(seed, 2),
+        "seed_wall_over_ideal": round(seed / ideal, 3),
         "big_input": big,
     }
     print(f"{'':28}{'wall s':>10}{'÷ ideal':>10}   (ideal {ideal:.2f} s; target ≤ 1.10)")

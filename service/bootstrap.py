@@ -37,9 +37,7 @@ def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int
         finder_options["tlds"] = settings.site_tlds
     if site_port:
         finder_options.update(port=site_port, scheme="http")
-    return WebResearcher(
-        fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options)
-    )
+    return WebResearcher(fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options))
 
 
 def build_llm(settings: Settings) -> LLM | None:

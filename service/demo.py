@@ -60,6 +60,20 @@ def research_args(input_path: Path, output: str, workspace: Path) -> argparse.Na
     from service.cli import build_parser
 
     return build_parser().parse_args(
-        ["--workspace", str(workspace), "research", str(input_path), "-o", output, "--concurrency", "8",
-         "--rate", "20", "--timeout", "20", "--job-name", "demo"]
+        [
+            "--workspace",
+            str(workspace),
+            "research",
+            str(input_path),
+            "-o",
+            output,
+            "--concurrency",
+            "8",
+            "--rate",
+            "20",
+            "--timeout",
+            "20",
+            "--job-name",
+            "demo",
+        ]
     )

@@ -45,9 +45,7 @@ class RowState(StrEnum):
         return self in (RowState.DONE, RowState.FAILED, RowState.SKIPPED)
 
 
-_RETRYABLE_KINDS = frozenset(
-    {"timeout", "connection", "rate_limit", "server_error", "backend", "sheets", "lease_busy"}
-)
+_RETRYABLE_KINDS = frozenset({"timeout", "connection", "rate_limit", "server_error", "backend", "sheets", "lease_busy"})
 
 
 class ErrorKind(StrEnum):

@@ -74,7 +74,8 @@ def input_format(path: Path, head: bytes, explicit: str | None = None) -> FileFo
         return FileFormat.XLSX
     if _looks_binary(head):
         raise InputError(
-            f"{path.name!r} is a binary file, not a format Rowscout can read; use CSV, Excel (.xlsx), JSON or JSON Lines"
+            f"{path.name!r} is a binary file, not a format Rowscout can read; "
+            "use CSV, Excel (.xlsx), JSON or JSON Lines"
         )
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]

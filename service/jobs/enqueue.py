@@ -45,6 +45,4 @@ def enqueue_keys(svc: Services, job: Job, keys: Iterable[str], *, generation: st
             the same rows are enqueued again, so queues that remember task
             names (Cloud Tasks: about an hour) do not drop them as duplicates.
     """
-    return sum(
-        svc.queue.enqueue_many(research_task(job, key, generation) for key in batch) for batch in batched(keys)
-    )
+    return sum(svc.queue.enqueue_many(research_task(job, key, generation) for key in batch) for batch in batched(keys))

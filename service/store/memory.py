@@ -58,9 +58,7 @@ class MemoryJobStore:
             self._jobs[job_id] = copy.deepcopy(updated)
             return updated
 
-    def set_job_state(
-        self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()
-    ) -> bool:
+    def set_job_state(self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()) -> bool:
         with self._lock:
             job = self._require_job(job_id)
             updated = job_state_transition(job, state, now=now, only_from=only_from)

@@ -38,9 +38,7 @@ class JobStore(Protocol):
         """Set job attributes (state, finished_at, total_rows, source, name...); raises JobNotFound."""
         ...
 
-    def set_job_state(
-        self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()
-    ) -> bool:
+    def set_job_state(self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()) -> bool:
         """Change state atomically; with ``only_from`` only if the current state is one of them."""
         ...
 
@@ -74,17 +72,13 @@ class JobStore(Protocol):
         self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int
     ) -> Lease: ...
 
-    def finish_row(
-        self, job_id: str, key: str, *, owner: str, outcome: RowOutcome, now: datetime
-    ) -> bool:
+    def finish_row(self, job_id: str, key: str, *, owner: str, outcome: RowOutcome, now: datetime) -> bool:
         """Store a leased row's outcome (DONE/FAILED/PENDING) and drop the lease."""
         ...
 
     def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None: ...
 
-    def reset_rows(
-        self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True
-    ) -> int:
+    def reset_rows(self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True) -> int:
         """Put rows back to PENDING (retry-failed, refresh); clears error, lease, flushed."""
         ...
 

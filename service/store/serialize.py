@@ -103,9 +103,7 @@ def job_with_changes(job: Job, changes: Mapping[str, Any], *, now: datetime) -> 
     return updated
 
 
-def job_state_transition(
-    job: Job, state: JobState, *, now: datetime, only_from: Sequence[JobState]
-) -> Job | None:
+def job_state_transition(job: Job, state: JobState, *, now: datetime, only_from: Sequence[JobState]) -> Job | None:
     """The job in its new state, or None when ``only_from`` forbids the change."""
     if only_from and job.state not in only_from:
         return None

@@ -49,9 +49,7 @@ ROW_COLUMNS = (
     "error_kind", "error_message", "result", "usage", "researched_at", "flushed",
 )  # fmt: skip
 JSON_COLUMNS = frozenset({"source", "options", "input", "result", "usage"})
-TIME_COLUMNS = frozenset(
-    {"created_at", "updated_at", "finished_at", "expire_at", "lease_expires_at", "researched_at"}
-)
+TIME_COLUMNS = frozenset({"created_at", "updated_at", "finished_at", "expire_at", "lease_expires_at", "researched_at"})
 SCHEMA = """
 CREATE TABLE jobs (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,
@@ -215,9 +213,7 @@ class SqliteJobStore:
             self._put_job(conn, updated)
             return updated
 
-    def set_job_state(
-        self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()
-    ) -> bool:
+    def set_job_state(self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()) -> bool:
         with self._write() as conn:
             job = self._job_in(conn, job_id)
             updated = job_state_transition(job, state, now=now, only_from=only_from)
@@ -285,9 +281,7 @@ class SqliteJobStore:
 
     def count_rows(self, job_id: str) -> dict[RowState, int]:
         counts = empty_counts()
-        for found in self._read(
-            "SELECT state, COUNT(*) FROM rows WHERE job_id = ? GROUP BY state", (job_id,)
-        ):
+        for found in self._read("SELECT state, COUNT(*) FROM rows WHERE job_id = ? GROUP BY state", (job_id,)):
             counts[RowState(found[0])] = int(found[1])
         return counts
 
@@ -308,9 +302,7 @@ class SqliteJobStore:
 
     def finish_row(self, job_id: str, key: str, *, owner: str, outcome: RowOutcome, now: datetime) -> bool:
         with self._write() as conn:
-            finished = finish_transition(
-                self._row_in(conn, job_id, key), owner=owner, outcome=outcome, now=now
-            )
+            finished = finish_transition(self._row_in(conn, job_id, key), owner=owner, outcome=outcome, now=now)
             if finished is not None:
                 self._put_row(conn, finished)
             return finished is not None
@@ -349,6 +341,4 @@ class SqliteJobStore:
         columns = ROW_COLUMNS[2:]
         assignments = ", ".join(f"{name} = ?" for name in columns)
         values = _to_sql(row_to_record(row), columns)
-        conn.execute(
-            f"UPDATE rows SET {assignments} WHERE job_id = ? AND key = ?", (*values, row.job_id, row.key)
-        )
+        conn.execute(f"UPDATE rows SET {assignments} WHERE job_id = ? AND key = ?", (*values, row.job_id, row.key))

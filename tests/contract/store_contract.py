@@ -44,9 +44,7 @@ def make_job(job_id: str = "job-1", *, owner: str = "ann@example.com", created_a
         owner=owner,
         name=f"Job {job_id}",
         source={"kind": "file", "path": "/data/in.csv", "output": "/data/out.csv"},
-        options=JobOptions(
-            fields=("website", "industry"), concurrency=4, max_attempts=2, priority=Priority.HIGH
-        ),
+        options=JobOptions(fields=("website", "industry"), concurrency=4, max_attempts=2, priority=Priority.HIGH),
         state=JobState.QUEUED,
         created_at=created_at,
         updated_at=created_at,
@@ -56,9 +54,7 @@ def make_job(job_id: str = "job-1", *, owner: str = "ann@example.com", created_a
 
 
 def make_row(key: str, position: int, *, job_id: str = "job-1", name: str = "") -> Row:
-    company = CompanyInput(
-        name=name or f"Company {key}", website=f"https://{key}.example", extra={"city": "Oslo"}
-    )
+    company = CompanyInput(name=name or f"Company {key}", website=f"https://{key}.example", extra={"city": "Oslo"})
     return Row(job_id=job_id, key=key, position=position, input=company)
 
 
@@ -116,9 +112,7 @@ class StoreContract:
 
     @staticmethod
     def lease(store: JobStore, key: str, owner: str = "w1", now: datetime = T0, max_attempts: int = 3):
-        return store.lease_row(
-            "job-1", key, owner=owner, now=now, lease_seconds=LEASE, max_attempts=max_attempts
-        )
+        return store.lease_row("job-1", key, owner=owner, now=now, lease_seconds=LEASE, max_attempts=max_attempts)
 
     # --- jobs -------------------------------------------------------------
 
@@ -160,9 +154,7 @@ class StoreContract:
     def test_set_job_state_only_from(self, store: JobStore, job: Job) -> None:
         assert not store.set_job_state(job.id, JobState.PAUSED, now=T0, only_from=[JobState.RUNNING])
         assert store.get_job(job.id).state == JobState.QUEUED  # type: ignore[union-attr]
-        assert store.set_job_state(
-            job.id, JobState.PAUSED, now=T0, only_from=[JobState.QUEUED, JobState.RUNNING]
-        )
+        assert store.set_job_state(job.id, JobState.PAUSED, now=T0, only_from=[JobState.QUEUED, JobState.RUNNING])
         assert store.get_job(job.id).state == JobState.PAUSED  # type: ignore[union-attr]
 
     def test_final_job_state_stamps_finished_at(self, store: JobStore, job: Job) -> None:
@@ -207,10 +199,7 @@ class StoreContract:
     def test_row_round_trips_with_awkward_keys(self, store: JobStore, job: Job) -> None:
         odd = ["sheet/12", ".", "..", "__name__", "ä ö#?%2F", "x" * 300]
         extra = {"": "blank header", "a.b": "dotted", "__x__": "dunder", "Ünïcode": "✓"}
-        rows = [
-            Row(job.id, key, n, CompanyInput(name=f"N{n}", website="", extra=extra))
-            for n, key in enumerate(odd)
-        ]
+        rows = [Row(job.id, key, n, CompanyInput(name=f"N{n}", website="", extra=extra)) for n, key in enumerate(odd)]
         assert store.add_rows(job.id, rows) == len(odd)
         for row in rows:
             assert store.get_row(job.id, row.key) == row
@@ -457,13 +446,9 @@ class StoreContract:
         assert keys(store.iter_rows(job.id, unflushed_only=True)) == ["a", "b"]
 
     def test_reset_rows(self, store: JobStore, job: Job) -> None:
-        store.add_rows(
-            job.id, [make_row(k, n) for n, k in enumerate(["done", "failed", "leased", "pending"])]
-        )
+        store.add_rows(job.id, [make_row(k, n) for n, k in enumerate(["done", "failed", "leased", "pending"])])
         self.lease(store, "done")
-        store.finish_row(
-            job.id, "done", owner="w1", outcome=RowOutcome(RowState.DONE, result=make_profile()), now=T0
-        )
+        store.finish_row(job.id, "done", owner="w1", outcome=RowOutcome(RowState.DONE, result=make_profile()), now=T0)
         self.lease(store, "failed")
         failed = RowOutcome(RowState.FAILED, error_kind=ErrorKind.SSL, error_message="bad cert")
         store.finish_row(job.id, "failed", owner="w1", outcome=failed, now=T0)

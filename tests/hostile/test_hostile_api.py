@@ -121,9 +121,7 @@ def test_wrong_types_are_400(env: Env, field: str, value: Any) -> None:
 
 NESTED_BODIES = [
     pytest.param(b"[" * 9_000 + b"]" * 9_000, "application/json", id="deeply-nested-array"),
-    pytest.param(
-        b'{"a":' * 3_000 + b"1" + b"}" * 3_000, "application/json", id="deeply-nested-object"
-    ),
+    pytest.param(b'{"a":' * 3_000 + b"1" + b"}" * 3_000, "application/json", id="deeply-nested-object"),
 ]
 RAW_BODIES: list[tuple[str, bytes, str]] = [
     (

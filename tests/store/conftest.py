@@ -27,9 +27,7 @@ def firestore_emulator() -> Iterator[EmulatorHandle]:
 
 
 @pytest.fixture
-def firestore_client(
-    firestore_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[firestore.Client]:
+def firestore_client(firestore_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> Iterator[firestore.Client]:
     """A client on a freshly emptied emulator database."""
     firestore_emulator.reset(FIRESTORE_PROJECT)
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_emulator.host)

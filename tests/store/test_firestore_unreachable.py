@@ -31,9 +31,7 @@ def test_reads_and_leases_fail_fast_and_retryably(store: FirestoreJobStore) -> N
     for call in (
         lambda: store.get_job("j1"),
         lambda: store.count_rows("j1"),
-        lambda: store.lease_row(
-            "j1", "r1", owner="w", now=datetime.now(UTC), lease_seconds=60, max_attempts=3
-        ),
+        lambda: store.lease_row("j1", "r1", owner="w", now=datetime.now(UTC), lease_seconds=60, max_attempts=3),
     ):
         started = time.monotonic()
         with pytest.raises(StoreError) as raised:

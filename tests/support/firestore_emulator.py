@@ -24,9 +24,7 @@ from pathlib import Path
 import httpx
 
 PACKAGE = "google-cloud-cli-firestore-emulator"
-FALLBACK_JAR = Path(
-    "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
-)
+FALLBACK_JAR = Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar")
 MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
 SKIP_ENV = "ROWSCOUT_SKIP_EMULATOR_TESTS"
 

@@ -43,7 +43,7 @@ class LatencyResearcher:
         profile = CompanyProfile(
             name=company.name,
             website=site,
-            description=f"=HYPERLINK(\"{site}\") {company.name} builds tools.",
+            description=f'=HYPERLINK("{site}") {company.name} builds tools.',
             industry="Software",
             hq_country="Germany",
             sources={
