@@ -40,11 +40,38 @@ def iter_excel_rows(path: Path, *, sheet: str | None = None) -> Iterator[list[An
         workbook.close()
 
 
-def _open(path: Path) -> Workbook:
+def count_unsaved_formulas(path: Path, *, sheet: str | None = None, sample_rows: int = 250) -> int:
+    """Formula cells in the first rows that have no saved result (read as empty cells).
+
+    Workbooks written by scripts (not saved by Excel or Sheets) store formulas
+    without their computed values; Rowscout reads values only, so such a cell
+    looks empty. Counting them lets the reader warn instead of dropping names silently.
+    """
+    saved = _sample(_open(path), sheet, path, sample_rows)
+    formulas = _sample(_open(path, data_only=False), sheet, path, sample_rows)
+    return sum(
+        1
+        for values, raw in zip(saved, formulas, strict=False)
+        for value, formula in zip(values, raw, strict=False)
+        if value is None and isinstance(formula, str) and formula.startswith("=")
+    )
+
+
+def _sample(workbook: Workbook, sheet: str | None, path: Path, rows: int) -> list[list[Any]]:
+    try:
+        worksheet = _worksheet(workbook, sheet, path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [list(row) for _, row in zip(range(rows), worksheet.iter_rows(values_only=True), strict=False)]
+    finally:
+        workbook.close()
+
+
+def _open(path: Path, *, data_only: bool = True) -> Workbook:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+            return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(f"could not open {path.name!r} as an Excel workbook: {exc}") from None
 

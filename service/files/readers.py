@@ -22,7 +22,7 @@ from service.errors import InputError
 from service.files.cells import CellCleaner, WarningLog
 from service.files.companies import DuplicateFinder, duplicate_of, validate_company
 from service.files.csv_source import iter_csv_rows
-from service.files.excel_source import iter_excel_rows
+from service.files.excel_source import count_unsaved_formulas, iter_excel_rows
 from service.files.formats import FileFormat, input_format
 from service.files.headers import dedupe_headers, first_row_is_data, generic_headers
 from service.files.json_source import read_json_rows, read_jsonl_rows
@@ -116,7 +116,13 @@ def _layout(fmt: FileFormat, path: Path, sheet: str | None, log: WarningLog) -> 
     raw: RawRows = (
         (lambda: iter_excel_rows(path, sheet=sheet)) if fmt == FileFormat.XLSX else lambda: iter_csv_rows(path, log)
     )
-    return _grid_layout(path, raw, CellCleaner(WarningLog()), log), raw
+    layout = _grid_layout(path, raw, CellCleaner(WarningLog()), log)
+    if fmt == FileFormat.XLSX and (unsaved := count_unsaved_formulas(path, sheet=sheet)):
+        log.add(
+            f"{unsaved} formula cell(s) have no saved result and read as empty; "
+            "open the file in Excel or Sheets and save it to keep their values"
+        )
+    return layout, raw
 
 
 def _grid_layout(path: Path, raw: RawRows, cleaner: CellCleaner, log: WarningLog) -> _Layout:

@@ -239,3 +239,10 @@ def test_xlsx_formula_cells_are_read_as_text(tmp_path: Path) -> None:
     # the formula text, Excel's cached value, or empty when no app computed it: never evaluated by us
     assert names[0] in ("=1+1", "2", "")
     assert names[2] == "Acme" and cells[0]["Founded"] == "2019"
+
+
+def test_formula_cells_without_a_saved_result_are_reported(tmp_path: Path) -> None:
+    maker = _xlsx("unsaved.xlsx", ["Company", "Website"], [['=CONCAT("Ac","me")', "acme.com"], ["Globex", "g.com"]])
+    table = read_table(maker(tmp_path))
+    list(table.records)
+    assert any("1 formula cell(s) have no saved result" in warning for warning in table.warnings)
