@@ -16,7 +16,7 @@ from typing import Any
 
 from service.domain import CompanyInput, ErrorKind, Job, JobOptions, JobState, Row, RowState
 from service.errors import InputError
-from service.files.companies import company_identity
+from service.files.companies import company_identity, validate_company
 from service.jobs.context import Services
 from service.jobs.enqueue import BATCH_SIZE, batched, enqueue_keys
 
@@ -53,7 +53,7 @@ def submit_job(
         source: where rows came from and results go (see ``Job.source``).
         rows: (key, position, company) per input row, streamed.
         options: fields, concurrency, rate, retries, priority, refresh policy.
-        validate: returns a skip reason for a company, or None.
+        validate: returns a skip reason for a company, or None (default: ``validate_company``).
         job_id: a caller-chosen id (tests, idempotent API retries); new one otherwise.
 
     Returns:
@@ -61,7 +61,7 @@ def submit_job(
     """
     job = _create_job(svc, owner=owner, name=name, source=source, options=options, job_id=job_id)
     total = 0
-    for batch in batched(_to_rows(job.id, rows, validate or _no_validation), BATCH_SIZE):
+    for batch in batched(_to_rows(job.id, rows, validate or validate_company), BATCH_SIZE):
         total += len(batch)
         if total > MAX_ROWS_PER_JOB:
             svc.store.delete_job(job.id)
@@ -102,12 +102,6 @@ def _start(svc: Services, job: Job, total: int) -> Job:
     if total == 0 or svc.store.count_rows(job.id)[RowState.PENDING] == 0:
         return svc.store.update_job(job.id, now=now, state=JobState.COMPLETED, finished_at=now)
     return updated
-
-
-def _no_validation(company: CompanyInput) -> str | None:
-    if not company.name and not company.website:
-        return "no company name or website in this row"
-    return None
 
 
 def _to_rows(job_id: str, rows: Iterable[RowInput], validate: Validator) -> Iterator[Row]:
