@@ -1,4 +1,4 @@
-"""`python -m service`: the command line (see service/cli.py)."""
+"""`python -m service`: the command line (see service/cli/)."""
 
 from service.cli import main
 

@@ -1,22 +1,45 @@
-"""The one place that picks adapters: embedded (SQLite + in-process queue) or cloud.
+"""The one place that builds adapters: ``build_local`` (the embedded default) and ``build_cloud``.
 
-Nothing is built at import time; callers (the CLI, ``create_app``, tests)
-call these functions with a ``Settings`` value.
+Nothing is built at import time. Entry points (the CLI, ``create_app``) call
+these with a ``Settings`` value; tests and benchmarks pass fakes as keyword
+overrides (``store=``, ``queue=``, ``researcher=``, ``sheets=``, ``clock=`` …),
+which replace the adapter of that name.
+
+- ``build_local``: SQLite job state in the workspace, the in-process queue
+  (built per job with the job's rate, concurrency and retries), files, and
+  Google Sheets when credentials are available.
+- ``build_cloud``: Firestore job state, Cloud Tasks (one task per row),
+  Google Sheets, and the Drive check of who may edit a spreadsheet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from service.config import Settings
-from service.errors import InputError
-from service.jobs.context import Services
-from service.queue.port import TaskQueue
+from service.domain import CompanyInput, Job, ResearchOptions, ResearchOutcome, Row
+from service.domain.errors import InputError
+from service.domain.retry import RetryPolicy
+from service.domain.sinks import ResultSink
+from service.domain.sources import JobSource, SheetSource
+from service.jobs.local_run import LocalRun
+from service.jobs.ports import Services, utc_now
+from service.jobs.progress import JobProgress
+from service.jobs.rowtask import give_up_row, handle_research_task
+from service.queue.port import TaskDelivery, TaskQueue, TaskResult
 from service.research.port import Researcher
+from service.sheets.port import SheetGateway
 from service.store.port import JobStore
 
 if TYPE_CHECKING:
+    from service.api.access import SpreadsheetAccess
     from service.research.llm import LLM
+
+
+# --- research -------------------------------------------------------------
 
 
 def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int | None = None) -> Researcher:
@@ -24,17 +47,17 @@ def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int
 
     Args:
         settings: user agent, loopback permission, TLDs tried for name-only rows, LLM.
-        resolver: a DNS resolver (the demo and tests answer with the fixture web).
-        site_port: port added to candidate sites for name-only rows (the local fixture web).
+        resolver: a DNS resolver (the demo and tests answer with the demo web).
+        site_port: port added to candidate sites for name-only rows (the local demo web).
     """
     from service.research.discover_site import SiteFinder
     from service.research.engine import WebResearcher
     from service.research.fetch import FetchSettings
 
-    fetch = FetchSettings(user_agent=settings.user_agent, allow_loopback=settings.allow_loopback)
+    fetch = FetchSettings(user_agent=settings.fetch.user_agent, allow_loopback=settings.fetch.allow_loopback)
     finder_options: dict[str, Any] = {}
-    if settings.site_tlds:
-        finder_options["tlds"] = settings.site_tlds
+    if settings.fetch.site_tlds:
+        finder_options["tlds"] = settings.fetch.site_tlds
     if site_port:
         finder_options.update(port=site_port, scheme="http")
     return WebResearcher(fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options))
@@ -44,44 +67,180 @@ def build_llm(settings: Settings) -> LLM | None:
     """The configured LLM adapter, or None (the default: no API key needed)."""
     from service.research.llm import GeminiLLM, OpenAICompatibleLLM
 
-    provider = settings.llm_provider.lower()
+    llm = settings.llm
+    provider = llm.provider.lower()
     if not provider:
         return None
     if provider == "openai":
-        if not settings.llm_base_url or not settings.llm_model:
+        if not llm.base_url or not llm.model:
             raise InputError("ROWSCOUT_LLM_PROVIDER=openai needs ROWSCOUT_LLM_BASE_URL and ROWSCOUT_LLM_MODEL")
-        return OpenAICompatibleLLM(settings.llm_base_url, settings.llm_api_key, settings.llm_model)
+        return OpenAICompatibleLLM(llm.base_url, llm.api_key, llm.model)
     if provider in ("gemini", "vertex"):
         return GeminiLLM(
-            settings.llm_model or "gemini-2.5-flash",
-            api_key=settings.llm_api_key or None,
+            llm.model or "gemini-2.5-flash",
+            api_key=llm.api_key or None,
             vertex=provider == "vertex",
-            project=settings.project or None,
-            location=settings.location or None,
+            project=settings.cloud.project or None,
+            location=settings.cloud.location or None,
         )
-    raise InputError(f"unknown ROWSCOUT_LLM_PROVIDER {settings.llm_provider!r}; use openai, gemini or vertex")
+    raise InputError(f"unknown ROWSCOUT_LLM_PROVIDER {llm.provider!r}; use openai, gemini or vertex")
+
+
+class LazyResearcher:
+    """Builds the engine on the first ``research`` call, so commands that never research stay fast."""
+
+    def __init__(self, build: Callable[[], Researcher]) -> None:
+        self._build = build
+        self._researcher: Researcher | None = None
+
+    def research(self, company: CompanyInput, options: ResearchOptions) -> ResearchOutcome:
+        if self._researcher is None:
+            self._researcher = self._build()
+        return self._researcher.research(company, options)
+
+
+# --- Google Sheets ----------------------------------------------------------
+
+
+def build_sheets(settings: Settings) -> SheetGateway:
+    """Google Sheets through the service's credentials (connects on first use)."""
+    from service.sheets.gateway import GoogleSheetGateway
+
+    def connect() -> Any:
+        from service.sheets.credentials import credentials_from_env
+        from service.sheets.google_api import GoogleSheetsApi
+
+        endpoint = settings.sheets.api_endpoint or None
+        return GoogleSheetsApi(credentials_from_env(), endpoint=endpoint, retry=settings.sheets.retry)
+
+    return GoogleSheetGateway(connect)
+
+
+# --- the embedded default ---------------------------------------------------
 
 
 def build_sqlite_store(settings: Settings) -> JobStore:
     from service.store.sqlite import SqliteJobStore
 
-    settings.workspace.mkdir(parents=True, exist_ok=True)
-    return SqliteJobStore(settings.database_path)
+    settings.embedded.workspace.mkdir(parents=True, exist_ok=True)
+    return SqliteJobStore(settings.embedded.database_path)
 
 
-def build_embedded_services(
+@dataclass
+class Embedded:
+    """The embedded default's adapters: what CLI commands work with.
+
+    ``services()`` serves job functions that enqueue nothing or whose tasks run
+    later (the runner enqueues every unfinished row when it starts); ``run``
+    works one job to the end on an in-process queue built from its options.
+    """
+
+    settings: Settings
+    store: JobStore
+    researcher: Researcher
+    sheets: SheetGateway
+    clock: Callable[[], datetime] = utc_now
+    checkpoint_seconds: float = 5.0
+
+    def services(self, queue: TaskQueue | None = None) -> Services:
+        from service.queue.inprocess import DeferredQueue
+
+        return Services(
+            store=self.store,
+            queue=queue or DeferredQueue(),
+            researcher=self.researcher,
+            sheets=self.sheets,
+            limits=self.settings.limits,
+            clock=self.clock,
+        )
+
+    def sinks(self, job: Job) -> list[ResultSink]:
+        """Where the job's results go: its results file and, for a sheet job, the sheet."""
+        sinks: list[ResultSink] = []
+        if job.source.output:
+            sinks.append(self.file_sink(job, job.source.output, job.source.format or None))
+        if isinstance(job.source, SheetSource) and job.source.layout is not None:
+            sinks.append(self.sheets.writer(job))
+        return sinks
+
+    def file_sink(self, job: Job, path: str, fmt: str | None) -> ResultSink:
+        """A results file for ``job`` at ``path``, rewritten atomically from every row of the job."""
+        from service.files.writers import FileResultSink
+
+        source: JobSource = job.source
+        store, job_id = self.store, job.id
+
+        def every_row() -> Iterable[Row]:
+            return store.iter_rows(job_id)
+
+        return FileResultSink(
+            path,
+            format=fmt,
+            input_headers=source.headers,
+            fields=job.options.fields,
+            columns=source.columns,
+            all_rows=every_row,
+        )
+
+    def run(self, job: Job, *, on_progress: Callable[[JobProgress], None] | None = None) -> JobProgress:
+        """Work ``job`` to the end on an in-process queue built from its options, flushing to its sinks."""
+        from service.queue.inprocess import InProcessQueue
+
+        holder: list[Services] = []
+
+        def handle(delivery: TaskDelivery) -> TaskResult:
+            return handle_research_task(holder[0], delivery)
+
+        queue = InProcessQueue(
+            handle,
+            rate=job.options.rate,
+            concurrency=job.options.concurrency,
+            retry=embedded_retry(job.options.max_attempts),
+            on_give_up=lambda delivery, reason: give_up_row(
+                holder[0], delivery.task.job_id, delivery.task.row_key, reason
+            ),
+        )
+        holder.append(self.services(queue))
+        sinks = self.sinks(job)
+        try:
+            runner = LocalRun(
+                holder[0], queue, sinks=sinks, on_progress=on_progress, checkpoint_seconds=self.checkpoint_seconds
+            )
+            return runner.run(job.id)
+        finally:
+            for sink in sinks:
+                sink.close()
+
+    def close(self) -> None:
+        self.sheets.close()
+
+
+def embedded_retry(max_attempts: int) -> RetryPolicy:
+    """The in-process queue's retries: a few deliveries beyond the row's own attempts (busy leases)."""
+    return RetryPolicy(max_attempts=max_attempts + 3, min_backoff=1.0, max_backoff=60.0)
+
+
+def build_local(
     settings: Settings,
     *,
-    queue: TaskQueue,
-    researcher: Researcher | None = None,
     store: JobStore | None = None,
-) -> Services:
-    """Services for one machine: SQLite job state in the workspace, the given in-process queue."""
-    return Services(
+    researcher: Researcher | None = None,
+    sheets: SheetGateway | None = None,
+    clock: Callable[[], datetime] | None = None,
+    checkpoint_seconds: float | None = None,
+) -> Embedded:
+    """The embedded default for ``settings``; keyword overrides replace single adapters."""
+    return Embedded(
+        settings=settings,
         store=store or build_sqlite_store(settings),
-        queue=queue,
-        researcher=researcher or build_researcher(settings),
+        researcher=researcher or LazyResearcher(lambda: build_researcher(settings)),
+        sheets=sheets or build_sheets(settings),
+        clock=clock or utc_now,
+        checkpoint_seconds=5.0 if checkpoint_seconds is None else checkpoint_seconds,
     )
+
+
+# --- Google Cloud -------------------------------------------------------------
 
 
 def build_firestore_store(settings: Settings) -> JobStore:
@@ -89,7 +248,7 @@ def build_firestore_store(settings: Settings) -> JobStore:
 
     from service.store.firestore import FirestoreJobStore
 
-    client = firestore.Client(project=settings.project or None, database=settings.firestore_database)
+    client = firestore.Client(project=settings.cloud.project or None, database=settings.cloud.firestore_database)
     return FirestoreJobStore(client)
 
 
@@ -98,29 +257,58 @@ def build_cloud_tasks_queue(settings: Settings) -> TaskQueue:
 
     from service.queue.cloudtasks import CloudTasksQueue
 
-    if settings.tasks_emulator_host:
+    cloud = settings.cloud
+    if cloud.tasks_emulator_host:
         import grpc
         from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-        channel = grpc.insecure_channel(settings.tasks_emulator_host)
+        channel = grpc.insecure_channel(cloud.tasks_emulator_host)
         client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
     else:
         client = tasks_v2.CloudTasksClient()
     return CloudTasksQueue(
         client,
-        project=settings.project,
-        location=settings.location,
-        queues=dict(settings.queues),
-        target_base_url=settings.service_url,
-        service_account_email=settings.tasks_service_account or None,
-        audience=settings.tasks_audience or None,
+        project=cloud.project,
+        location=cloud.location,
+        queues=dict(cloud.queues),
+        target_base_url=cloud.service_url,
+        service_account_email=cloud.tasks_service_account or None,
+        audience=cloud.tasks_audience or None,
     )
 
 
-def build_cloud_services(settings: Settings, *, researcher: Researcher | None = None) -> Services:
-    """Services on Google Cloud: Firestore job state, Cloud Tasks queue (one task per row)."""
-    return Services(
-        store=build_firestore_store(settings),
-        queue=build_cloud_tasks_queue(settings),
-        researcher=researcher or build_researcher(settings),
+@dataclass
+class Cloud:
+    """The cloud service's adapters: job services, and who may edit a spreadsheet (Drive)."""
+
+    services: Services
+    access: SpreadsheetAccess
+
+
+def build_cloud(
+    settings: Settings,
+    *,
+    store: JobStore | None = None,
+    queue: TaskQueue | None = None,
+    researcher: Researcher | None = None,
+    sheets: SheetGateway | None = None,
+    access: SpreadsheetAccess | None = None,
+    clock: Callable[[], datetime] | None = None,
+    worker_id: str | None = None,
+) -> Cloud:
+    """Firestore, Cloud Tasks, Sheets and Drive for ``settings``; keyword overrides replace single adapters."""
+    from service.api.access import AllowAllAccess, DriveSpreadsheetAccess
+
+    services = Services(
+        store=store or build_firestore_store(settings),
+        queue=queue or build_cloud_tasks_queue(settings),
+        researcher=researcher or LazyResearcher(lambda: build_researcher(settings)),
+        sheets=sheets or build_sheets(settings),
+        limits=settings.limits,
+        clock=clock or utc_now,
     )
+    if worker_id:
+        services.worker_id = worker_id
+    if access is None:
+        access = AllowAllAccess() if settings.cloud.auth_disabled else DriveSpreadsheetAccess()
+    return Cloud(services=services, access=access)

@@ -1,9 +1,11 @@
-"""Settings from the environment (``ROWSCOUT_*`` and Google's standard variables).
+"""Settings from the environment (``ROWSCOUT_*`` and Google's standard variables), in groups.
 
-One frozen ``Settings`` value, read once by ``Settings.from_env()``; the
-comment beside each field says what it is for, and ``from_env`` names its
-variable. (Google client libraries also read their own standard variables,
-e.g. ``GOOGLE_APPLICATION_CREDENTIALS`` and ``FIRESTORE_EMULATOR_HOST``.)
+One frozen ``Settings`` value, read once by ``Settings.from_env()``, made of
+groups: ``limits`` (sizes and times every backend shares), ``embedded`` (the
+one-machine default), ``fetch`` (the crawler), ``llm``, ``sheets`` and
+``cloud``. The comment beside each field says what it is for; ``from_env``
+names its variable. (Google client libraries also read their own standard
+variables, e.g. ``GOOGLE_APPLICATION_CREDENTIALS`` and ``FIRESTORE_EMULATOR_HOST``.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from service.domain.retry import RetryPolicy
 
 
 def _flag(value: str | None) -> bool:
@@ -23,19 +27,57 @@ def _list(value: str | None) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Settings:
-    backend: str = "embedded"  # "embedded" (SQLite + in-process queue) or "cloud"
+class Limits:
+    """Sizes and times that every backend shares (one value each)."""
+
+    max_rows_per_job: int = 200_000  # CLI files and sheet selections alike
+    max_body_bytes: int = 1_000_000  # largest JSON request body the API reads
+    lease_seconds: float = 300.0  # a row's lease; longer than any company's research (timeouts grow per retry)
+    plan_threshold: int = 1_000  # sheet selections larger than this are read by a plan task
+    flush_window_seconds: float = 5.0  # at most one sheet write per job per window
+    job_ttl_days: int = 30  # jobs (and their rows) expire this long after they were created
+
+
+@dataclass(frozen=True)
+class EmbeddedSettings:
+    """The one-machine default: SQLite job state in a workspace folder."""
+
     workspace: Path = Path(".rowscout")
-    # research
-    allow_loopback: bool = False  # the crawler may fetch 127.0.0.1 (tests / local fixture web only)
+
+    @property
+    def database_path(self) -> Path:
+        return self.workspace / "rowscout.sqlite3"
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """What the crawler may reach and how it introduces itself."""
+
+    allow_loopback: bool = False  # may fetch 127.0.0.1 (tests / the local demo web only)
     user_agent: str = "RowscoutBot/0.1 (+https://github.com/rowscout/rowscout; company research)"
     site_tlds: tuple[str, ...] = ()  # TLDs tried when only a name is given (empty = engine default)
-    llm_provider: str = ""  # "", "openai" (any OpenAI-compatible endpoint) or "gemini"
-    llm_base_url: str = ""
-    llm_api_key: str = field(default="", repr=False)
-    llm_model: str = ""
-    researcher_factory: str = ""  # "module:callable" taking Settings -> Researcher (tests, custom engines)
-    # cloud
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    provider: str = ""  # "", "openai" (any OpenAI-compatible endpoint), "gemini" or "vertex"
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class SheetsConfig:
+    api_endpoint: str = ""  # tests: the fake Sheets server
+    retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(max_attempts=8, min_backoff=1.0, max_backoff=64.0, max_retry_duration=300.0)
+    )
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    """Cloud Run + Cloud Tasks + Firestore, and who may call the service."""
+
     project: str = ""
     location: str = "europe-west1"
     queues: Mapping[str, str] = field(default_factory=dict)  # priority -> queue id
@@ -45,48 +87,61 @@ class Settings:
     tasks_emulator_host: str = ""
     tasks_max_attempts: int = 0  # the queues' max attempts: the last delivery records the row as failed
     firestore_database: str = "(default)"
-    sheets_api_endpoint: str = ""  # tests: the fake Sheets server
     addon_client_ids: tuple[str, ...] = ()  # accepted `aud` of add-on ID tokens
     allowed_domains: tuple[str, ...] = ()  # accepted hosted domains of users (empty = any)
     auth_disabled: bool = False  # local development only; never on Cloud Run
-    max_rows_per_job: int = 50_000
-    max_body_bytes: int = 1_000_000
 
-    @property
-    def database_path(self) -> Path:
-        return self.workspace / "rowscout.sqlite3"
+
+@dataclass(frozen=True)
+class Settings:
+    limits: Limits = field(default_factory=Limits)
+    embedded: EmbeddedSettings = field(default_factory=EmbeddedSettings)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    sheets: SheetsConfig = field(default_factory=SheetsConfig)
+    cloud: CloudSettings = field(default_factory=CloudSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        service_url = env.get("ROWSCOUT_SERVICE_URL", "").rstrip("/")
         return cls(
-            backend=env.get("ROWSCOUT_BACKEND", "embedded"),
-            workspace=Path(env.get("ROWSCOUT_HOME", ".rowscout")),
-            allow_loopback=_flag(env.get("ROWSCOUT_ALLOW_LOOPBACK")),
-            user_agent=env.get("ROWSCOUT_USER_AGENT", cls.user_agent),
-            site_tlds=_list(env.get("ROWSCOUT_SITE_TLDS")),
-            llm_provider=env.get("ROWSCOUT_LLM_PROVIDER", ""),
-            llm_base_url=env.get("ROWSCOUT_LLM_BASE_URL", ""),
-            llm_api_key=env.get("ROWSCOUT_LLM_API_KEY", ""),
-            llm_model=env.get("ROWSCOUT_LLM_MODEL", ""),
-            researcher_factory=env.get("ROWSCOUT_RESEARCHER", ""),
-            project=env.get("GOOGLE_CLOUD_PROJECT", ""),
-            location=env.get("ROWSCOUT_LOCATION", "europe-west1"),
-            queues=_queues(env),
-            service_url=service_url,
-            tasks_service_account=env.get("ROWSCOUT_TASKS_SERVICE_ACCOUNT", ""),
-            tasks_audience=env.get("ROWSCOUT_TASKS_AUDIENCE", service_url),
-            tasks_emulator_host=env.get("CLOUD_TASKS_EMULATOR_HOST", ""),
-            tasks_max_attempts=int(env.get("ROWSCOUT_TASKS_MAX_ATTEMPTS", "0")),
-            firestore_database=env.get("ROWSCOUT_FIRESTORE_DATABASE", "(default)"),
-            sheets_api_endpoint=env.get("ROWSCOUT_SHEETS_API_ENDPOINT", ""),
-            addon_client_ids=_list(env.get("ROWSCOUT_ADDON_CLIENT_IDS")),
-            allowed_domains=_list(env.get("ROWSCOUT_ALLOWED_DOMAINS")),
-            auth_disabled=_flag(env.get("ROWSCOUT_AUTH_DISABLED")),
-            max_rows_per_job=int(env.get("ROWSCOUT_MAX_ROWS_PER_JOB", "50000")),
-            max_body_bytes=int(env.get("ROWSCOUT_MAX_BODY_BYTES", "1000000")),
+            limits=Limits(
+                max_rows_per_job=int(env.get("ROWSCOUT_MAX_ROWS_PER_JOB", str(Limits.max_rows_per_job))),
+                max_body_bytes=int(env.get("ROWSCOUT_MAX_BODY_BYTES", str(Limits.max_body_bytes))),
+            ),
+            embedded=EmbeddedSettings(workspace=Path(env.get("ROWSCOUT_HOME", ".rowscout"))),
+            fetch=FetchConfig(
+                allow_loopback=_flag(env.get("ROWSCOUT_ALLOW_LOOPBACK")),
+                user_agent=env.get("ROWSCOUT_USER_AGENT", FetchConfig.user_agent),
+                site_tlds=_list(env.get("ROWSCOUT_SITE_TLDS")),
+            ),
+            llm=LLMConfig(
+                provider=env.get("ROWSCOUT_LLM_PROVIDER", ""),
+                base_url=env.get("ROWSCOUT_LLM_BASE_URL", ""),
+                api_key=env.get("ROWSCOUT_LLM_API_KEY", ""),
+                model=env.get("ROWSCOUT_LLM_MODEL", ""),
+            ),
+            sheets=SheetsConfig(api_endpoint=env.get("ROWSCOUT_SHEETS_API_ENDPOINT", "")),
+            cloud=_cloud(env),
         )
+
+
+def _cloud(env: Mapping[str, str]) -> CloudSettings:
+    service_url = env.get("ROWSCOUT_SERVICE_URL", "").rstrip("/")
+    return CloudSettings(
+        project=env.get("GOOGLE_CLOUD_PROJECT", ""),
+        location=env.get("ROWSCOUT_LOCATION", "europe-west1"),
+        queues=_queues(env),
+        service_url=service_url,
+        tasks_service_account=env.get("ROWSCOUT_TASKS_SERVICE_ACCOUNT", ""),
+        tasks_audience=env.get("ROWSCOUT_TASKS_AUDIENCE", service_url),
+        tasks_emulator_host=env.get("CLOUD_TASKS_EMULATOR_HOST", ""),
+        tasks_max_attempts=int(env.get("ROWSCOUT_TASKS_MAX_ATTEMPTS", "0")),
+        firestore_database=env.get("ROWSCOUT_FIRESTORE_DATABASE", "(default)"),
+        addon_client_ids=_list(env.get("ROWSCOUT_ADDON_CLIENT_IDS")),
+        allowed_domains=_list(env.get("ROWSCOUT_ALLOWED_DOMAINS")),
+        auth_disabled=_flag(env.get("ROWSCOUT_AUTH_DISABLED")),
+    )
 
 
 def _queues(env: Mapping[str, str]) -> dict[str, str]:

@@ -25,10 +25,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_prefixed_env("FLASK")
     settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.config.update(MAX_CONTENT_LENGTH=settings.limits.max_body_bytes, JSON_SORT_KEYS=False)
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     if not app.testing:
-        configure_logging(settings.project)
+        configure_logging(settings.cloud.project)
     app.extensions[EXTENSION] = build_context(settings, config)
     register_error_handlers(app)
     for blueprint in (meta.bp, addon.bp, tasks.bp):

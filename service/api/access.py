@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from service.api.errors import NotAuthenticated
 from service.domain import ErrorKind
-from service.errors import AuthError
+from service.domain.errors import AuthError
 
 log = logging.getLogger(__name__)
 

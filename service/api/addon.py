@@ -16,14 +16,15 @@ from service.api import export, render
 from service.api.access import USER_TOKEN_HEADER
 from service.api.context import api_context
 from service.api.requests import JOB_ID, SelectionRequest, parse_selection_request
-from service.api.sheetjobs import enqueue_flush, require_company_column, start_sheet_job
 from service.domain import JobOptions, RowState
-from service.errors import InputError
-from service.files.companies import DuplicateFinder, validate_company
+from service.domain.companies import count_researchable
+from service.domain.errors import InputError
+from service.domain.tables import InputTable
 from service.jobs import control
 from service.jobs.estimate import estimate_job
+from service.jobs.flush import enqueue_flush
+from service.jobs.plan import read_sheet_selection, start_sheet_job
 from service.jobs.progress import job_progress
-from service.tables import InputTable, iter_companies
 
 bp = Blueprint("addon", __name__, url_prefix="/api/v1")
 
@@ -76,26 +77,27 @@ def _job_id(job_id: str) -> str:
 
 @bp.post("/jobs")
 def submit() -> tuple[dict[str, Any], int]:
-    job = start_sheet_job(api_context(), owner=_owner(), request=_selection())
+    selection = _selection()
+    job = start_sheet_job(
+        api_context().services,
+        owner=_owner(),
+        name=selection.name,
+        source=selection.source(),
+        options=selection.options,
+        rows=selection.row_count(),
+    )
     return _job_json(job.id), 202
 
 
 @bp.post("/estimate")
 def estimate() -> dict[str, Any]:
     selection = _selection()
-    table = api_context().sheets.read(selection)
-    require_company_column(table)
+    table = read_sheet_selection(api_context().services, selection.source())
     return _estimate(table, selection.options)
 
 
 def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
-    finder = DuplicateFinder()
-    rows = skipped = 0
-    for record, company in iter_companies(table):
-        if validate_company(company) or finder.check(record.key, company):
-            skipped += 1
-        else:
-            rows += 1
+    rows, skipped = count_researchable((record.position, record.company(table.columns)) for record in table.records)
     columns = table.columns
     return {
         **estimate_job(rows, options, skipped=skipped).to_dict(),
@@ -106,13 +108,13 @@ def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
 
 @bp.get("/jobs")
 def list_jobs() -> dict[str, Any]:
-    jobs = api_context().services.store.list_jobs(owner=_owner(), limit=100)
+    jobs = control.list_jobs(api_context().services, owner=_owner(), limit=100)
     return {"jobs": [render.job_brief(job) for job in jobs]}
 
 
 @bp.get("/stats")
 def stats() -> dict[str, Any]:
-    return render.stats(api_context().services.store.list_jobs(owner=_owner(), limit=1000))
+    return render.stats(control.list_jobs(api_context().services, owner=_owner(), limit=1000))
 
 
 @bp.get("/jobs/<job_id>")
@@ -127,18 +129,17 @@ def act(job_id: str, action: str) -> dict[str, Any]:
     ctx = api_context()
     job = _ACTIONS[action](ctx.services, _job_id(job_id), owner=_owner())
     if action == "cancel":
-        enqueue_flush(ctx, job)  # rows marked skipped get their status cell
+        enqueue_flush(ctx.services, job)  # rows marked skipped get their status cell
     return _job_json(job.id)
 
 
 @bp.get("/jobs/<job_id>/rows")
 def rows(job_id: str) -> dict[str, Any]:
-    svc = api_context().services
-    job = control.get_job(svc, _job_id(job_id), owner=_owner())
     states = _states(request.args.getlist("state"))
     limit = _int_arg("limit", 100, 1, ROWS_PAGE_MAX)
     cursor = _int_arg("cursor", 0, 0, 10**9)
-    return render.rows_page(svc.store.iter_rows(job.id, states=states), cursor=cursor, limit=limit)
+    found = control.job_rows(api_context().services, _job_id(job_id), owner=_owner(), states=states)
+    return render.rows_page(found, cursor=cursor, limit=limit)
 
 
 def _states(values: list[str]) -> tuple[RowState, ...]:
@@ -164,7 +165,7 @@ def results(job_id: str) -> Response:
     fmt = request.args.get("format", "csv")
     mimetype = export.content_type(fmt)
     disposition = {"Content-Disposition": f'attachment; filename="rowscout-{job.id}.{fmt}"'}
-    rows = svc.store.iter_rows(job.id)
+    rows = control.job_rows(svc, job.id)
     if fmt == "xlsx":
         return Response(export.export_xlsx(job, rows), mimetype=mimetype, headers=disposition)
     chunks = export.export_csv(job, rows) if fmt == "csv" else export.export_json(job, rows)

@@ -30,7 +30,7 @@ from google.auth import jwt
 from service.api.errors import NotAuthenticated
 from service.config import Settings
 from service.domain import ErrorKind
-from service.errors import AuthError
+from service.domain.errors import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +161,8 @@ class AddonAuthenticator:
 
     def __init__(self, verifier: IdTokenVerifier, settings: Settings) -> None:
         self._verifier = verifier
-        self._client_ids = settings.addon_client_ids
-        self._domains = tuple(d.lower() for d in settings.allowed_domains)
+        self._client_ids = settings.cloud.addon_client_ids
+        self._domains = tuple(d.lower() for d in settings.cloud.allowed_domains)
 
     def authenticate(self, authorization: str | None) -> Identity:
         claims = self._verifier.verify(bearer_token(authorization), self._client_ids)
@@ -178,8 +178,8 @@ class TaskAuthenticator:
 
     def __init__(self, verifier: IdTokenVerifier, settings: Settings) -> None:
         self._verifier = verifier
-        self._audience = settings.tasks_audience
-        self._account = settings.tasks_service_account.lower()
+        self._audience = settings.cloud.tasks_audience
+        self._account = settings.cloud.tasks_service_account.lower()
 
     def authenticate(self, authorization: str | None) -> Identity:
         if not self._account or not self._audience:
@@ -200,7 +200,7 @@ class DevAuthenticator:
 
 def build_authenticators(settings: Settings, certs: CertsSource | None = None) -> tuple[Authenticator, Authenticator]:
     """(add-on authenticator, task authenticator) for these settings."""
-    if settings.auth_disabled:
+    if settings.cloud.auth_disabled:
         log.warning(
             "AUTHENTICATION IS DISABLED (ROWSCOUT_AUTH_DISABLED): anyone can call every endpoint. "
             "Use this for local development only, never on a reachable server."

@@ -1,9 +1,10 @@
-"""What a request needs, kept in ``app.extensions["rowscout"]``: settings, services, ports.
+"""What a request needs, kept in ``app.extensions["rowscout"]``: settings, authenticators, adapters.
 
-Everything heavy (Firestore and Cloud Tasks clients, the Sheets client, the
-researcher) is built lazily on first use, never at import or app creation, so
-``gunicorn main:app`` starts fast and without network calls. Tests inject
-ready-made fakes through ``create_app(test_config)``.
+The adapters (Firestore, Cloud Tasks, Sheets, Drive, the researcher) come
+from ``service.bootstrap.build_cloud``, built lazily on first use, never at
+import or app creation, so ``gunicorn main:app`` starts fast and without
+network calls. Tests pass fakes as ``test_config["ADAPTERS"]``, the keyword
+overrides of ``build_cloud``.
 """
 
 from __future__ import annotations
@@ -11,20 +12,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
 
-from service.api.access import AllowAllAccess, DriveSpreadsheetAccess, SpreadsheetAccess
-from service.api.auth import Authenticator, CertsSource, build_authenticators
-from service.api.sheets import GoogleSheetGateway, SheetGateway
+from service.api.access import SpreadsheetAccess
+from service.api.auth import Authenticator, build_authenticators
+from service.bootstrap import Cloud, build_cloud
 from service.config import Settings
-from service.jobs.context import Services, utc_now
+from service.jobs.ports import Services
 
 EXTENSION = "rowscout"
-PLAN_THRESHOLD = 1_000  # selections larger than this are read by a /tasks/plan task
-FLUSH_WINDOW_SECONDS = 5.0
 
 
 @dataclass
@@ -32,56 +30,38 @@ class ApiContext:
     settings: Settings
     addon_auth: Authenticator
     task_auth: Authenticator
-    access: SpreadsheetAccess
-    sheets: SheetGateway
-    services_factory: Callable[[], Services]
-    clock: Callable[[], datetime] = utc_now
-    plan_threshold: int = PLAN_THRESHOLD
-    flush_window_seconds: float = FLUSH_WINDOW_SECONDS
-    _services: Services | None = field(default=None, repr=False)
+    cloud_factory: Callable[[], Cloud]
+    _cloud: Cloud | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
-    def services(self) -> Services:
+    def cloud(self) -> Cloud:
         with self._lock:
-            if self._services is None:
-                self._services = self.services_factory()
-            return self._services
+            if self._cloud is None:
+                self._cloud = self.cloud_factory()
+            return self._cloud
+
+    @property
+    def services(self) -> Services:
+        return self.cloud.services
+
+    @property
+    def access(self) -> SpreadsheetAccess:
+        access: SpreadsheetAccess = self.cloud.access
+        return access
 
 
-def build_context(settings: Settings, overrides: dict[str, Any]) -> ApiContext:
-    """The context for ``settings``; ``overrides`` (from test_config) replace any part."""
-    addon_auth, task_auth = build_authenticators(settings, _certs(overrides))
-    services = overrides.get("SERVICES")
-    context = ApiContext(
+def build_context(settings: Settings, config: dict[str, Any]) -> ApiContext:
+    """The context for ``settings``; ``config`` (from test_config) may carry ``ADAPTERS``,
+    ``CERTS_SOURCE``, ``ADDON_AUTH`` and ``TASK_AUTH``."""
+    addon_auth, task_auth = build_authenticators(settings, config.get("CERTS_SOURCE"))
+    adapters = dict(config.get("ADAPTERS") or {})
+    return ApiContext(
         settings=settings,
-        addon_auth=overrides.get("ADDON_AUTH", addon_auth),
-        task_auth=overrides.get("TASK_AUTH", task_auth),
-        access=overrides.get("SPREADSHEET_ACCESS") or _access(settings),
-        sheets=overrides.get("SHEETS") or GoogleSheetGateway(settings),
-        services_factory=(lambda: services) if services is not None else _cloud_services(settings),
-        clock=overrides.get("CLOCK", utc_now),
-        plan_threshold=overrides.get("PLAN_THRESHOLD", PLAN_THRESHOLD),
-        flush_window_seconds=overrides.get("FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS),
+        addon_auth=config.get("ADDON_AUTH", addon_auth),
+        task_auth=config.get("TASK_AUTH", task_auth),
+        cloud_factory=lambda: build_cloud(settings, **adapters),
     )
-    return context
-
-
-def _certs(overrides: dict[str, Any]) -> CertsSource | None:
-    return overrides.get("CERTS_SOURCE")
-
-
-def _access(settings: Settings) -> SpreadsheetAccess:
-    return AllowAllAccess() if settings.auth_disabled else DriveSpreadsheetAccess()
-
-
-def _cloud_services(settings: Settings) -> Callable[[], Services]:
-    def build() -> Services:
-        from service.bootstrap import build_cloud_services
-
-        return build_cloud_services(settings)
-
-    return build
 
 
 def api_context() -> ApiContext:

@@ -14,7 +14,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from service.domain import ErrorKind
-from service.errors import (
+from service.domain.errors import (
     AuthError,
     JobNotFound,
     JobStateError,

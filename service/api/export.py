@@ -1,26 +1,31 @@
 """Export a job's rows as CSV, JSON or Excel: one line per row, one column per requested field.
 
-Streams rows from the store (CSV and JSON never hold the whole job in memory;
-Excel is built by openpyxl in write-only mode). Cells are plain text with
-spreadsheet formulas neutralised (a leading ``= + - @`` gets a quote).
+The columns are ``row, company, input_website, status`` then the requested
+fields. The bytes come from the file writers (``service.files.writers``), so
+the API export has the same guards as a file: a CSV cell that looks like a
+formula (``= + - @``, tab, carriage return) gets a leading ``'``, an Excel
+cell is always a string cell with XML-illegal characters removed. CSV and
+JSON are streamed line by line from the store (no BOM: the HTTP header says
+UTF-8); Excel is built in memory by openpyxl in write-only mode.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from service.domain import Job, Row
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.files.formats import FileFormat
+from service.files.writers import text_chunks, write_xlsx
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def content_type(fmt: str) -> str:
@@ -29,50 +34,33 @@ def content_type(fmt: str) -> str:
     return FORMATS[fmt]
 
 
-def headers(job: Job) -> list[str]:
-    return ["row", "company", "input_website", "status", *job.options.fields]
+@dataclass(frozen=True)
+class ExportColumns:
+    """The export's columns (a ``TableColumns`` for the file writers); JSON objects hold the same text."""
 
+    fields: tuple[str, ...]
 
-def row_values(job: Job, row: Row) -> list[str]:
-    fields = [row.result.cell_value(f) if row.result else "" for f in job.options.fields]
-    return [str(row.position), row.input.name, row.input.website, row.status_text, *fields]
+    @property
+    def headers(self) -> list[str]:
+        return ["row", "company", "input_website", "status", *self.fields]
 
+    def cells(self, row: Row) -> list[str]:
+        values = [row.result.cell_value(f) if row.result else "" for f in self.fields]
+        return [str(row.position), row.input.name, row.input.website, row.status_text, *values]
 
-def safe_cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    def record(self, row: Row) -> dict[str, Any]:
+        return dict(zip(self.headers, self.cells(row), strict=True))
 
 
 def export_csv(job: Job, rows: Iterable[Row]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for values in _lines(job, rows):
-        writer.writerow([safe_cell(v) for v in values])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    return text_chunks(FileFormat.CSV, ExportColumns(tuple(job.options.fields)), rows)
 
 
 def export_json(job: Job, rows: Iterable[Row]) -> Iterator[str]:
-    names = headers(job)
-    yield "["
-    for index, row in enumerate(rows):
-        yield ("," if index else "") + json.dumps(dict(zip(names, row_values(job, row), strict=True)))
-    yield "]"
+    return text_chunks(FileFormat.JSON, ExportColumns(tuple(job.options.fields)), rows)
 
 
 def export_xlsx(job: Job, rows: Iterable[Row]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("results")
-    for values in _lines(job, rows):
-        sheet.append([safe_cell(v) for v in values])
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(out, ExportColumns(tuple(job.options.fields)), rows)
     return out.getvalue()
-
-
-def _lines(job: Job, rows: Iterable[Row]) -> Iterator[list[str]]:
-    yield headers(job)
-    for row in rows:
-        yield row_values(job, row)

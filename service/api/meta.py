@@ -19,4 +19,4 @@ def healthz() -> dict[str, Any]:
 
 @bp.get("/api/v1/openapi.json")
 def openapi() -> dict[str, Any]:
-    return openapi_document(api_context().settings.service_url)
+    return openapi_document(api_context().settings.cloud.service_url)

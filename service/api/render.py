@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from service.domain import Job, Row
+from service.domain.sources import SheetSource
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -16,13 +17,14 @@ def iso(moment: datetime | None) -> str | None:
 
 def job_brief(job: Job) -> dict[str, Any]:
     """A job in a list (no per-state counts: listing must stay cheap)."""
+    sheet = _sheet(job)
     return {
         "id": job.id,
         "name": job.name,
         "state": job.state.value,
         "total": job.total_rows,
-        "spreadsheet_id": job.source.get("spreadsheet_id"),
-        "sheet_name": job.source.get("sheet_name"),
+        "spreadsheet_id": sheet.spreadsheet_id if sheet else None,
+        "sheet_name": sheet.sheet_name if sheet else None,
         "created_at": iso(job.created_at),
         "updated_at": iso(job.updated_at),
         "finished_at": iso(job.finished_at),
@@ -31,8 +33,13 @@ def job_brief(job: Job) -> dict[str, Any]:
 
 def with_sheet(job_dict: dict[str, Any], job: Job) -> dict[str, Any]:
     """The add-on's JOB object: progress plus the spreadsheet it belongs to."""
-    extra = {"spreadsheet_id": job.source.get("spreadsheet_id"), "error": job.source.get("error")}
+    sheet = _sheet(job)
+    extra = {"spreadsheet_id": sheet.spreadsheet_id if sheet else None, "error": sheet.error or None if sheet else None}
     return {**job_dict, **extra}
+
+
+def _sheet(job: Job) -> SheetSource | None:
+    return job.source if isinstance(job.source, SheetSource) else None
 
 
 def row_dict(row: Row) -> dict[str, Any]:

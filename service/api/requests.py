@@ -14,7 +14,8 @@ from typing import Any
 
 from service.config import Settings
 from service.domain import PROFILE_FIELDS, JobOptions, Priority
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.sources import SheetSource
 from service.sheets.a1 import parse_a1
 
 SPREADSHEET_ID = r"^[A-Za-z0-9_-]{10,200}$"
@@ -91,30 +92,16 @@ class SelectionRequest:
             total += max(0, rng.end_row - top)
         return total
 
-    def source(self) -> dict[str, Any]:
-        return {
-            "kind": "sheet",
-            "spreadsheet_id": self.spreadsheet_id,
-            "sheet_id": self.sheet_id,
-            "sheet_name": self.sheet_name,
-            "ranges": list(self.ranges),
-            "header_row": self.header_row,
-            "name_column": self.name_column,
-            "website_column": self.website_column,
-        }
-
-    @classmethod
-    def from_source(cls, source: dict[str, Any], options: JobOptions, name: str) -> SelectionRequest:
-        return cls(
-            spreadsheet_id=source["spreadsheet_id"],
-            sheet_id=source.get("sheet_id"),
-            sheet_name=source["sheet_name"],
-            ranges=tuple(source["ranges"]),
-            header_row=int(source.get("header_row") or 0),
-            name_column=source.get("name_column"),
-            website_column=source.get("website_column"),
-            options=options,
-            name=name,
+    def source(self) -> SheetSource:
+        """The job's source before the sheet is prepared (no output layout yet)."""
+        return SheetSource(
+            spreadsheet_id=self.spreadsheet_id,
+            sheet_id=self.sheet_id,
+            sheet_name=self.sheet_name,
+            ranges=self.ranges,
+            header_row=self.header_row or None,
+            name_column=self.name_column,
+            website_column=self.website_column,
         )
 
 
@@ -164,8 +151,10 @@ def _column(value: str | None) -> str | None:
 
 def _check_size(request: SelectionRequest, settings: Settings) -> None:
     rows = request.row_count()
-    if rows is not None and rows > settings.max_rows_per_job:
-        raise InputError(f"the selection has {rows:,} rows; a job can hold at most {settings.max_rows_per_job:,}")
+    if rows is not None and rows > settings.limits.max_rows_per_job:
+        raise InputError(
+            f"the selection has {rows:,} rows; a job can hold at most {settings.limits.max_rows_per_job:,}"
+        )
 
 
 def check_value(name: str, value: Any, schema: dict[str, Any]) -> None:

@@ -16,11 +16,12 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from service.api.context import api_context
 from service.api.errors import error_response, http_error_for
-from service.api.sheetjobs import enqueue_flush, flush_sheet_job, plan_sheet_job
 from service.domain import ErrorKind
-from service.errors import AuthError, InputError, JobNotFound, RowscoutError
+from service.domain.errors import AuthError, InputError, JobNotFound, RowscoutError
+from service.jobs.flush import flush_sheet_job
+from service.jobs.plan import plan_sheet_job
 from service.jobs.refresh import refresh_stale_rows
-from service.jobs.rowtask import handle_research_task, settle_retry
+from service.jobs.rowtask import run_cloud_research_task
 from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
 
 log = logging.getLogger(__name__)
@@ -69,33 +70,22 @@ def research() -> Response:
     delivery = _task(TaskKind.RESEARCH)
     if not delivery.task.row_key:
         raise InputError("a research task needs a row_key")
-    outcome = handle_research_task(ctx.services, delivery)
-    result = settle_retry(ctx.services, delivery, outcome, max_deliveries=ctx.settings.tasks_max_attempts)
-    if result.ok:
-        _flush_later(delivery.task.job_id)
-        return task_response(result, rescheduled=not outcome.ok)
-    row = ctx.services.store.get_row(delivery.task.job_id, delivery.task.row_key)
-    kind = row.error_kind.value if row and row.error_kind else ErrorKind.LEASE_BUSY.value
-    return task_response(result, kind=kind)
-
-
-def _flush_later(job_id: str) -> None:
-    ctx = api_context()
-    job = ctx.services.store.get_job(job_id)
-    if job is not None:
-        enqueue_flush(ctx, job)
+    answer = run_cloud_research_task(ctx.services, delivery, max_deliveries=ctx.settings.cloud.tasks_max_attempts)
+    if answer.result.ok:
+        return task_response(answer.result, rescheduled=answer.rescheduled)
+    return task_response(answer.result, kind=(answer.kind or ErrorKind.LEASE_BUSY).value)
 
 
 @bp.post("/tasks/plan")
 def plan() -> Response:
-    return task_response(plan_sheet_job(api_context(), _task(TaskKind.PLAN).task.job_id))
+    return task_response(plan_sheet_job(api_context().services, _task(TaskKind.PLAN).task.job_id))
 
 
 @bp.post("/tasks/flush")
 def flush() -> Response:
     delivery = _task(TaskKind.FLUSH)
     try:
-        report = flush_sheet_job(api_context(), delivery.task.job_id)
+        report = flush_sheet_job(api_context().services, delivery.task.job_id)
     except JobNotFound:
         return task_response(TaskResult.done(), written=0)  # job deleted (TTL): nothing to write
     return task_response(TaskResult.done(), written=report.written, missing=len(report.missing_keys))

@@ -3,7 +3,8 @@
 Public entry points:
 - ``readers.read_table(path, ...) -> InputTable``
 - ``schema.detect_columns(headers, rows, ...) -> ColumnMap``
-- ``companies.validate_company``, ``websites.normalize_website``, ``companies.duplicate_of``
-- ``selection.parse_rows_spec``, ``selection.parse_filter``, ``selection.select``
-- ``writers.FileResultSink``, ``writers.export_rows``
+- ``selection.RowPick`` (``--rows`` / ``--filter``), ``selection.select``
+- ``writers.FileResultSink`` (the file ``ResultSink``), ``writers.export_rows``
+
+Company validation and the duplicate rule live in ``service.domain.companies``.
 """

@@ -1,9 +1,22 @@
-"""Turning any input value into clean cell text, and collecting warnings about it.
+"""Cell text in and out: cleaning input values, and the guards every writer applies.
 
-Every cell becomes a stripped ``str``: numbers like ``2019.0`` read as
-``2019``, NaN and None as ``""``, dates in ISO form. NUL characters are
-removed and very long cells are capped at ``MAX_CELL_CHARS`` with a visible
-truncation marker; both are reported once through a ``WarningLog``.
+Reading: every cell becomes a stripped ``str``: numbers like ``2019.0`` read
+as ``2019``, NaN and None as ``""``, dates in ISO form. NUL characters are
+removed and very long cells are capped at ``MAX_CELL_CHARS``; both are
+reported once through a ``WarningLog``.
+
+Writing (files, the API export and sheets all use these):
+
+- ``truncate(text, limit)``: the one way a long cell is cut, ending with
+  ``TRUNCATION_MARKER``; limits are ``SHEETS_MAX_CELL_CHARS`` (Google Sheets)
+  and ``XLSX_MAX_CELL_CHARS`` (Excel).
+- ``csv_cell``: text a spreadsheet app would run as a formula (it starts with
+  one of ``FORMULA_PREFIXES``: ``= + - @``, tab or carriage return) gets a
+  leading ``'`` (the usual CSV-injection guard).
+- ``xlsx_cell``: a string cell (never a formula) with the characters XML
+  cannot hold removed and the text cut to Excel's limit.
+
+Sheets cells need no formula guard: they are written with ``RAW`` input.
 """
 
 from __future__ import annotations
@@ -13,7 +26,14 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-MAX_CELL_CHARS = 50_000
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+MAX_CELL_CHARS = 50_000  # input cells are capped here when read
+SHEETS_MAX_CELL_CHARS = 50_000  # Google's limit per cell
+XLSX_MAX_CELL_CHARS = 32_767  # Excel's limit per cell
+TRUNCATION_MARKER = " …[truncated]"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class WarningLog:
@@ -38,11 +58,33 @@ class WarningLog:
 
 
 def truncate(text: str, limit: int = MAX_CELL_CHARS) -> str:
-    """``text`` cut to at most ``limit`` characters, ending with a truncation marker."""
+    """``text`` cut to at most ``limit`` characters, ending with ``TRUNCATION_MARKER`` when cut."""
     if len(text) <= limit:
         return text
-    marker = f" …[truncated: {len(text):,} characters]"
-    return text[: limit - len(marker)] + marker
+    keep = limit - len(TRUNCATION_MARKER)
+    return text[:keep] + TRUNCATION_MARKER if keep > 0 else text[:limit]
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet app opening this text (e.g. from a CSV) could run it as a formula."""
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def csv_cell(text: str) -> str:
+    """``text`` for a CSV file: a leading ``'`` when it looks like a formula (visible in a text editor)."""
+    return "'" + text if looks_like_formula(text) else text
+
+
+def xlsx_text(text: str) -> str:
+    """``text`` as an .xlsx file can hold it: no XML-illegal control characters, at most 32,767 characters."""
+    return truncate(ILLEGAL_CHARACTERS_RE.sub("", text), XLSX_MAX_CELL_CHARS)
+
+
+def xlsx_cell(sheet: object, text: str) -> Cell:
+    """A string cell (never a formula) that Excel shows as ``xlsx_text(text)``."""
+    cell = WriteOnlyCell(sheet, value=xlsx_text(text))
+    cell.data_type = "s"
+    return cell
 
 
 def to_text(value: Any) -> str:

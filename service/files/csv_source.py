@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from service.errors import InputError
+from service.domain.errors import InputError
 from service.files.cells import WarningLog
 from service.files.decoding import SAMPLE_BYTES, detect_encoding
 

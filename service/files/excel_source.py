@@ -17,7 +17,7 @@ import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from service.errors import InputError
+from service.domain.errors import InputError
 
 _CHUNK_ROWS = 1000
 

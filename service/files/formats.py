@@ -6,7 +6,7 @@ import codecs
 from enum import StrEnum
 from pathlib import Path
 
-from service.errors import InputError
+from service.domain.errors import InputError
 
 
 class FileFormat(StrEnum):

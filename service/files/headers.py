@@ -11,10 +11,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from service.errors import SchemaError
+from service.domain.errors import SchemaError
+from service.domain.tables import column_index
+from service.domain.websites import looks_like_website
 from service.files.cells import WarningLog
-from service.files.websites import looks_like_website
-from service.tables import column_index
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)*%?$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)

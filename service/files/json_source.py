@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from service.errors import InputError
+from service.domain.errors import InputError
 from service.files.cells import WarningLog
 
 HEADER_SAMPLE = 200

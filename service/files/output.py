@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.domain import PROFILE_FIELDS, Row
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.tables import ColumnMap
 from service.files.schema import detect_columns
-from service.tables import ColumnMap
 
 RESULT_PREFIX = "rowscout_"
 
 
 @dataclass(frozen=True)
-class OutputLayout:
+class ResultColumns:
     """The columns of an output file and how to fill them from a ``Row``."""
 
     input_headers: tuple[str, ...]
@@ -30,7 +30,7 @@ class OutputLayout:
     @classmethod
     def build(
         cls, input_headers: Sequence[str], fields: Sequence[str], columns: ColumnMap | None = None
-    ) -> OutputLayout:
+    ) -> ResultColumns:
         unknown = [f for f in fields if f not in PROFILE_FIELDS]
         if unknown:
             raise InputError(f"unknown field(s) {', '.join(unknown)}; choose from: {', '.join(PROFILE_FIELDS)}")

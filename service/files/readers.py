@@ -18,26 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.tables import InputRecord, InputTable
 from service.files.cells import CellCleaner, WarningLog
-from service.files.companies import DuplicateFinder, duplicate_of, validate_company
 from service.files.csv_source import iter_csv_rows
 from service.files.excel_source import count_unsaved_formulas, iter_excel_rows
 from service.files.formats import FileFormat, input_format
 from service.files.headers import dedupe_headers, first_row_is_data, generic_headers
 from service.files.json_source import read_json_rows, read_jsonl_rows
 from service.files.schema import detect_columns, names_known_column
-from service.files.websites import normalize_website
-from service.tables import InputRecord, InputTable
 
-__all__ = [
-    "DuplicateFinder",
-    "duplicate_of",
-    "normalize_website",
-    "read_table",
-    "record_key",
-    "validate_company",
-]
+__all__ = ["read_table", "record_key"]
 
 HEADER_SAMPLE_ROWS = 200
 _HEAD_BYTES = 8192

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.errors import SchemaError
+from service.domain.errors import SchemaError
+from service.domain.tables import ColumnMap
+from service.domain.websites import is_social_profile, looks_like_website
 from service.files.headers import format_headers, looks_like_data_value, normalize_header, resolve_column
-from service.files.websites import is_social_profile, looks_like_website
-from service.tables import ColumnMap
 
 VALUE_SAMPLE_ROWS = 50
 

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.tables import InputRecord
 from service.files.headers import format_headers
-from service.tables import InputRecord
 
 _PART_RE = re.compile(r"^(\d+)(?:\s*-\s*(\d*))?$")
 
@@ -119,3 +119,19 @@ def _cell(record: InputRecord, column: str) -> str:
         return record.cells[column]
     wanted = column.casefold()
     return next((v for k, v in record.cells.items() if k.casefold() == wanted), "")
+
+
+@dataclass(frozen=True)
+class RowPick:
+    """Which rows of an input a job takes: ``--rows`` and ``--filter`` as one plain value."""
+
+    rows: RowSelector | None = None
+    filters: tuple[RowFilter, ...] = ()
+
+    @classmethod
+    def parse(cls, rows: str | None, filters: Sequence[str] = ()) -> RowPick:
+        """``RowPick.parse("2-40,57", ["Country=DE"])``; raises InputError on a bad spec."""
+        return cls(parse_rows_spec(rows) if rows else None, tuple(parse_filter(text) for text in filters))
+
+    def __call__(self, records: Iterable[InputRecord]) -> Iterator[InputRecord]:
+        return select(records, rows=self.rows, filters=self.filters)

@@ -6,11 +6,13 @@ to the output and then ``os.replace``s it over the output: whatever happens
 never half a file. A crash may leave the temporary ``.<name>.tmp`` behind; the
 next snapshot overwrites it.
 
-Untrusted text stays text: in .xlsx every string is written as a string cell,
-never a formula; in CSV a cell starting with ``=``, ``+``, ``-`` or ``@`` gets a
-leading ``'`` so spreadsheet apps do not run it (the usual CSV-injection
-guard; the quote is visible in a text editor). CSV is written as UTF-8 with a
-BOM so Excel shows accents correctly.
+The table's shape is any ``TableColumns`` (``ResultColumns`` for files; the
+API's ``/results`` export passes its own), and the same code writes both:
+``write_table`` to a binary handle, ``text_chunks`` line by line for
+streaming. Untrusted text stays text through ``service.files.cells``: in
+.xlsx every string is a string cell, never a formula; in CSV a cell that
+looks like a formula gets a leading ``'``. CSV files are written as UTF-8
+with a BOM so Excel shows accents correctly.
 """
 
 from __future__ import annotations
@@ -19,33 +21,38 @@ import csv
 import io
 import json
 import os
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from service.domain import Job, Row
-from service.errors import InputError
-from service.files.cells import truncate
+from service.domain.errors import InputError
+from service.domain.tables import ColumnMap
+from service.files.cells import csv_cell, xlsx_cell
 from service.files.formats import FileFormat, output_format
-from service.files.output import OutputLayout
-from service.tables import ColumnMap
-
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-XLSX_MAX_CELL_CHARS = 32_767
+from service.files.output import ResultColumns
 
 
-def write_snapshot(path: Path, fmt: FileFormat, layout: OutputLayout, rows: Iterable[Row]) -> int:
+class TableColumns(Protocol):
+    """The shape of an output table: its header line, and each row as text cells or a JSON object."""
+
+    @property
+    def headers(self) -> list[str]: ...
+
+    def cells(self, row: Row) -> list[str]: ...
+
+    def record(self, row: Row) -> dict[str, Any]: ...
+
+
+def write_snapshot(path: Path, fmt: FileFormat, columns: TableColumns, rows: Iterable[Row]) -> int:
     """Write every row to ``path`` atomically (temp file + ``os.replace``); returns the row count."""
     temp = path.with_name(f".{path.name}.tmp")
     try:
         with temp.open("wb") as handle:
-            count = _write_to(handle, fmt, layout, rows)
+            count = write_table(handle, fmt, columns, rows)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -60,75 +67,83 @@ def write_snapshot(path: Path, fmt: FileFormat, layout: OutputLayout, rows: Iter
     return count
 
 
-def _write_to(handle: BinaryIO, fmt: FileFormat, layout: OutputLayout, rows: Iterable[Row]) -> int:
+def write_table(handle: BinaryIO, fmt: FileFormat, columns: TableColumns, rows: Iterable[Row]) -> int:
+    """Write the whole table to ``handle`` (CSV with a BOM); returns the row count."""
+    counted = _Counted(rows)
     if fmt == FileFormat.XLSX:
-        return _write_xlsx(handle, layout, rows)
-    encoding = "utf-8-sig" if fmt == FileFormat.CSV else "utf-8"
-    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
-    count = _TEXT_WRITERS[fmt](text, layout, rows)
+        write_xlsx(handle, columns, counted)
+        return counted.count
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig" if fmt == FileFormat.CSV else "utf-8", newline="")
+    for chunk in text_chunks(fmt, columns, counted):
+        text.write(chunk)
     text.flush()
     text.detach()
-    return count
+    return counted.count
 
 
-def csv_safe(text: str) -> str:
-    """``text`` with a leading ``'`` when a spreadsheet app would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def text_chunks(fmt: FileFormat, columns: TableColumns, rows: Iterable[Row]) -> Iterator[str]:
+    """A CSV, JSON or JSONL table as text, one chunk per line (no BOM), for files and streamed responses."""
+    if fmt not in _TEXT_WRITERS:
+        raise ValueError(f"{fmt} is not a text format")
+    return _TEXT_WRITERS[fmt](columns, rows)
 
 
-def _write_csv(handle: IO[str], layout: OutputLayout, rows: Iterable[Row]) -> int:
-    writer = csv.writer(handle)
-    writer.writerow([csv_safe(h) for h in layout.headers])
-    count = 0
-    for row in rows:
-        writer.writerow([csv_safe(c) for c in layout.cells(row)])
-        count += 1
-    return count
-
-
-def _write_xlsx(handle: BinaryIO, layout: OutputLayout, rows: Iterable[Row]) -> int:
+def write_xlsx(handle: BinaryIO, columns: TableColumns, rows: Iterable[Row]) -> None:
+    """One ``Results`` sheet: every cell a string cell (see ``cells.xlsx_cell``)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Results")
-    sheet.append([_text_cell(sheet, h) for h in layout.headers])
-    count = 0
+    sheet.append([xlsx_cell(sheet, h) for h in columns.headers])
     for row in rows:
-        sheet.append([_text_cell(sheet, c) for c in layout.cells(row)])
-        count += 1
+        sheet.append([xlsx_cell(sheet, c) for c in columns.cells(row)])
     workbook.save(handle)
-    return count
 
 
-def _text_cell(sheet: object, text: str) -> WriteOnlyCell:
-    """A cell that Excel shows as this exact text (never a formula, no illegal characters)."""
-    cell = WriteOnlyCell(sheet, value=truncate(ILLEGAL_CHARACTERS_RE.sub("", text), XLSX_MAX_CELL_CHARS))
-    cell.data_type = "s"
-    return cell
+def _csv_lines(columns: TableColumns, rows: Iterable[Row]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for values in _lines(columns, rows):
+        writer.writerow([csv_cell(v) for v in values])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
-def _write_json(handle: IO[str], layout: OutputLayout, rows: Iterable[Row]) -> int:
-    handle.write("[")
-    count = 0
+def _lines(columns: TableColumns, rows: Iterable[Row]) -> Iterator[list[str]]:
+    yield columns.headers
     for row in rows:
-        handle.write(",\n" if count else "\n")
-        handle.write(json.dumps(layout.record(row), ensure_ascii=False))
-        count += 1
-    handle.write("\n]\n")
-    return count
+        yield columns.cells(row)
 
 
-def _write_jsonl(handle: IO[str], layout: OutputLayout, rows: Iterable[Row]) -> int:
-    count = 0
+def _json_lines(columns: TableColumns, rows: Iterable[Row]) -> Iterator[str]:
+    yield "["
+    for index, row in enumerate(rows):
+        yield (",\n" if index else "\n") + json.dumps(columns.record(row), ensure_ascii=False)
+    yield "\n]\n"
+
+
+def _jsonl_lines(columns: TableColumns, rows: Iterable[Row]) -> Iterator[str]:
     for row in rows:
-        handle.write(json.dumps(layout.record(row), ensure_ascii=False) + "\n")
-        count += 1
-    return count
+        yield json.dumps(columns.record(row), ensure_ascii=False) + "\n"
 
 
-_TEXT_WRITERS: dict[FileFormat, Callable[[IO[str], OutputLayout, Iterable[Row]], int]] = {
-    FileFormat.CSV: _write_csv,
-    FileFormat.JSON: _write_json,
-    FileFormat.JSONL: _write_jsonl,
+_TEXT_WRITERS: dict[FileFormat, Callable[[TableColumns, Iterable[Row]], Iterator[str]]] = {
+    FileFormat.CSV: _csv_lines,
+    FileFormat.JSON: _json_lines,
+    FileFormat.JSONL: _jsonl_lines,
 }
+
+
+class _Counted:
+    """The rows, counting how many were read."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        for row in self._rows:
+            self.count += 1
+            yield row
 
 
 def export_rows(
@@ -142,22 +157,18 @@ def export_rows(
 ) -> int:
     """Write ``rows`` (in the order given) to ``path`` as one atomic snapshot; returns the row count."""
     target = Path(path)
-    layout = OutputLayout.build(input_headers, fields, columns)
-    return write_snapshot(target, output_format(target, format), layout, rows)
+    result_columns = ResultColumns.build(input_headers, fields, columns)
+    return write_snapshot(target, output_format(target, format), result_columns, rows)
 
 
 class FileResultSink:
-    """A ``ResultSink`` that keeps an output file up to date in atomic checkpoints.
+    """The file ``ResultSink``: the output file, rewritten whole and atomically on ``commit``.
 
     With ``all_rows`` (a function returning every row of the job from the
-    store, in position order) each checkpoint rewrites the whole table from
-    the store, so ``write`` only has to note that something changed; a crash
-    loses nothing because the store still has every row and ``close`` (or the
-    next run) writes them. Without it, the sink keeps the rows it was given
-    and writes a snapshot on every ``write`` before returning.
-
-    Checkpoints are at most every ``checkpoint_seconds`` (stretched so that
-    writing snapshots takes at most a fifth of the time on big files).
+    store, in position order) ``write`` only notes that rows changed and
+    ``commit`` rewrites the whole table from the store: a crash loses nothing,
+    because the store still has every row and the next run writes them.
+    Without it, the sink keeps the rows it was given and writes those.
     """
 
     def __init__(
@@ -169,44 +180,30 @@ class FileResultSink:
         fields: Sequence[str],
         columns: ColumnMap | None = None,
         all_rows: Callable[[], Iterable[Row]] | None = None,
-        checkpoint_seconds: float = 5.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(output_path)
         self.format = output_format(self.path, format)
-        self.layout = OutputLayout.build(input_headers, fields, columns)
+        self.result_columns = ResultColumns.build(input_headers, fields, columns)
         self._all_rows = all_rows
         self._kept: dict[str, Row] = {}
-        self._interval = checkpoint_seconds
-        self._clock = clock
-        self._last: float | None = None
         self._dirty = False
         self.snapshots = 0
 
     def write(self, job: Job, rows: Sequence[Row]) -> None:
-        """Take finished rows; with ``all_rows`` they reach the file at the next checkpoint."""
+        """Take rows; they reach the file at the next ``commit``."""
         if self._all_rows is None:
             self._kept.update((row.key, row) for row in rows)
-            self.checkpoint(force=True)
-            return
-        self._dirty = True
-        self.checkpoint()
+        self._dirty = self._dirty or bool(rows)
 
-    def checkpoint(self, *, force: bool = False) -> bool:
-        """Write a snapshot if one is due (or ``force``); returns whether it wrote."""
-        now = self._clock()
-        if not force and self._last is not None and now - self._last < self._interval:
-            return False
-        rows = self._all_rows() if self._all_rows else sorted(self._kept.values(), key=lambda r: r.position)
-        self.write_snapshot(rows)
-        elapsed = self._clock() - now
-        self._interval = max(self._interval, 4 * elapsed)
-        self._last = now
-        return True
+    def commit(self) -> list[str]:
+        """Rewrite the file if any row changed since the last snapshot (every row is written)."""
+        if self._dirty:
+            self.write_snapshot(self._rows())
+        return []
 
     def write_snapshot(self, rows: Iterable[Row]) -> int:
         """Atomically replace the output with exactly ``rows`` (all rows, in position order)."""
-        count = write_snapshot(self.path, self.format, self.layout, rows)
+        count = write_snapshot(self.path, self.format, self.result_columns, rows)
         self.snapshots += 1
         self._dirty = False
         return count
@@ -214,4 +211,7 @@ class FileResultSink:
     def close(self) -> None:
         """Write the final snapshot if anything changed since the last one (or none was written)."""
         if self._dirty or self.snapshots == 0:
-            self.checkpoint(force=True)
+            self.write_snapshot(self._rows())
+
+    def _rows(self) -> Iterable[Row]:
+        return self._all_rows() if self._all_rows else sorted(self._kept.values(), key=lambda r: r.position)

@@ -7,13 +7,18 @@ A user may only act on their own jobs: every function takes the caller as
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 
 from service.domain import Job, JobState, Row, RowState
-from service.errors import JobNotFound, JobStateError
-from service.jobs.context import Services
+from service.domain.errors import JobNotFound, JobStateError
+from service.domain.sources import FileSource, SheetSource
 from service.jobs.enqueue import BATCH_SIZE, enqueue_keys, new_generation
+from service.jobs.ports import Services
+from service.queue.port import Task, TaskKind
 
-_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+_ACTIVE = (JobState.PLANNING, JobState.QUEUED, JobState.RUNNING)
+_WORKING = (JobState.QUEUED, JobState.RUNNING)  # planned: rows exist
 
 
 def get_job(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
@@ -38,6 +43,10 @@ def resume_job(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
     job = get_job(svc, job_id, owner=owner)
     if job.state in (JobState.CANCELLED, JobState.COMPLETED):
         raise JobStateError(f"job {job_id} is {job.state.value}; nothing to resume")
+    if awaits_plan(job):
+        _transition(svc, job, JobState.PLANNING, only_from=(*_ACTIVE, JobState.PAUSED, JobState.FAILED))
+        svc.queue.enqueue(Task(kind=TaskKind.PLAN, job_id=job.id, priority=job.options.priority.value))
+        return get_job(svc, job_id)
     _transition(svc, job, JobState.RUNNING, only_from=(*_ACTIVE, JobState.PAUSED, JobState.FAILED))
     job = get_job(svc, job_id)
     _enqueue_unfinished(svc, job)
@@ -76,15 +85,35 @@ def retry_failed(svc: Services, job_id: str, *, owner: str | None = None) -> Job
 def complete_if_finished(svc: Services, job_id: str) -> Job:
     """Mark an active job completed once no row is pending or leased."""
     job = get_job(svc, job_id)
-    if job.state not in _ACTIVE:
+    if job.state not in _WORKING:
         return job
     counts = svc.store.count_rows(job_id)
     if counts[RowState.PENDING] or counts[RowState.LEASED]:
         return job
     now = svc.clock()
-    if svc.store.set_job_state(job_id, JobState.COMPLETED, now=now, only_from=_ACTIVE):
+    if svc.store.set_job_state(job_id, JobState.COMPLETED, now=now, only_from=_WORKING):
         svc.store.update_job(job_id, now=now, finished_at=now)
     return get_job(svc, job_id)
+
+
+def awaits_plan(job: Job) -> bool:
+    """A sheet job whose rows a plan task has still to read (its sheet is not prepared yet)."""
+    return isinstance(job.source, SheetSource) and job.source.layout is None and not job.state.is_final
+
+
+def latest_job(svc: Services, *, input_path: str | None = None) -> Job:
+    """The newest job of the store, or the newest one over the input file ``input_path``."""
+    if input_path is None:
+        jobs = svc.store.list_jobs(limit=1)
+    else:
+        wanted = str(Path(input_path).resolve())
+        jobs = [
+            job for job in svc.store.list_jobs() if isinstance(job.source, FileSource) and job.source.path == wanted
+        ]
+    if not jobs:
+        where = f"for {input_path}" if input_path else "in this workspace"
+        raise JobNotFound(f"no earlier job {where}; run `research` first")
+    return jobs[0]
 
 
 def _transition(svc: Services, job: Job, state: JobState, *, only_from: tuple[JobState, ...]) -> None:
@@ -100,3 +129,29 @@ def _enqueue_unfinished(svc: Services, job: Job) -> int:
 
 def _rows(svc: Services, job_id: str, *states: RowState) -> Iterator[Row]:
     return svc.store.iter_rows(job_id, states=states, batch_size=BATCH_SIZE)
+
+
+def clean_jobs(svc: Services, *, older_than: timedelta) -> int:
+    """Delete finished or paused jobs (and their rows) not touched for ``older_than``; returns how many."""
+    cutoff = svc.clock() - older_than
+    old = [
+        job
+        for job in svc.store.list_jobs(limit=100_000)
+        if (job.state.is_final or job.state == JobState.PAUSED) and job.updated_at < cutoff
+    ]
+    for job in old:
+        svc.store.delete_job(job.id)
+    return len(old)
+
+
+def list_jobs(svc: Services, *, owner: str | None = None, limit: int = 100) -> list[Job]:
+    """The owner's jobs (every job when None), newest first."""
+    return svc.store.list_jobs(owner=owner, limit=limit)
+
+
+def job_rows(
+    svc: Services, job_id: str, *, owner: str | None = None, states: tuple[RowState, ...] = ()
+) -> Iterator[Row]:
+    """The job's rows in position order, only those in ``states`` when given."""
+    job = get_job(svc, job_id, owner=owner)
+    return svc.store.iter_rows(job.id, states=states, batch_size=BATCH_SIZE)

@@ -8,7 +8,7 @@ from itertools import islice
 from typing import TypeVar
 
 from service.domain import Job
-from service.jobs.context import Services
+from service.jobs.ports import Services
 from service.queue.port import Task, TaskKind
 
 BATCH_SIZE = 500  # Firestore's batch limit; also a good size for queue calls

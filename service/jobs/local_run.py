@@ -1,9 +1,10 @@
 """Run a job to the end on this machine: the in-process queue works, checkpoints stream out.
 
-The embedded default's driver. The queue (rate, concurrency, retries) calls
-``handle_research_task`` for every row; every ``checkpoint_seconds`` the
-finished rows are flushed to the output (a file snapshot or a sheet) and the
-progress callback runs. ``Ctrl-C`` stops handing out rows, lets rows in
+The embedded default's driver. The queue (rate, concurrency, retries; built
+by ``service.bootstrap``) calls ``handle_research_task`` for every row; every
+``checkpoint_seconds`` the finished rows are flushed to the job's sinks (a
+results file, a sheet) and the progress callback runs; the interval stretches
+so that checkpoints of a big file take at most a fifth of the time. ``Ctrl-C`` stops handing out rows, lets rows in
 flight finish, flushes, and pauses the job so ``resume`` continues it; a
 crash loses nothing either (rows are in SQLite; ``resume`` picks them up).
 """
@@ -14,15 +15,16 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.domain import JobState, Row, RowState
-from service.jobs.context import Services
+from service.domain import JobState, RowState
+from service.domain.sinks import ResultSink
 from service.jobs.control import complete_if_finished, get_job
 from service.jobs.enqueue import enqueue_keys
-from service.jobs.flush import Sink, flush_results
+from service.jobs.flush import flush_results
+from service.jobs.ports import Services
 from service.jobs.progress import JobProgress, job_progress
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,6 @@ class RunnableQueue(Protocol):
     def stop(self, wait: bool = True, timeout: float | None = None) -> bool: ...
 
 
-class SnapshotWriter(Protocol):
-    """A file output: rewritten whole, atomically, from rows in position order."""
-
-    def write_snapshot(self, rows: Iterable[Row]) -> object: ...
-
-
 ProgressCallback = Callable[[JobProgress], None]
 
 
@@ -49,8 +45,7 @@ ProgressCallback = Callable[[JobProgress], None]
 class LocalRun:
     svc: Services
     queue: RunnableQueue
-    output: SnapshotWriter | None = None
-    sink: Sink | None = None  # e.g. a sheet: finished rows are flushed to it at each checkpoint
+    sinks: Sequence[ResultSink] = ()  # a results file and/or a sheet, flushed at each checkpoint
     on_progress: ProgressCallback | None = None
     checkpoint_seconds: float = 5.0
     progress_seconds: float = 1.0
@@ -80,18 +75,20 @@ class LocalRun:
         return self._report(job_id)
 
     def checkpoint(self, job_id: str) -> None:
-        """Write newly finished rows out: the file snapshot first, then the sink (which marks them flushed)."""
-        if self.output is not None:
-            snapshot_results(self.svc, job_id, self.output, mark_flushed=self.sink is None)
-        if self.sink is not None:
-            flush_results(self.svc, job_id, self.sink)
+        """Write newly finished rows to every sink (then they are marked flushed)."""
+        if self.sinks:
+            flush_results(self.svc, job_id, self.sinks)
 
     def _work(self, job_id: str) -> None:
+        interval = self.checkpoint_seconds
         last_checkpoint = time.monotonic()
         while not self.queue.join(timeout=self.progress_seconds):
-            if time.monotonic() - last_checkpoint >= self.checkpoint_seconds:
+            if time.monotonic() - last_checkpoint >= interval:
+                started = time.monotonic()
                 self.checkpoint(job_id)
                 last_checkpoint = time.monotonic()
+                # rewriting a big file must not eat the run: checkpoints take at most a fifth of the time
+                interval = max(self.checkpoint_seconds, 4 * (last_checkpoint - started))
             if not self._report(job_id).job.state.accepts_work:
                 return  # paused or cancelled from another process
 
@@ -108,26 +105,6 @@ class LocalRun:
         if self.on_progress is not None:
             self.on_progress(progress)
         return progress
-
-
-def snapshot_results(svc: Services, job_id: str, output: SnapshotWriter, *, mark_flushed: bool = True) -> int:
-    """Rewrite the output with every row if any finished row is not in it yet; returns rows added.
-
-    Args:
-        mark_flushed: mark the new rows flushed (False when a sink flushes them next).
-    """
-    fresh = [
-        row.key
-        for row in svc.store.iter_rows(
-            job_id, states=(RowState.DONE, RowState.FAILED, RowState.SKIPPED), unflushed_only=True
-        )
-    ]
-    if not fresh:
-        return 0
-    output.write_snapshot(svc.store.iter_rows(job_id))
-    if mark_flushed:
-        svc.store.mark_flushed(job_id, fresh)
-    return len(fresh)
 
 
 def unfinished_keys(svc: Services, job_id: str) -> Iterable[str]:

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from service.domain import Job, RowState
-from service.jobs.context import Services
+from service.domain.sources import SheetSource, source_to_dict
 from service.jobs.control import get_job
+from service.jobs.ports import Services
 
 
 @dataclass
@@ -51,8 +52,8 @@ class JobProgress:
             "updated_at": _iso(job.updated_at),
             "finished_at": _iso(job.finished_at),
             "options": job.options.to_dict(),
-            "spreadsheet_id": job.source.get("spreadsheet_id"),
-            "source": {k: v for k, v in job.source.items() if k != "credentials"},
+            "spreadsheet_id": job.source.spreadsheet_id if isinstance(job.source, SheetSource) else None,
+            "source": source_to_dict(job.source),
         }
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.domain import Job, JobState, RowState
-from service.jobs.context import Services
 from service.jobs.enqueue import enqueue_keys, new_generation
+from service.jobs.ports import Services
 
 REFRESHABLE = (JobState.COMPLETED, JobState.RUNNING)
 

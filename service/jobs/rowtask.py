@@ -11,7 +11,7 @@ stored in another.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from service.domain import (
@@ -25,8 +25,9 @@ from service.domain import (
     RowOutcome,
     RowState,
 )
-from service.jobs.context import Services
 from service.jobs.enqueue import new_generation, research_task
+from service.jobs.flush import enqueue_flush
+from service.jobs.ports import Services
 from service.queue.port import TaskDelivery, TaskResult
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,11 @@ def handle_research_task(svc: Services, delivery: TaskDelivery) -> TaskResult:
         task.row_key,
         owner=svc.worker_id,
         now=svc.clock(),
-        lease_seconds=svc.lease_seconds,
+        lease_seconds=svc.limits.lease_seconds,
         max_attempts=job.options.max_attempts,
     )
     if lease.status == LeaseStatus.BUSY:
-        return TaskResult.retry(after=min(svc.lease_seconds, PAUSED_RETRY_SECONDS))
+        return TaskResult.retry(after=min(svc.limits.lease_seconds, PAUSED_RETRY_SECONDS))
     if lease.status != LeaseStatus.LEASED or lease.row is None:
         return TaskResult.done()
     outcome = _research(svc, job, lease.row)
@@ -120,7 +121,12 @@ def give_up_row(svc: Services, job_id: str, row_key: str, reason: str) -> None:
     if row is None or row.state.is_final:
         return
     lease = svc.store.lease_row(
-        job_id, row_key, owner=svc.worker_id, now=svc.clock(), lease_seconds=60, max_attempts=row.attempts + 1
+        job_id,
+        row_key,
+        owner=svc.worker_id,
+        now=svc.clock(),
+        lease_seconds=svc.limits.lease_seconds,
+        max_attempts=row.attempts + 1,
     )
     if lease.status != LeaseStatus.LEASED:
         return
@@ -158,3 +164,30 @@ def settle_retry(svc: Services, delivery: TaskDelivery, result: TaskResult, *, m
         give_up_row(svc, task.job_id, task.row_key, f"gave up after {delivery.attempt} deliveries")
         return TaskResult.done()
     return result
+
+
+@dataclass(frozen=True)
+class CloudTaskAnswer:
+    """What a Cloud Tasks delivery of a row task comes to: the queue's answer and why."""
+
+    result: TaskResult
+    rescheduled: bool = False  # acknowledged, a new task comes back at the row's own retry time
+    kind: ErrorKind | None = None  # why the queue should deliver it again
+
+
+def run_cloud_research_task(svc: Services, delivery: TaskDelivery, *, max_deliveries: int = 0) -> CloudTaskAnswer:
+    """A row task delivered by Cloud Tasks: research, settle a retry, schedule the job's sheet flush.
+
+    Args:
+        max_deliveries: the queue's max attempts (0 = unlimited); the last one records the row as failed.
+    """
+    task = delivery.task
+    outcome = handle_research_task(svc, delivery)
+    result = settle_retry(svc, delivery, outcome, max_deliveries=max_deliveries)
+    if result.ok:
+        job = svc.store.get_job(task.job_id)
+        if job is not None:
+            enqueue_flush(svc, job)
+        return CloudTaskAnswer(result, rescheduled=not outcome.ok)
+    row = svc.store.get_row(task.job_id, task.row_key)
+    return CloudTaskAnswer(result, kind=row.error_kind if row and row.error_kind else ErrorKind.LEASE_BUSY)

@@ -2,31 +2,27 @@
 
 Rows are written and enqueued in batches (≤ 500, Firestore's batch limit), so
 a 100,000-row input never sits in memory at once. Rows a user cannot
-research (no name and no website, a ``javascript:`` URL, a duplicate) are
-stored as ``skipped`` with a clear reason, so they still get a status cell.
+research (no name and no website, a ``javascript:`` URL, a duplicate: the one
+rule of ``RowScreen``) are stored as ``skipped`` with a clear reason, so they
+still get a status cell.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from service.domain import CompanyInput, ErrorKind, Job, JobOptions, JobState, Row, RowState
-from service.errors import InputError
-from service.files.companies import company_identity, validate_company
-from service.jobs.context import Services
+from service.domain.companies import RowScreen
+from service.domain.errors import InputError
+from service.domain.sources import JobSource
 from service.jobs.enqueue import BATCH_SIZE, batched, enqueue_keys
-
-JOB_TTL = timedelta(days=30)
-MAX_ROWS_PER_JOB = 200_000
+from service.jobs.ports import Services
 
 # (row key, 1-based position, company)
 RowInput = tuple[str, int, CompanyInput]
-# Returns a reason to skip the company, or None when it can be researched.
-Validator = Callable[[CompanyInput], str | None]
 
 
 def new_job_id() -> str:
@@ -38,10 +34,9 @@ def submit_job(
     *,
     owner: str,
     name: str,
-    source: dict[str, Any],
+    source: JobSource,
     rows: Iterable[RowInput],
     options: JobOptions,
-    validate: Validator | None = None,
     job_id: str | None = None,
 ) -> Job:
     """Create a job over ``rows`` and enqueue a research task for every row to research.
@@ -50,36 +45,32 @@ def submit_job(
         svc: the services picked by bootstrap.
         owner: who the job belongs to (an email, or "local" on the CLI).
         name: a label users see in lists.
-        source: where rows came from and results go (see ``Job.source``).
+        source: where rows came from and results go.
         rows: (key, position, company) per input row, streamed.
         options: fields, concurrency, rate, retries, priority, refresh policy.
-        validate: returns a skip reason for a company, or None (default: ``validate_company``).
-        job_id: a caller-chosen id (tests, idempotent API retries); new one otherwise.
+        job_id: a caller-chosen id (a planned job, tests); a new one otherwise.
 
     Returns:
         The stored job, in state ``running`` (or ``completed`` if every row was skipped).
+
+    Raises:
+        InputError: more rows than ``limits.max_rows_per_job`` (the job is removed again).
     """
-    job = _create_job(svc, owner=owner, name=name, source=source, options=options, job_id=job_id)
-    total = 0
-    for batch in batched(_to_rows(job.id, rows, validate or validate_company), BATCH_SIZE):
-        total += len(batch)
-        if total > MAX_ROWS_PER_JOB:
-            svc.store.delete_job(job.id)
-            raise InputError(f"a job can hold at most {MAX_ROWS_PER_JOB:,} rows; split the input")
-        svc.store.add_rows(job.id, batch)
-        enqueue_keys(svc, job, [r.key for r in batch if r.state == RowState.PENDING])
-    return _start(svc, job, total)
+    job = create_job(svc, owner=owner, name=name, source=source, options=options, job_id=job_id)
+    return add_rows(svc, job, rows)
 
 
-def _create_job(
+def create_job(
     svc: Services,
     *,
     owner: str,
     name: str,
-    source: dict[str, Any],
+    source: JobSource,
     options: JobOptions,
-    job_id: str | None,
+    job_id: str | None = None,
+    state: JobState = JobState.QUEUED,
 ) -> Job:
+    """Store a new job without rows (``planning`` jobs get theirs from a plan task)."""
     now = svc.clock()
     job = Job(
         id=job_id or new_job_id(),
@@ -87,13 +78,27 @@ def _create_job(
         name=name or "Untitled job",
         source=source,
         options=options,
-        state=JobState.QUEUED,
+        state=state,
         created_at=now,
         updated_at=now,
-        expire_at=now + JOB_TTL,
+        expire_at=now + timedelta(days=svc.limits.job_ttl_days),
     )
     svc.store.create_job(job)
     return job
+
+
+def add_rows(svc: Services, job: Job, rows: Iterable[RowInput]) -> Job:
+    """Store ``rows`` in batches, enqueue those to research, and start the job."""
+    total = 0
+    limit = svc.limits.max_rows_per_job
+    for batch in batched(_to_rows(job.id, rows), BATCH_SIZE):
+        total += len(batch)
+        if total > limit:
+            svc.store.delete_job(job.id)
+            raise InputError(f"a job can hold at most {limit:,} rows; split the input")
+        svc.store.add_rows(job.id, batch)
+        enqueue_keys(svc, job, [r.key for r in batch if r.state == RowState.PENDING])
+    return _start(svc, job, total)
 
 
 def _start(svc: Services, job: Job, total: int) -> Job:
@@ -104,22 +109,12 @@ def _start(svc: Services, job: Job, total: int) -> Job:
     return updated
 
 
-def _to_rows(job_id: str, rows: Iterable[RowInput], validate: Validator) -> Iterator[Row]:
-    seen: dict[str, int] = {}
+def _to_rows(job_id: str, rows: Iterable[RowInput]) -> Iterator[Row]:
+    screen = RowScreen()
     for key, position, company in rows:
         row = Row(job_id=job_id, key=key, position=position, input=company)
-        reason = validate(company) or _duplicate_reason(company, position, seen)
+        reason = screen.skip_reason(position, company)
         yield _skipped(row, reason) if reason else row
-
-
-def _duplicate_reason(company: CompanyInput, position: int, seen: dict[str, int]) -> str | None:
-    identity = company_identity(company)
-    if identity is None:
-        return None
-    if identity in seen:
-        return f"duplicate of row {seen[identity]}"
-    seen[identity] = position
-    return None
 
 
 def _skipped(row: Row, reason: str) -> Row:

@@ -26,7 +26,7 @@ from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.cloud import tasks_v2
 
-from service.errors import InputError, QueueError
+from service.domain.errors import InputError, QueueError
 from service.queue.port import Task
 
 MAX_TASK_ID = 500

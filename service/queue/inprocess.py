@@ -33,10 +33,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from service.errors import QueueError, RowscoutError
+from service.domain.errors import QueueError, RowscoutError
+from service.domain.retry import RetryPolicy
 from service.queue.port import Task, TaskDelivery, TaskHandler, TaskResult
 from service.queue.ratelimit import TokenBucket
-from service.queue.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -353,3 +353,19 @@ class InProcessQueue:
         now = self._clock()
         self._schedule.promote(now)
         return not self._schedule.has_ready()
+
+
+class DeferredQueue:
+    """The embedded default's queue outside a run: it keeps nothing.
+
+    Job functions called by CLI commands (submit, resume, retry-failed) offer
+    tasks; the embedded runner enqueues every unfinished row from the store on
+    its own in-process queue when it starts, so tasks offered earlier are not
+    needed.
+    """
+
+    def enqueue(self, task: Task) -> None:
+        return None
+
+    def enqueue_many(self, tasks: Iterable[Task]) -> int:
+        return sum(1 for _ in tasks)

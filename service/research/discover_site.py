@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Protocol
 
-from service.errors import NoWebsiteFound, ResearchError
+from service.domain.errors import NoWebsiteFound, ResearchError
 from service.research.extract import extract_page
 from service.research.fetch import FetchedPage, SafeFetcher
 

@@ -26,7 +26,7 @@ from service.domain import (
     ResearchOutcome,
     Usage,
 )
-from service.errors import FetchError, InputError, RowscoutError
+from service.domain.errors import FetchError, InputError, RowscoutError
 from service.research.discover_site import SiteFinder
 from service.research.extract import PageExtraction, check_page, extract_page
 from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFetcher, SiteCrawler

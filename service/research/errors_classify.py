@@ -19,7 +19,7 @@ from http import HTTPStatus
 import httpx
 
 from service.domain import ErrorKind
-from service.errors import BlockedError, ExtractionError, FetchError, ResearchError
+from service.domain.errors import BlockedError, ExtractionError, FetchError, ResearchError
 
 _DNS_MARKERS = (
     "name or service not known",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.errors import InputError
-from service.tables import column_index, column_letter
+from service.domain.errors import InputError
+from service.domain.tables import column_index, column_letter
 
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 

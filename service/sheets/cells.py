@@ -1,32 +1,31 @@
-"""What a row's output cells say: status, time, field values, sources; cell-size limits."""
+"""What a row's output cells in a sheet say: status, time, field values, sources.
+
+Long cells are cut by the shared ``service.files.cells.truncate`` at Google's
+50,000-character limit, with the same marker as in files. No formula guard:
+sheet values are written with ``RAW`` input, so text is never run.
+"""
 
 from __future__ import annotations
 
 from service.domain import CompanyProfile, Row, RowState
+from service.files.cells import SHEETS_MAX_CELL_CHARS as MAX_CELL_CHARS
+from service.files.cells import TRUNCATION_MARKER, truncate
 from service.sheets.layout import RESEARCHED_AT, SOURCES, STATUS
 
-MAX_CELL_CHARS = 50_000  # Google's limit per cell
-TRUNCATION_MARKER = " …[truncated]"
-
-
-def fit_cell(text: str, limit: int = MAX_CELL_CHARS) -> str:
-    """The text, cut to ``limit`` characters with a visible marker when too long."""
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - len(TRUNCATION_MARKER))] + TRUNCATION_MARKER
+__all__ = ["MAX_CELL_CHARS", "TRUNCATION_MARKER", "row_cells", "sources_text"]
 
 
 def row_cells(row: Row, columns: dict[str, int], limit: int = MAX_CELL_CHARS) -> dict[int, str | None]:
     """Column → text for one row. Before a row finishes only its status is written."""
-    cells: dict[int, str | None] = {columns[STATUS]: fit_cell(row.status_text, limit)}
+    cells: dict[int, str | None] = {columns[STATUS]: truncate(row.status_text, limit)}
     if row.state not in (RowState.DONE, RowState.FAILED) or row.result is None:
         return cells
     if row.researched_at is not None:
         cells[columns[RESEARCHED_AT]] = row.researched_at.isoformat(timespec="seconds")
     for name, column in columns.items():
         if name not in (STATUS, RESEARCHED_AT, SOURCES):
-            cells[column] = fit_cell(row.result.cell_value(name), limit)
-    cells[columns[SOURCES]] = fit_cell(sources_text(row.result), limit)
+            cells[column] = truncate(row.result.cell_value(name), limit)
+    cells[columns[SOURCES]] = truncate(sources_text(row.result), limit)
     return cells
 
 

@@ -20,7 +20,7 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from service.errors import AuthError
+from service.domain.errors import AuthError
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 

@@ -1,4 +1,4 @@
-"""``GoogleSheetsApi``: the ``SheetsApi`` port over ``google-api-python-client``.
+"""``GoogleSheetsApi``: the few Sheets API v4 calls Rowscout makes, over ``google-api-python-client``.
 
 Every call goes through a client-side rate limiter (reads and writes have
 separate per-minute budgets) and the retry policy; HTTP failures become
@@ -20,11 +20,14 @@ from google.auth.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from service.config import SheetsConfig
+from service.domain.retry import RetryPolicy
 from service.sheets.credentials import account_email
 from service.sheets.limiter import RateLimiter
-from service.sheets.port import JsonDict
-from service.sheets.retry import RetryPolicy, call_with_retry
+from service.sheets.retry import call_with_retry
 from service.sheets.translate import api_error, network_error
+
+JsonDict = dict[str, Any]
 
 
 class GoogleSheetsApi:
@@ -55,7 +58,7 @@ class GoogleSheetsApi:
         self.account = account or account_email(credentials)
         self.read_limiter = RateLimiter(reads_per_minute, clock=clock, sleep=sleep)
         self.write_limiter = RateLimiter(writes_per_minute, clock=clock, sleep=sleep)
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or SheetsConfig().retry
         self._sleep = sleep
         self._lock = threading.Lock()
 

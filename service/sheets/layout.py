@@ -10,11 +10,11 @@ columns (and widening the grid when needed) is one ``batchUpdate`` call.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
+from service.domain.sources import SheetColumns
 from service.sheets.a1 import A1Range
-from service.sheets.port import JsonDict, SheetsApi
+from service.sheets.google_api import GoogleSheetsApi, JsonDict
 from service.sheets.selection import SheetSelection
 
 STATUS = "status"
@@ -41,20 +41,8 @@ def default_header(name: str) -> str:
     return DEFAULT_HEADERS.get(name) or name.replace("_", " ").capitalize()
 
 
-@dataclass(frozen=True)
-class OutputLayout:
-    """Where each output goes: ``columns`` maps status/researched_at/field/sources → 0-based column."""
-
-    spreadsheet_id: str
-    sheet_id: int
-    sheet_name: str
-    header_row: int  # 1-based
-    columns: dict[str, int]
-    created: tuple[str, ...] = field(default=())
-
-
 def ensure_output_columns(
-    api: SheetsApi,
+    api: GoogleSheetsApi,
     selection: SheetSelection,
     fields: Sequence[str],
     column_map: Mapping[str, str] | None = None,
@@ -62,7 +50,7 @@ def ensure_output_columns(
     header_row: int | None = None,
     data_width: int = 0,
     input_columns: Collection[str] = (),
-) -> OutputLayout:
+) -> SheetColumns:
     """Find or create the output columns (one read of properties, one of the header row, ≤ 1 write)."""
     sheet = _sheet_properties(api, selection)
     title, sheet_id = sheet["title"], int(sheet.get("sheetId", 0))
@@ -77,14 +65,14 @@ def ensure_output_columns(
     if new:
         api.batch_update(selection.spreadsheet_id, _create_requests(sheet_id, row, new, grid_columns))
     created = tuple(text for _, text in sorted(new.items()))
-    return OutputLayout(selection.spreadsheet_id, sheet_id, title, row, columns, created)
+    return SheetColumns(sheet_id, row, columns, created)
 
 
 def _outputs(fields: Sequence[str]) -> list[str]:
     return [STATUS, RESEARCHED_AT, *fields, SOURCES]
 
 
-def _sheet_properties(api: SheetsApi, selection: SheetSelection) -> JsonDict:
+def _sheet_properties(api: GoogleSheetsApi, selection: SheetSelection) -> JsonDict:
     spreadsheet = api.get_spreadsheet(selection.spreadsheet_id, fields="sheets.properties")
     sheets = [s["properties"] for s in spreadsheet.get("sheets", [])]
     for props in sheets:

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
 
 
 class RateLimiter:

@@ -1,35 +1,42 @@
-"""The ``SheetsApi`` port: the few Sheets API v4 calls Rowscout makes, as plain JSON dicts.
+"""The ``SheetGateway`` port: everything the job layer needs from a spreadsheet.
 
-One adapter talks to Google (``google_api.GoogleSheetsApi``); tests point that
-same adapter at the loopback fake in ``tests/fakes/sheets_server.py``.
-Every method raises ``service.errors.SheetsError`` on failure.
+- ``read(source)``: the selected cells as an ``InputTable`` with the detected
+  name/website columns, for estimates (one read call, no writes).
+- ``prepare(source, fields=..., job_id=...)``: read, create Rowscout's output
+  columns and tag the rows with developer metadata (keys prefixed by the job
+  id); returns the source completed with what writing back needs (resolved
+  tab name, header row, headers, columns, output layout) and the table.
+- ``writer(job)``: a ``ResultSink`` that writes a prepared job's rows (status
+  and results, ``RAW``) and reports the keys of rows the user deleted.
+
+Adapters: ``service.sheets.gateway.GoogleSheetGateway`` (the Sheets API, or the
+fake Sheets server in tests) and the in-memory fake in ``tests/fakes``; both
+pass ``tests/contract/sheet_gateway_contract.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-JsonDict = dict[str, Any]
+from service.domain import Job
+from service.domain.sinks import ResultSink
+from service.domain.sources import SheetSource
+from service.domain.tables import InputTable
 
 
-class SheetsApi(Protocol):
-    def get_spreadsheet(self, spreadsheet_id: str, *, fields: str | None = None) -> JsonDict:
-        """``spreadsheets.get`` (a read)."""
-        ...
+@dataclass(frozen=True)
+class PreparedSheet:
+    source: SheetSource  # completed: sheet name, header row, headers, columns, layout
+    table: InputTable
 
-    def batch_get_values(self, spreadsheet_id: str, ranges: Sequence[str]) -> list[JsonDict]:
-        """``values.batchGet``: one ValueRange per A1 range, formatted values (a read)."""
-        ...
 
-    def search_metadata(self, spreadsheet_id: str, data_filters: Sequence[JsonDict]) -> list[JsonDict]:
-        """``developerMetadata.search``: the matched DeveloperMetadata objects (a read)."""
-        ...
+class SheetGateway(Protocol):
+    def read(self, source: SheetSource) -> InputTable: ...
 
-    def batch_update(self, spreadsheet_id: str, requests: Sequence[JsonDict]) -> list[JsonDict]:
-        """``spreadsheets.batchUpdate``: the replies, one per request (a write)."""
-        ...
+    def prepare(self, source: SheetSource, *, fields: Sequence[str], job_id: str) -> PreparedSheet: ...
 
-    def batch_update_values(self, spreadsheet_id: str, data: Sequence[JsonDict]) -> JsonDict:
-        """``values.batchUpdate`` with ``valueInputOption=RAW`` always (a write)."""
-        ...
+    def writer(self, job: Job) -> ResultSink: ...
+
+    def close(self) -> None: ...

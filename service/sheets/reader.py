@@ -16,12 +16,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
+from service.domain.tables import InputRecord, InputTable
 from service.files.schema import detect_columns, names_known_column
 from service.sheets.a1 import A1Range, column_letter
-from service.sheets.port import JsonDict, SheetsApi
+from service.sheets.google_api import GoogleSheetsApi, JsonDict
 from service.sheets.selection import SheetSelection
-from service.tables import InputRecord, InputTable
 
 Grid = dict[int, dict[int, str]]  # 0-based row -> 0-based column -> text
 
@@ -38,7 +38,7 @@ class SheetRead:
 
 
 def read_selection(
-    api: SheetsApi,
+    api: GoogleSheetsApi,
     selection: SheetSelection,
     *,
     name_column: str | None = None,
@@ -51,7 +51,7 @@ def read_selection(
 
 
 def read_sheet(
-    api: SheetsApi,
+    api: GoogleSheetsApi,
     selection: SheetSelection,
     *,
     name_column: str | None = None,
@@ -78,7 +78,7 @@ def _values(value_range: JsonDict) -> list[list[str]]:
     return [[str(v) for v in row] for row in value_range.get("values", [])]
 
 
-def first_sheet_title(api: SheetsApi, spreadsheet_id: str) -> str:
+def first_sheet_title(api: GoogleSheetsApi, spreadsheet_id: str) -> str:
     """The first sheet's title (a selection without a sheet name means the first sheet)."""
     sheets = api.get_spreadsheet(spreadsheet_id, fields="sheets.properties").get("sheets", [])
     if not sheets:

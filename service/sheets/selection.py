@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.sources import SheetSource
 from service.sheets.a1 import A1Range, format_a1, parse_a1, quote_sheet, split_sheet
 
 _URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -76,3 +77,13 @@ def _with_ranges(spreadsheet_id: str, rest: str) -> SheetSelection:
     selection = SheetSelection(spreadsheet_id, sheet, ranges)
     selection.parsed_ranges()  # validate now, with a clear message
     return selection
+
+
+def selection_of(source: SheetSource) -> SheetSelection:
+    """The selection a job's sheet source names."""
+    return SheetSelection(
+        spreadsheet_id=source.spreadsheet_id,
+        sheet_name=source.sheet_name,
+        ranges=tuple(source.ranges),
+        header_row=source.header_row or None,
+    )

@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from service.domain import Job, Row
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
+from service.domain.sources import SheetSource
 from service.sheets.a1 import cell_range
 from service.sheets.cells import MAX_CELL_CHARS, row_cells
-from service.sheets.layout import STATUS, OutputLayout
-from service.sheets.port import JsonDict, SheetsApi
-from service.sheets.selection import SheetSelection
+from service.sheets.google_api import GoogleSheetsApi, JsonDict
+from service.sheets.layout import STATUS
 from service.sheets.tagging import locate_rows
 
 MAX_PAYLOAD_BYTES = 2_000_000
@@ -41,23 +41,28 @@ class FlushResult:
 
 
 class SheetResultSink:
-    """The ``ResultSink`` for a sheet; thread-safe; ``skipped`` lists keys of deleted rows."""
+    """The ``ResultSink`` for a sheet; thread-safe; ``skipped`` lists keys of deleted rows.
+
+    ``write`` buffers and flushes once ``flush_interval`` has passed since the
+    last flush (0 = on every write); ``commit`` flushes now.
+    """
 
     def __init__(
         self,
-        api: SheetsApi,
-        selection: SheetSelection,
-        layout: OutputLayout,
+        api: GoogleSheetsApi,
+        source: SheetSource,
         *,
         flush_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         max_cell_chars: int = MAX_CELL_CHARS,
     ) -> None:
-        if selection.spreadsheet_id != layout.spreadsheet_id:
-            raise ValueError("the layout belongs to another spreadsheet")
+        if source.layout is None:
+            raise ValueError("the sheet source has no output layout: prepare it first")
         self.api = api
-        self.layout = layout
+        self.spreadsheet_id = source.spreadsheet_id
+        self.sheet_name = source.sheet_name
+        self.layout = source.layout
         self.flush_interval = flush_interval
         self.max_payload_bytes = max_payload_bytes
         self.max_cell_chars = max_cell_chars
@@ -68,6 +73,7 @@ class SheetResultSink:
         self._clock = clock
         self._last_flush = clock()
         self._pending: dict[str, Cells] = {}
+        self._unreported: set[str] = set()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
 
@@ -85,6 +91,13 @@ class SheetResultSink:
             for key in keys:
                 self._merge(key, {self.layout.columns[STATUS]: text})
         self.maybe_flush()
+
+    def commit(self) -> list[str]:
+        """Write everything buffered now; return the keys of deleted rows not reported before."""
+        self.flush()
+        with self._lock:
+            missing, self._unreported = sorted(self._unreported), set()
+        return missing
 
     def close(self) -> None:
         self.flush()
@@ -122,12 +135,14 @@ class SheetResultSink:
     def _flush(self, batch: dict[str, Cells], result: FlushResult) -> None:
         if not batch:
             return
-        where = locate_rows(self.api, self.layout.spreadsheet_id, self.layout.sheet_id, batch)
+        where = locate_rows(self.api, self.spreadsheet_id, self.layout.sheet_id, batch)
         result.skipped = [key for key in batch if key not in where]
         self.skipped.update(result.skipped)
+        with self._lock:
+            self._unreported.update(result.skipped)
         rows = sorted((where[key], key) for key in batch if key in where)
-        for chunk, keys in self._chunks(_blocks(rows, batch, self.layout.sheet_name)):
-            self.api.batch_update_values(self.layout.spreadsheet_id, chunk)
+        for chunk, keys in self._chunks(_blocks(rows, batch, self.sheet_name)):
+            self.api.batch_update_values(self.spreadsheet_id, chunk)
             result.calls += 1
             self.calls += 1
             result.written.extend(keys)

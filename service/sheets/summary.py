@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from service.sheets.port import JsonDict, SheetsApi
+from service.sheets.google_api import GoogleSheetsApi, JsonDict
 
 SUMMARY_TITLE = "Rowscout summary"
 SUMMARY_SHEET_ID = 7_140_001  # chosen by us so addSheet and updateCells share one call
 
 
-def write_summary_tab(api: SheetsApi, spreadsheet_id: str, summary: Mapping[str, Any]) -> int:
+def write_summary_tab(api: GoogleSheetsApi, spreadsheet_id: str, summary: Mapping[str, Any]) -> int:
     """Create or refresh the summary tab; returns its sheet id. One read, one write."""
     spreadsheet = api.get_spreadsheet(spreadsheet_id, fields="sheets.properties")
     existing = [s["properties"] for s in spreadsheet.get("sheets", []) if s["properties"].get("title") == SUMMARY_TITLE]

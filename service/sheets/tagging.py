@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from service.sheets.port import JsonDict, SheetsApi
+from service.sheets.google_api import GoogleSheetsApi, JsonDict
 
 ROW_KEY = "rowscout.row"
 TAG_BATCH = 500  # createDeveloperMetadata requests per batchUpdate call
@@ -19,7 +19,7 @@ SEARCH_BATCH = 500  # data filters per developerMetadata.search call
 
 
 def tag_rows(
-    api: SheetsApi,
+    api: GoogleSheetsApi,
     spreadsheet_id: str,
     sheet_id: int,
     row_numbers: Mapping[str, int],
@@ -36,7 +36,7 @@ def tag_rows(
 
 
 def locate_rows(
-    api: SheetsApi, spreadsheet_id: str, sheet_id: int, keys: Iterable[str], *, batch_size: int = SEARCH_BATCH
+    api: GoogleSheetsApi, spreadsheet_id: str, sheet_id: int, keys: Iterable[str], *, batch_size: int = SEARCH_BATCH
 ) -> dict[str, int]:
     """Where each key's row is now (key → 0-based row index); deleted rows are missing."""
     wanted = list(dict.fromkeys(keys))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from service.domain import ErrorKind
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
 
 
 def api_error(

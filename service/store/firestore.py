@@ -29,7 +29,7 @@ from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
 from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
-from service.errors import JobError, JobNotFound, StoreError
+from service.domain.errors import JobError, JobNotFound, StoreError
 from service.store.serialize import (
     as_utc,
     empty_counts,

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
-from service.errors import JobNotFound
+from service.domain.errors import JobNotFound
 from service.store.serialize import (
     empty_counts,
     finish_transition,

@@ -31,7 +31,8 @@ from service.domain import (
     RowState,
     Usage,
 )
-from service.errors import JobError, JobStateError
+from service.domain.errors import JobError, JobStateError
+from service.domain.sources import source_from_dict, source_to_dict
 
 FINISH_STATES = frozenset({RowState.DONE, RowState.FAILED, RowState.PENDING})
 UPDATABLE_JOB_FIELDS = frozenset(
@@ -66,7 +67,7 @@ def job_to_record(job: Job) -> dict[str, Any]:
         "id": job.id,
         "owner": job.owner,
         "name": job.name,
-        "source": dict(job.source),
+        "source": source_to_dict(job.source),
         "options": job.options.to_dict(),
         "state": job.state.value,
         "created_at": as_utc(job.created_at),
@@ -82,7 +83,7 @@ def job_from_record(data: Mapping[str, Any]) -> Job:
         id=data["id"],
         owner=data["owner"],
         name=data["name"],
-        source=dict(data.get("source") or {}),
+        source=source_from_dict(dict(data.get("source") or {})),
         options=JobOptions.from_dict(data.get("options") or {}),
         state=JobState(data["state"]),
         created_at=_required_utc(data["created_at"]),

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
-from service.errors import JobNotFound, StoreError
+from service.domain.errors import JobNotFound, StoreError
 from service.store.serialize import (
     empty_counts,
     finish_transition,

@@ -2,7 +2,7 @@
 
     from tests.fixture_web.conftest_helpers import fixture_web  # noqa: F401
 
-``fixture_web`` is one ``FixtureWeb`` for the whole session; call
+``fixture_web`` is one ``DemoWeb`` for the whole session; call
 ``fixture_web.reset_stats()`` before measuring requests in a test.
 ``fixture_fetch_settings()`` gives fetch settings that may reach the loopback
 fixture web, with short timeouts so fault sites fail fast.
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from service.research.fetch import FetchSettings
-from tests.fixture_web.server import FixtureWeb
+from service.examples.demo_web import DemoWeb
 
 
 def fixture_fetch_settings(**overrides: Any) -> FetchSettings:
@@ -26,6 +26,6 @@ def fixture_fetch_settings(**overrides: Any) -> FetchSettings:
 
 
 @pytest.fixture(scope="session")
-def fixture_web() -> Iterator[FixtureWeb]:
-    with FixtureWeb() as web:
+def fixture_web() -> Iterator[DemoWeb]:
+    with DemoWeb() as web:
         yield web

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from service.domain import ErrorKind
-from service.errors import BlockedError
+from service.domain.errors import BlockedError
 
 _THIN_PAGE_CHARS = 1500
 _CHALLENGE_STRONG = re.compile(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from service.domain import ErrorKind
-from service.errors import ExtractionError
+from service.domain.errors import ExtractionError
 
 BOMB_RATIO = 100
 # Detection only considers encodings that web pages really use (no Mac or DOS code pages).

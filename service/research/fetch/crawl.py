@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from service.domain import ErrorKind
-from service.errors import FetchError, ResearchError
+from service.domain.errors import FetchError, ResearchError
 from service.research.fetch.discovery import page_links, pick_pages, sitemap_locations
 from service.research.fetch.fetcher import SafeFetcher
 from service.research.fetch.models import FetchedPage

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import httpx
 
 from service.domain import ErrorKind
-from service.errors import BlockedError, ExtractionError, FetchError, ResearchError
+from service.domain.errors import BlockedError, ExtractionError, FetchError, ResearchError
 from service.research.errors_classify import classify_exception, error_for_status
 from service.research.fetch.body import Body, decode_text, read_capped
 from service.research.fetch.models import FetchedPage

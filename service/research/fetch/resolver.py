@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from service.domain import ErrorKind
-from service.errors import FetchError
+from service.domain.errors import FetchError
 
 
 class Resolver(Protocol):

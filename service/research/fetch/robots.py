@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from protego import Protego
 
 from service.domain import ErrorKind
-from service.errors import BlockedError, FetchError
+from service.domain.errors import BlockedError, FetchError
 from service.research.errors_classify import error_for_status
 from service.research.fetch.fetcher import SafeFetcher
 

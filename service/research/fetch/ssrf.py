@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import idna
 
-from service.errors import UnsafeUrlError
+from service.domain.errors import UnsafeUrlError
 from service.research.fetch.resolver import Resolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

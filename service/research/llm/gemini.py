@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from service.domain import ErrorKind
-from service.errors import ResearchError
+from service.domain.errors import ResearchError
 from service.research.llm.port import LLMAnswer
 from service.research.llm.pricing import DEFAULT_PRICES, Price, cost_of
 

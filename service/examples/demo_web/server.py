@@ -1,4 +1,4 @@
-"""``FixtureWeb``: a threaded loopback HTTP server that serves the fixture web.
+"""``DemoWeb``: a threaded loopback HTTP server that serves the fixture web.
 
 Each folder ``sites/<host>/`` is one website; requests are routed by their
 ``Host`` header. An optional ``_site.json`` in the folder scripts faults
@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from service.domain import ErrorKind
-from service.errors import FetchError
+from service.domain.errors import FetchError
 
 _TEST_ORIGIN = re.compile(r"(http://[a-z0-9.-]+\.test)(?![:a-z0-9.-])", re.IGNORECASE)
 SITES_DIR = Path(__file__).parent / "sites"
@@ -57,7 +57,7 @@ class SeenRequest:
     headers: dict[str, str]
 
 
-class FixtureResolver:
+class DemoResolver:
     """Maps ``*.test`` hosts to 127.0.0.1 and nothing else (``known_only``: only hosts with a site)."""
 
     def __init__(self, sites_dir: Path, *, known_only: bool = False) -> None:
@@ -105,13 +105,13 @@ class _Recorder:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
-    web: FixtureWeb
+    web: DemoWeb
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hang up on purpose (caps, timeouts): that is not an error here."""
 
 
-class FixtureWeb:
+class DemoWeb:
     """The loopback fixture web. Use as a context manager (or ``start()``/``stop()``)."""
 
     def __init__(self, sites_dir: Path = SITES_DIR) -> None:
@@ -125,7 +125,7 @@ class FixtureWeb:
         self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------
-    def start(self) -> FixtureWeb:
+    def start(self) -> DemoWeb:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.web = self
         self._server = server
@@ -142,7 +142,7 @@ class FixtureWeb:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FixtureWeb:
+    def __enter__(self) -> DemoWeb:
         return self.start()
 
     def __exit__(
@@ -153,14 +153,14 @@ class FixtureWeb:
     # -- what tests use --------------------------------------------------------
     @property
     def port(self) -> int:
-        assert self._server is not None, "FixtureWeb is not started"
+        assert self._server is not None, "DemoWeb is not started"
         return int(self._server.server_address[1])
 
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
 
-    def resolver(self, *, known_only: bool = False) -> FixtureResolver:
-        return FixtureResolver(self.sites_dir, known_only=known_only)
+    def resolver(self, *, known_only: bool = False) -> DemoResolver:
+        return DemoResolver(self.sites_dir, known_only=known_only)
 
     def hosts(self) -> list[str]:
         return sorted(p.name for p in self.sites_dir.iterdir() if p.is_dir() and p.name.endswith(".test"))
@@ -234,10 +234,10 @@ def find_file(site: Path, url_path: str) -> Path | None:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    server_version = "FixtureWeb/1.0"
+    server_version = "DemoWeb/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read ``FixtureWeb.requests`` instead."""
+        """Quiet: tests read ``DemoWeb.requests`` instead."""
 
     def do_GET(self) -> None:
         self._handle(send_body=True)
@@ -258,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             web.recorder().leave(host)
 
-    def _respond(self, web: FixtureWeb, host: str, path: str, send_body: bool) -> None:
+    def _respond(self, web: DemoWeb, host: str, path: str, send_body: bool) -> None:
         site = web.sites_dir / host
         if not host.endswith(".test") or not site.is_dir():
             self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, [b"unknown host"], send_body)
@@ -279,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_content(web, site, host, path, route, send_body)
 
     def _send_content(
-        self, web: FixtureWeb, site: Path, host: str, path: str, route: dict[str, Any], send_body: bool
+        self, web: DemoWeb, site: Path, host: str, path: str, route: dict[str, Any], send_body: bool
     ) -> None:
         file = find_file(site, path)
         if "body" in route:

@@ -15,8 +15,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from service.domain.sources import JobSource
+
 
 class JobState(StrEnum):
+    """A job's life: planning → queued → running → completed, with paused, cancelled and failed.
+
+    ``planning``: submitted, but a plan task has still to read the selection and
+    store its rows (large sheet selections).
+    """
+
+    PLANNING = "planning"
     QUEUED = "queued"
     RUNNING = "running"
     PAUSED = "paused"
@@ -30,7 +39,7 @@ class JobState(StrEnum):
 
     @property
     def accepts_work(self) -> bool:
-        return self in (JobState.QUEUED, JobState.RUNNING)
+        return self in (JobState.PLANNING, JobState.QUEUED, JobState.RUNNING)
 
 
 class RowState(StrEnum):
@@ -286,15 +295,14 @@ class JobOptions:
 class Job:
     """A research job over a set of rows.
 
-    ``source`` describes where rows came from and results go, e.g.
-    ``{"kind": "file", "path": ..., "output": ...}`` or
-    ``{"kind": "sheet", "spreadsheet_id": ..., "sheet_id": ..., ...}``.
+    ``source`` says where rows came from and results go (``FileSource`` or
+    ``SheetSource``).
     """
 
     id: str
     owner: str
     name: str
-    source: dict[str, Any]
+    source: JobSource
     options: JobOptions
     state: JobState
     created_at: datetime

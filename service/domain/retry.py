@@ -1,4 +1,7 @@
-"""Retry rules as data: a ``RetryPolicy`` mirroring Cloud Tasks' ``retry_config``.
+"""Retry rules as data: one ``RetryPolicy`` type, mirroring Cloud Tasks' ``retry_config``.
+
+Used for row tasks (the in-process queue and the Cloud Tasks queues' set-up)
+and for Sheets API calls.
 
 The interval before retry ``k`` (``k = 1`` after the first failed attempt)
 starts at ``min_backoff``, doubles ``max_doublings`` times, then grows
@@ -29,6 +32,7 @@ class RetryPolicy:
         max_backoff: the longest interval between retries (before a retry-after hint).
         max_doublings: how many times the interval doubles before it grows linearly.
         jitter: extra random fraction of the interval, 0 (none) to 1 (up to twice as long).
+        max_retry_duration: stop retrying once this many seconds were spent waiting (0 = no limit).
     """
 
     max_attempts: int = 3
@@ -36,6 +40,7 @@ class RetryPolicy:
     max_backoff: float = 60.0
     max_doublings: int = 4
     jitter: float = 0.2
+    max_retry_duration: float = 0.0
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -46,6 +51,8 @@ class RetryPolicy:
             raise ValueError("max_doublings must not be negative")
         if not 0 <= self.jitter <= 1:
             raise ValueError("jitter must be between 0 and 1")
+        if self.max_retry_duration < 0:
+            raise ValueError("max_retry_duration must not be negative")
 
     def should_retry(self, attempt: int) -> bool:
         """Whether a task whose attempt number ``attempt`` failed may be dispatched again."""

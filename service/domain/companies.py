@@ -1,8 +1,9 @@
 """Per-row checks on the company a row asks about: skip reasons and duplicates.
 
 A bad row is not a bad file: ``validate_company`` returns a reason to skip
-the row (shown in its status cell) instead of raising. ``DuplicateFinder``
-flags rows that ask about a company an earlier row already asks about.
+the row (shown in its status cell) instead of raising. ``RowScreen`` adds
+the one duplicate rule: a row that asks about a company an earlier row
+already asks about is skipped as a duplicate of that row.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from service.domain import CompanyInput
-from service.errors import InputError
-from service.files.websites import normalize_website, website_identity
+from service.domain.errors import InputError
+from service.domain.model import CompanyInput
+from service.domain.websites import normalize_website, website_identity
 
 _LEGAL_SUFFIXES = frozenset(
     "inc incorporated corp corporation co company ltd limited llc llp plc gmbh ag kg sa sas sarl srl "
@@ -59,26 +60,31 @@ def company_identity(company: CompanyInput) -> str | None:
     return "name:" + name if name else None
 
 
-class DuplicateFinder:
-    """Streaming duplicate detection: ``check`` names the first row seen with the same company."""
+class RowScreen:
+    """The one rule for rows that will not be researched: invalid input, or a repeat of an earlier row.
+
+    Submit (which stores such rows as skipped) and every estimate use it, so an
+    estimate counts exactly the rows a job would research.
+    """
 
     def __init__(self) -> None:
-        self._first: dict[str, str] = {}
+        self._first: dict[str, int] = {}
 
-    def check(self, key: str, company: CompanyInput) -> str | None:
+    def skip_reason(self, position: int, company: CompanyInput) -> str | None:
+        """A reason to skip the row at ``position`` (1-based), or None when it can be researched."""
+        reason = validate_company(company)
+        if reason:
+            return reason
         identity = company_identity(company)
         if identity is None:
             return None
-        first = self._first.setdefault(identity, key)
-        return None if first == key else first
+        first = self._first.setdefault(identity, position)
+        return None if first == position else f"duplicate of row {first}"
 
 
-def duplicate_of(companies: Iterable[tuple[str, CompanyInput]]) -> dict[str, str]:
-    """Map each duplicate row's key to the key of the first row asking about the same company."""
-    finder = DuplicateFinder()
-    found: dict[str, str] = {}
-    for key, company in companies:
-        first = finder.check(key, company)
-        if first is not None:
-            found[key] = first
-    return found
+def count_researchable(companies: Iterable[tuple[int, CompanyInput]]) -> tuple[int, int]:
+    """(rows to research, rows that will be skipped) for (position, company) pairs in input order."""
+    screen = RowScreen()
+    reasons = [screen.skip_reason(position, company) for position, company in companies]
+    skipped = sum(reason is not None for reason in reasons)
+    return len(reasons) - skipped, skipped

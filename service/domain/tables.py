@@ -2,26 +2,16 @@
 
 An input source (a CSV, an Excel file, a sheet selection) becomes an
 ``InputTable``: its headers, the detected ``ColumnMap`` and a stream of
-``InputRecord``s. Results leave through a ``ResultSink`` (a file writer with
-checkpoints, or the batched Sheets writer).
+``InputRecord``s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from service.domain import CompanyInput, Job, Row
-
-
-@dataclass(frozen=True)
-class ColumnMap:
-    """Which input columns hold the company name and website (header text as in the input)."""
-
-    name: str | None
-    website: str | None
-    reasons: tuple[str, ...] = ()  # why each was picked, for --dry-run and the sidebar
+from service.domain.model import CompanyInput
+from service.domain.sources import ColumnMap
 
 
 @dataclass(frozen=True)
@@ -47,22 +37,6 @@ class InputTable:
     warnings: list[str] = field(default_factory=list)
 
 
-class ResultSink(Protocol):
-    """Where finished rows go. ``write`` gets rows in any order; sinks keep input order.
-
-    ``write`` returns the keys it could not write (e.g. sheet rows the user
-    deleted), or None when every row was written.
-    """
-
-    def write(self, job: Job, rows: Sequence[Row]) -> Sequence[str] | None: ...
-
-    def close(self) -> None: ...
-
-
-class RowSource(Protocol):
-    def read(self) -> InputTable: ...
-
-
 def column_letter(index: int) -> str:
     """The spreadsheet letter of a 0-based column index: 0 → A, 25 → Z, 26 → AA."""
     if index < 0:
@@ -81,8 +55,3 @@ def column_index(letters: str) -> int:
     for char in letters.upper():
         value = value * 26 + (ord(char) - ord("A") + 1)
     return value - 1
-
-
-def iter_companies(table: InputTable) -> Iterator[tuple[InputRecord, CompanyInput]]:
-    for record in table.records:
-        yield record, record.company(table.columns)

@@ -26,7 +26,7 @@ HTTP status codes are chosen only at the edge (``service/api``), never here.
 
 from __future__ import annotations
 
-from service.domain import ErrorKind
+from service.domain.model import ErrorKind
 
 
 class RowscoutError(Exception):

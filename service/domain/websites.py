@@ -15,8 +15,8 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 import idna
 import tldextract
 
-from service.domain import ErrorKind
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.model import ErrorKind
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(?!\d)")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")

@@ -1,9 +1,10 @@
-"""The command line: ``python -m service research companies.csv -o results.xlsx`` and friends.
+"""The command line's parser and ``main``: ``python -m service research companies.csv -o results.xlsx``.
 
-Thin by design: each command parses its arguments, calls ``service.jobs``
-functions (through ``service.cli_local`` for the embedded runtime) and
-renders the result with ``service.cli_render``. Exit codes are stable so
-scripts can rely on them (see ``ExitCode``).
+``main`` parses the arguments, builds the embedded default
+(``bootstrap.build_local``; keyword overrides replace adapters, as tests do),
+runs one command from ``service.cli.commands`` and turns every
+``RowscoutError`` into one clear line on stderr and a stable exit code
+(``ExitCode``); a traceback is shown only for real bugs, with --verbose.
 """
 
 from __future__ import annotations
@@ -12,21 +13,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from enum import IntEnum
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+from service.bootstrap import build_local
+from service.cli import render
+from service.cli.exits import ExitCode, exit_code
+from service.config import EmbeddedSettings, Settings
 from service.domain import PROFILE_FIELDS
-
-
-class ExitCode(IntEnum):
-    OK = 0  # every row done or skipped
-    INTERNAL = 1  # a bug: please report it
-    USAGE = 2  # bad arguments
-    INPUT = 3  # missing/empty/unreadable input, no company column
-    ROWS_FAILED = 4  # the job finished but some rows failed (see the output's status column)
-    NOT_FOUND = 5  # no such job
-    STATE = 6  # the job cannot do that now (e.g. resume a cancelled job)
-    BACKEND = 7  # job store / queue / Sheets unavailable: try again
-    INTERRUPTED = 130  # Ctrl-C: the job is paused; `resume JOB` continues it
+from service.domain.errors import RowscoutError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,16 +129,37 @@ def _duration_days(text: str) -> float:
     return float(text[:-1]) * units[text[-1]]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, **overrides: Any) -> int:
+    """Run one command; ``overrides`` go to ``bootstrap.build_local`` (e.g. ``researcher=``)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from service.cli_commands import run_command
+    settings = Settings.from_env()
+    if args.workspace:
+        settings = replace(settings, embedded=EmbeddedSettings(workspace=Path(args.workspace)))
+    return int(run_command(args, settings, **overrides))
 
-    return int(run_command(args))
+
+def run_command(args: argparse.Namespace, settings: Settings, **overrides: Any) -> ExitCode:
+    from service.cli.commands import COMMANDS
+    from service.cli.demo import cmd_demo
+
+    command = cmd_demo if args.command == "demo" else COMMANDS[args.command]
+    try:
+        local = build_local(settings, **overrides)
+        try:
+            return command(local, args)
+        finally:
+            local.close()
+    except KeyboardInterrupt:
+        render.error("interrupted: rows in flight were finished and saved; run `resume JOB` to continue")
+        return ExitCode.INTERRUPTED
+    except RowscoutError as error:
+        render.error(error.message)
+        return exit_code(error)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,167 @@
+"""What each CLI command does: parse → call ``service.jobs`` → render.
+
+Each command takes the embedded default's adapters (``bootstrap.Embedded``)
+and the parsed arguments, turns the arguments into plain values
+(``InputSpec``, ``JobOptions``), calls job functions and renders the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from service.bootstrap import Embedded
+from service.cli import render
+from service.cli.exits import ExitCode
+from service.cli.inputs import InputSpec, open_input, output_path_for, resolve_fields, submit
+from service.domain import Job, JobOptions, JobState, RowState
+from service.jobs import control
+from service.jobs.estimate import estimate_job
+from service.jobs.flush import export_results, flush_results
+from service.jobs.progress import JobProgress, job_progress, summarize_job
+
+
+def input_spec(args: argparse.Namespace) -> InputSpec:
+    return InputSpec(
+        input=args.input,
+        sheet=args.sheet,
+        name_column=args.name_column,
+        website_column=args.website_column,
+        rows=args.rows,
+        filters=tuple(args.filter),
+    )
+
+
+def job_options(args: argparse.Namespace) -> JobOptions:
+    return JobOptions(
+        fields=resolve_fields(args.fields),
+        concurrency=args.concurrency,
+        rate=args.rate,
+        timeout=args.timeout,
+        max_attempts=args.max_retries + 1,
+        use_llm=args.llm,
+    )
+
+
+def cmd_research(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    spec, progress = input_spec(args), not args.no_progress
+    if args.retry_failed:
+        svc = local.services()
+        job = control.retry_failed(svc, control.latest_job(svc, input_path=spec.input).id)
+        render.retrying(job)
+        return run_job(local, job, progress=progress)
+    options = job_options(args)
+    if args.dry_run:
+        render.dry_run(open_input(local.services(), spec), options)
+        return ExitCode.OK
+    output = "" if spec.is_sheet and not args.output else output_path_for(spec.input, args.output, args.format)
+    name = args.job_name or Path(spec.input).name
+    return research(local, spec, options, output=output, fmt=args.format, name=name, progress=progress)
+
+
+def research(
+    local: Embedded, spec: InputSpec, options: JobOptions, *, output: str, fmt: str | None, name: str, progress: bool
+) -> ExitCode:
+    """Submit a job over the input and work it to the end; ``output`` "" writes no results file."""
+    svc = local.services()
+    job = submit(svc, open_input(svc, spec), options=options, name=name, output=output, fmt=fmt)
+    render.submitted(job, output or spec.input)
+    return run_job(local, job, progress=progress)
+
+
+def run_job(local: Embedded, job: Job, *, progress: bool) -> ExitCode:
+    """Work the job to the end on this machine, with a progress bar, then print its summary."""
+    with render.live_progress(job, enabled=progress) as on_progress:
+        result = local.run(job, on_progress=on_progress)
+    render.summary(summarize_job(local.services(), job.id), job.source.output)
+    return final_code(result)
+
+
+def final_code(progress: JobProgress) -> ExitCode:
+    if progress.job.state == JobState.PAUSED:
+        return ExitCode.INTERRUPTED
+    return ExitCode.ROWS_FAILED if progress.counts[RowState.FAILED] else ExitCode.OK
+
+
+def cmd_estimate(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    opened = open_input(local.services(), input_spec(args))
+    rows, skipped = opened.count()
+    render.estimate(opened, estimate_job(rows, job_options(args), skipped=skipped))
+    return ExitCode.OK
+
+
+def cmd_status(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    svc = local.services()
+    job = control.get_job(svc, args.job) if args.job else control.latest_job(svc)
+    report = summarize_job(svc, job.id)
+    if args.json:
+        render.as_json(report.to_dict())
+    else:
+        render.summary(report, job.source.output)
+    return ExitCode.OK
+
+
+def cmd_list(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    svc = local.services()
+    items = [job_progress(svc, job.id) for job in control.list_jobs(svc)]
+    if args.json:
+        render.as_json([item.to_dict() for item in items])
+    else:
+        render.job_list(items)
+    return ExitCode.OK
+
+
+def cmd_resume(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    job = control.resume_job(local.services(), args.job)
+    render.resuming(job)
+    return run_job(local, job, progress=not args.no_progress)
+
+
+def cmd_pause(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    render.state_changed(control.pause_job(local.services(), args.job))
+    return ExitCode.OK
+
+
+def cmd_cancel(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    svc = local.services()
+    job = control.cancel_job(svc, args.job)
+    sinks = local.sinks(job)
+    try:
+        flush_results(svc, job.id, sinks)  # rows not started are now skipped: the output shows them
+    finally:
+        for sink in sinks:
+            sink.close()
+    render.state_changed(job)
+    return ExitCode.OK
+
+
+def cmd_clean(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    render.cleaned(control.clean_jobs(local.services(), older_than=timedelta(days=args.older_than)))
+    return ExitCode.OK
+
+
+def cmd_export(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    svc = local.services()
+    job = control.get_job(svc, args.job)
+    sink = local.file_sink(job, args.output, args.format)
+    try:
+        written = export_results(svc, job.id, sink)
+    finally:
+        sink.close()
+    render.exported(written, args.output)
+    return ExitCode.OK
+
+
+COMMANDS: dict[str, Callable[[Embedded, argparse.Namespace], ExitCode]] = {
+    "research": cmd_research,
+    "estimate": cmd_estimate,
+    "status": cmd_status,
+    "list": cmd_list,
+    "resume": cmd_resume,
+    "pause": cmd_pause,
+    "cancel": cmd_cancel,
+    "clean": cmd_clean,
+    "export": cmd_export,
+}

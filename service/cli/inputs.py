@@ -1,0 +1,163 @@
+"""A command's input as plain values, and what the CLI shows and submits of it.
+
+``InputSpec`` is what the user named: a file (CSV/Excel/JSON) or a sheet
+(``sheet:ID[/Sheet1!A1:D200]``), column overrides and a row pick. ``open_input``
+reads it once for detection (headers, name/website columns, warnings) through
+the file readers or the ``SheetGateway``; ``submit`` then stores the job with
+a typed source (``FileSource`` / ``SheetSource``), so ``resume`` and ``export``
+need nothing but the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from service.domain import PROFILE_FIELDS, Job, JobOptions
+from service.domain.companies import count_researchable, validate_company
+from service.domain.errors import InputError
+from service.domain.sources import FileSource, SheetSource
+from service.domain.tables import InputRecord, InputTable
+from service.files.formats import output_format
+from service.files.readers import read_table
+from service.files.selection import RowPick
+from service.jobs.plan import read_sheet_selection, submit_sheet_job
+from service.jobs.ports import Services
+from service.jobs.submit import submit_job
+
+SHEET_PREFIX = "sheet:"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The input a command names, and how to read it."""
+
+    input: str  # a file path, or sheet:SPREADSHEET_ID[/Sheet1!A1:D200]
+    sheet: str | None = None  # Excel worksheet (default: the first)
+    name_column: str | None = None  # header, letter or 1-based index
+    website_column: str | None = None
+    rows: str | None = None  # e.g. "2-40,57" (1 = first row under the header)
+    filters: tuple[str, ...] = ()  # "COLUMN=VALUE" / "COLUMN!=VALUE"
+
+    @property
+    def is_sheet(self) -> bool:
+        return self.input.startswith(SHEET_PREFIX)
+
+    def pick(self) -> RowPick:
+        return RowPick.parse(self.rows, self.filters)
+
+
+def resolve_fields(spec: str | None) -> tuple[str, ...]:
+    """``--fields description,industry`` → validated field names (all when empty)."""
+    if not spec:
+        return PROFILE_FIELDS
+    names = tuple(dict.fromkeys(part.strip().lower() for part in spec.split(",") if part.strip()))
+    unknown = [name for name in names if name not in PROFILE_FIELDS]
+    if unknown:
+        raise InputError(f"unknown field(s): {', '.join(unknown)}; choose from {', '.join(PROFILE_FIELDS)}")
+    return names
+
+
+def output_path_for(input_name: str, output: str | None, fmt: str | None) -> str:
+    """The results file: ``-o`` as given, or ``<input>.results.<format>`` in the current folder."""
+    if output:
+        return str(Path(output).resolve())
+    suffix = fmt or "csv"
+    stem = Path(input_name.replace(SHEET_PREFIX, "sheet-").replace("/", "_")).name.rsplit(".", 1)[0]
+    return str(Path(f"{stem}.results.{suffix}").resolve())
+
+
+@dataclass
+class OpenedInput:
+    """An input read once for detection; ``preview`` and ``count`` show what a job would take."""
+
+    spec: InputSpec
+    table: InputTable  # headers, detected columns and warnings of the first read
+    label: str
+    records: Callable[[], Iterable[InputRecord]]  # every record, read afresh for each pass over a file
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[str]:
+        return self.table.headers
+
+    @property
+    def column_reasons(self) -> tuple[str, ...]:
+        return self.table.columns.reasons
+
+    def column_names(self) -> tuple[str | None, str | None]:
+        return self.table.columns.name, self.table.columns.website
+
+    def picked(self) -> Iterator[InputRecord]:
+        return iter(self.spec.pick()(self.records()))
+
+    def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]:
+        companies = ((r.position, r.company(self.table.columns)) for r in islice(self.picked(), limit))
+        return [(position, c.name, c.website, validate_company(c)) for position, c in companies]
+
+    def count(self) -> tuple[int, int]:
+        """(rows to research, rows that will be skipped), by the same rule as submit."""
+        return count_researchable((r.position, r.company(self.table.columns)) for r in self.picked())
+
+
+def open_input(svc: Services, spec: InputSpec) -> OpenedInput:
+    """Read the input once (a sheet: one read call, no writes); raises InputError/SchemaError."""
+    spec.pick()  # a bad --rows / --filter fails before anything is read
+    if spec.is_sheet:
+        table = read_sheet_selection(svc, sheet_source(spec))
+        records = list(table.records)  # one read call; a sheet selection fits in memory (≤ 10 M cells)
+        return OpenedInput(spec, table, spec.input, lambda: records, warnings=list(table.warnings))
+    table = _read_file(spec)
+    columns = table.columns
+
+    def records_again() -> Iterable[InputRecord]:
+        return _read_file(spec, name_column=columns.name, website_column=columns.website).records
+
+    return OpenedInput(spec, table, Path(spec.input).name, records_again, warnings=list(table.warnings))
+
+
+def submit(svc: Services, opened: OpenedInput, *, options: JobOptions, name: str, output: str, fmt: str | None) -> Job:
+    """Store the job and its picked rows (a sheet is prepared first: output columns, row tags)."""
+    spec = opened.spec
+    if spec.is_sheet:
+        source = sheet_source(spec, output=output, fmt=fmt)
+        return submit_sheet_job(svc, owner="local", name=name, source=source, options=options, pick=spec.pick())
+    table = opened.table
+    file_source = FileSource(
+        path=str(Path(spec.input).resolve()),
+        output=output,
+        format=str(output_format(Path(output), fmt)) if output else "",
+        sheet=spec.sheet,
+        headers=tuple(table.headers),
+        columns=table.columns,
+    )
+    rows = ((r.key, r.position, r.company(table.columns)) for r in opened.picked())
+    return submit_job(svc, owner="local", name=name, source=file_source, rows=rows, options=options)
+
+
+def sheet_source(spec: InputSpec, *, output: str = "", fmt: str | None = None) -> SheetSource:
+    """The (not yet prepared) source of a ``sheet:`` input."""
+    from service.sheets.selection import parse_sheet_spec
+
+    selection = parse_sheet_spec(spec.input)
+    return SheetSource(
+        spreadsheet_id=selection.spreadsheet_id,
+        sheet_name=selection.sheet_name,
+        ranges=selection.ranges,
+        header_row=selection.header_row,
+        name_column=spec.name_column,
+        website_column=spec.website_column,
+        output=output,
+        format=str(output_format(Path(output), fmt)) if output else "",
+    )
+
+
+def _read_file(spec: InputSpec, *, name_column: str | None = None, website_column: str | None = None) -> InputTable:
+    return read_table(
+        Path(spec.input),
+        sheet=spec.sheet,
+        name_column=name_column or spec.name_column,
+        website_column=website_column or spec.website_column,
+    )
