@@ -99,7 +99,7 @@ service_url() {
 cloud_run() {
   local url env_vars
   # First deploy without the URL, then set the URL-dependent variables (task targets, OIDC audience).
-  env_vars="ROWSCOUT_BACKEND=cloud;GOOGLE_CLOUD_PROJECT=${PROJECT};ROWSCOUT_LOCATION=${REGION}"
+  env_vars="GOOGLE_CLOUD_PROJECT=${PROJECT};ROWSCOUT_LOCATION=${REGION}"
   env_vars+=";ROWSCOUT_QUEUE=${QUEUE_BASE};ROWSCOUT_TASKS_SERVICE_ACCOUNT=${TASKS_EMAIL}"
   env_vars+=";ROWSCOUT_ADDON_CLIENT_IDS=${ADDON_CLIENT_IDS};ROWSCOUT_MAX_ROWS_PER_JOB=${MAX_ROWS_PER_JOB}"
   env_vars+=";ROWSCOUT_TASKS_MAX_ATTEMPTS=${TASK_MAX_ATTEMPTS}"
