@@ -177,6 +177,21 @@ def cloud_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def hostile_figures(data: dict[str, Any]) -> list[Figure]:
+    """Worst time and memory per group of hostile inputs, beside a plain parse of the same input (no targets)."""
+    names = {"files": "hostile files (vs plain csv/openpyxl/json)", "markup": "hostile markup (vs plain lexbor parse)"}
+    figures = []
+    for group, worst in data["worst"].items():
+        title = names.get(group, f"hostile {group} (no baseline)")
+        for key, label in (("seconds", "slowest s"), ("peak_mb", "largest Python heap peak MB")):
+            top = worst[key]
+            figures.append(Figure(title, f"{label}: {top['case']}", top["rowscout"], top.get("baseline")))
+    nesting = data["nesting"]
+    growth = (nesting["rowscout"]["growth_for_4x_depth"], nesting["baseline"]["growth_for_4x_depth"])
+    figures.append(Figure("hostile markup (vs plain lexbor parse)", "time growth for 4x <div> depth", *growth))
+    return figures
+
+
 RSS_BASELINE = (
     "-c",
     "import json, pathlib, tempfile\n"
@@ -197,6 +212,14 @@ BENCHES = (
     Bench("sheets", ("-m", "bench.bench_sheets"), ("--rows", "300"), "sheets.json", sheets_figures),
     Bench("resume", ("-m", "bench.bench_resume"), ("--rows", "150", "--trials", "1"), "resume.json", resume_figures),
     Bench("research", ("-m", "bench.bench_research"), (), "research.json", research_figures),
+    Bench(
+        "hostile",
+        ("-m", "bench.bench_hostile"),
+        ("--repeat", "1", "--no-sites"),
+        "hostile.json",
+        hostile_figures,
+        module_file="bench/bench_hostile.py",
+    ),
     Bench(
         "cloud",
         ("-m", "bench.bench_cloud"),

@@ -67,3 +67,23 @@ def test_main_writes_a_summary_and_fails_when_a_bench_fails(monkeypatch: pytest.
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert [b["status"] for b in summary["benchmarks"]] == ["ok", "failed"]
     assert summary["figures"][0]["ratio"] == 0.5 and summary["figures"][0]["met"] is True
+
+
+def test_hostile_figures_read_what_bench_hostile_writes() -> None:
+    from bench.bench_hostile import summary
+
+    def case(name: str, seconds: float, base: dict[str, Any] | None) -> dict[str, Any]:
+        return {"case": name, "rowscout": {"seconds": seconds, "peak_mb": 2.0, "outcome": "ok"}, "baseline": base}
+
+    plain = {"seconds": 0.5, "peak_mb": 1.0, "outcome": "ok"}
+    result = {
+        "files": [case("bomb", 4.0, plain), case("bom", 0.1, plain)],
+        "markup": [case("deep", 1.0, plain)],
+        "sites": [case("gzip-bomb.test", 2.0, None)],
+        "nesting": {"rowscout": {"growth_for_4x_depth": 4.1}, "baseline": {"growth_for_4x_depth": 3.9}},
+    }
+    figures = runner.hostile_figures({**result, "worst": summary(result)})
+    slowest = next(f for f in figures if f.figure == "slowest s: bomb")
+    assert (slowest.rowscout, slowest.baseline, slowest.met) == (4.0, 0.5, None)  # printed, never judged
+    assert any(f.bench.startswith("hostile sites") and f.baseline is None for f in figures)
+    assert figures[-1].rowscout == 4.1 and figures[-1].baseline == 3.9

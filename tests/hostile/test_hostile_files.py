@@ -5,6 +5,8 @@ wrong encodings, BOMs, NUL bytes, 10,000 columns, formula cells, huge cells,
 duplicate headers, a binary file named ``.csv``, a zip-bomb-like ``.xlsx``,
 deeply nested and malformed JSON. Nothing else may escape (no traceback),
 and formulas read from the input stay text in every output format.
+How long each file takes (and its peak memory) is measured by
+``bench/bench_hostile.py`` beside a plain stdlib/openpyxl read, not asserted here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import csv
 import io
 import json
 import random
-import time
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,7 +30,6 @@ from service.files.readers import read_table
 from service.files.writers import export_rows
 from service.tables import InputTable
 
-READ_SECONDS = 10.0
 Maker = Callable[[Path], Path]
 
 
@@ -143,7 +143,6 @@ def _cases() -> list[object]:
 def test_each_file_is_read_or_refused_clearly(case: tuple[Maker, list[str] | None], tmp_path: Path) -> None:
     maker, expected = case
     path = maker(tmp_path)
-    started = time.monotonic()
     try:
         table, cells = read_all(path)
     except InputError as error:
@@ -151,8 +150,6 @@ def test_each_file_is_read_or_refused_clearly(case: tuple[Maker, list[str] | Non
         assert error.message.isprintable(), f"unreadable message: {error.message[:120]!r}"
         assert expected is None, f"refused but should be read: {error.message}"
         return
-    finally:
-        assert time.monotonic() - started < READ_SECONDS, "took too long"
     assert all("\x00" not in value for row in cells for value in row.values())
     if expected is not None:
         assert [row[table.columns.name or ""] for row in cells] == expected

@@ -113,7 +113,8 @@ def test_task_ids_are_valid_stable_and_distinct() -> None:
     for value in ids:
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,500}", value)
     assert len(set(ids)) == len(ids)
-    assert task_id(names[0]) == task_id(names[0])
+    # stable: sha256("research-job-1-row 7")[:12] (checked with sha256sum), then the name with unsafe chars as "_"
+    assert task_id(names[0]) == "31057d907173-research-job-1-row_7"
     assert len(task_id("y" * 2000)) == MAX_TASK_ID
     assert task_id("y" * 2000) != task_id("y" * 2001)  # truncation keeps them apart
 
