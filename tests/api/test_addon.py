@@ -8,7 +8,7 @@ import json
 
 from openpyxl import load_workbook
 
-from service.domain import RowState
+from service.domain import CompanyProfile, RowOutcome, RowState
 from service.jobs.rowtask import handle_research_task
 from service.queue.port import TaskDelivery
 from tests.api.conftest import ALICE, BOB, BOB_SHEET, SHEET, Env, selection
@@ -138,6 +138,40 @@ def test_results_export_csv_json_xlsx(env: Env) -> None:
     assert sheet.cell(2, 2).value == "Acme"
     bad = env.client.get(f"/api/v1/jobs/{job_id}/results?format=pdf", headers=env.as_user())
     assert bad.status_code == 400
+
+
+FORMULAS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tX", "\rX"]
+
+
+def _finish_rows_with_industries(env: Env, job_id: str, industries: list[str]) -> None:
+    """Finish every row of the job as research would, with these (hostile) industry values."""
+    keys = [row.key for row in env.store.iter_rows(job_id)]
+    for key, industry in zip(keys, industries, strict=True):
+        env.store.lease_row(job_id, key, owner="test", now=env.now[0], lease_seconds=60, max_attempts=3)
+        outcome = RowOutcome(RowState.DONE, CompanyProfile(name=key, industry=industry))
+        assert env.store.finish_row(job_id, key, owner="test", outcome=outcome, now=env.now[0])
+
+
+def test_results_export_guards_formulas_and_survives_control_characters(env: Env) -> None:
+    industries = [*FORMULAS, "Bell\x07Co"]
+    env.sheets.tables[SHEET] = (["Company", "Website"], [[f"Co{i}", f"co{i}.example"] for i in range(7)])
+    job_id = _submit(env, ranges=["A1:B8"])["id"]
+    _finish_rows_with_industries(env, job_id, industries)
+    url = f"/api/v1/jobs/{job_id}/results"
+    response = env.client.get(f"{url}?format=csv", headers=env.as_user())
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="rowscout-{job_id}.csv"'
+    lines = list(csv.reader(io.StringIO(response.text)))
+    assert lines[0][5] == "industry"
+    assert [line[5] for line in lines[1:]] == [*("'" + text for text in FORMULAS), "Bell\x07Co"]
+    response = env.client.get(f"{url}?format=xlsx", headers=env.as_user())
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="rowscout-{job_id}.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cells = [sheet.cell(row, 6) for row in range(2, 2 + len(industries))]
+    assert [c.value for c in cells] == [*FORMULAS, "BellCo"]
+    assert {c.data_type for c in cells} == {"s"}
 
 
 def test_estimate_reports_rows_skipped_columns_and_headers(env: Env) -> None:

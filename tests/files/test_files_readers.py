@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import InputError, SchemaError
-from service.files.cells import MAX_CELL_CHARS
+from service.domain.errors import InputError, SchemaError
+from service.files.cells import MAX_CELL_CHARS, TRUNCATION_MARKER
 from service.files.readers import read_table
 
 ROWS = [["Company", "Website", "Country"], ["Acme", "acme.com", "France"], ["Société Générale", "sg.fr", "France"]]
@@ -132,7 +132,7 @@ def test_one_megabyte_cell_is_truncated_with_a_marker(write_csv: Callable[..., P
     table = read_table(path)
     notes = next(iter(table.records)).cells["Notes"]
     assert len(notes) == MAX_CELL_CHARS
-    assert notes.endswith("[truncated: 1,048,576 characters]")
+    assert notes.endswith(TRUNCATION_MARKER)
     assert any("truncated" in w for w in table.warnings)
 
 

@@ -22,10 +22,11 @@ from service.domain import (
     Row,
     RowState,
 )
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.tables import ColumnMap
+from service.files.cells import TRUNCATION_MARKER, XLSX_MAX_CELL_CHARS
 from service.files.readers import read_table
 from service.files.writers import FileResultSink, export_rows
-from service.tables import ColumnMap
 
 HEADERS = ["Company", "Website", "Owner", "Notes"]
 COLUMNS = ColumnMap(name="Company", website="Website")
@@ -106,6 +107,44 @@ def test_xlsx_keeps_formula_looking_text_as_text(tmp_path: Path) -> None:
     assert sheet.cell(row=2, column=4).data_type == "s"
     assert grid[0][: len(HEADERS) + 2] == [*HEADERS, "status", "researched_at"]
     assert grid[2][1] == "globex.com"
+
+
+FORMULAS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tX", "\rX"]
+
+
+def hostile_rows(notes: list[str]) -> list[Row]:
+    return [make_row(i, f"Co{i}", f"co{i}.com", {"Notes": text}) for i, text in enumerate(notes, start=1)]
+
+
+def test_csv_quotes_every_formula_prefix(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    export_rows(hostile_rows(FORMULAS), path, input_headers=HEADERS, fields=FIELDS, columns=COLUMNS)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        notes = [line["Notes"] for line in csv.DictReader(handle)]
+    assert notes == ["'" + text for text in FORMULAS]
+
+
+def test_xlsx_stores_every_formula_prefix_as_an_unchanged_string(tmp_path: Path) -> None:
+    path = tmp_path / "out.xlsx"
+    export_rows(hostile_rows(FORMULAS), path, input_headers=HEADERS, fields=FIELDS, columns=COLUMNS)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    column = HEADERS.index("Notes") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, 2 + len(FORMULAS))]
+    assert [c.value for c in cells] == FORMULAS
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_xlsx_drops_control_characters_and_cuts_long_cells_with_the_shared_marker(tmp_path: Path) -> None:
+    path = tmp_path / "out.xlsx"
+    notes = ["Bell\x07Co", "n" * 40_000]
+    export_rows(hostile_rows(notes), path, input_headers=HEADERS, fields=FIELDS, columns=COLUMNS)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    column = HEADERS.index("Notes") + 1
+    assert sheet.cell(row=2, column=column).value == "BellCo"
+    long = sheet.cell(row=3, column=column).value
+    assert isinstance(long, str) and len(long) == XLSX_MAX_CELL_CHARS and long.endswith(TRUNCATION_MARKER)
 
 
 def test_output_reads_back_as_input_with_all_columns(tmp_path: Path) -> None:
@@ -199,14 +238,6 @@ def test_unwritable_output_is_an_input_error(tmp_path: Path) -> None:
         export(tmp_path / "missing-dir" / "out.csv")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def job() -> Job:
     now = datetime(2025, 1, 1, tzinfo=UTC)
     return Job("job1", "me", "test", {}, JobOptions(), JobState.RUNNING, now, now)
@@ -217,36 +248,29 @@ def read_keys(path: Path) -> list[str]:
         return [line["Company"] for line in csv.DictReader(handle)]
 
 
-def test_sink_with_store_rows_checkpoints_on_the_clock(tmp_path: Path) -> None:
+def test_sink_with_store_rows_rewrites_the_file_from_the_store_on_commit(tmp_path: Path) -> None:
     store = rows()
-    clock = Clock()
-    sink = FileResultSink(
-        tmp_path / "out.csv",
-        input_headers=HEADERS,
-        fields=FIELDS,
-        columns=COLUMNS,
-        all_rows=lambda: list(store),
-        checkpoint_seconds=5.0,
-        clock=clock,
-    )
-    assert sink.write(job(), store[:1]) is None
-    assert sink.snapshots == 1 and read_keys(tmp_path / "out.csv") == ["Acme", "Globex", "Initech"]
-    clock.now = 2.0
-    sink.write(job(), store[1:2])
-    assert sink.snapshots == 1  # not due yet
-    clock.now = 6.0
-    sink.write(job(), store[2:])
-    assert sink.snapshots == 2
+    path = tmp_path / "out.csv"
+    sink = FileResultSink(path, input_headers=HEADERS, fields=FIELDS, columns=COLUMNS, all_rows=lambda: list(store))
+    sink.write(job(), store[:1])
+    assert not path.exists() and sink.snapshots == 0  # nothing reaches the file before commit
+    assert list(sink.commit()) == []
+    assert sink.snapshots == 1 and read_keys(path) == ["Acme", "Globex", "Initech"]
+    sink.commit()
+    assert sink.snapshots == 1  # nothing new since the last snapshot
+    sink.write(job(), store[1:])
+    sink.commit()
     sink.close()
-    assert sink.snapshots == 2  # nothing new since the last checkpoint
+    assert sink.snapshots == 2
 
 
-def test_sink_without_store_writes_every_batch_in_position_order(tmp_path: Path) -> None:
+def test_sink_without_store_writes_the_rows_it_was_given_in_position_order(tmp_path: Path) -> None:
     store = rows()
     sink = FileResultSink(tmp_path / "out.json", input_headers=HEADERS, fields=FIELDS, columns=COLUMNS)
     sink.write(job(), [store[2]])
     sink.write(job(), [store[0]])
+    sink.commit()
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert [d["row"] for d in data] == [1, 3]
     sink.close()
-    assert sink.snapshots == 2
+    assert sink.snapshots == 1
