@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.cli import ExitCode, main
+from service.cli.exits import ExitCode
 from tests.fakes.sheets_server import FakeSheetsServer
 
 SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -22,8 +22,8 @@ def sheet_server(cli_env, monkeypatch):
         yield server
 
 
-def test_research_a_sheet_writes_results_back_in_batches(sheet_server, cli_env):
-    code = main(["research", f"sheet:{SHEET_ID}/Leads!A1:C7", "--no-progress", "--fields", "industry,description"])
+def test_research_a_sheet_writes_results_back_in_batches(sheet_server, cli, cli_env):
+    code = cli(["research", f"sheet:{SHEET_ID}/Leads!A1:C7", "--no-progress", "--fields", "industry,description"])
     assert code == ExitCode.ROWS_FAILED
     values = sheet_server.values(SHEET_ID, "Leads")
     header = values[0]
@@ -38,7 +38,7 @@ def test_research_a_sheet_writes_results_back_in_batches(sheet_server, cli_env):
     assert writes <= 5  # columns + tags + "queued" + a few coalesced flushes, not one write per row
 
 
-def test_dry_run_on_a_sheet_reads_once_and_writes_nothing(sheet_server, cli_env, capsys):
-    assert main(["research", f"sheet:{SHEET_ID}/Leads", "--dry-run"]) == ExitCode.OK
+def test_dry_run_on_a_sheet_reads_once_and_writes_nothing(sheet_server, cli, cli_env, capsys):
+    assert cli(["research", f"sheet:{SHEET_ID}/Leads", "--dry-run"]) == ExitCode.OK
     assert "website column: Website" in capsys.readouterr().out
     assert not sheet_server.writes

@@ -1,17 +1,16 @@
 """kill -9 in the middle of a run, then `resume`: every row finished once, nothing lost.
 
 Runs the real CLI in a subprocess (the embedded default: SQLite + in-process
-queue), with a researcher of fixed latency that logs every completed research.
+queue) through ``tests.support.cli_runner``, which plugs in a researcher of
+fixed latency that logs every completed research.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,28 +19,20 @@ import pytest
 
 from service.domain import RowState
 from service.store.sqlite import SqliteJobStore
+from tests.support.cli_runner import runner_command, runner_env
 
 from .conftest import write_csv
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 120
 CONCURRENCY = 4
 
 
 def _env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        ROWSCOUT_RESEARCHER="tests.support.researchers:latency_researcher",
-        ROWSCOUT_TEST_LATENCY="0.03",
-        ROWSCOUT_TEST_RESEARCH_LOG=str(tmp / "research.log"),
-        ROWSCOUT_HOME=str(tmp / "ws"),
-        PYTHONPATH=str(ROOT),
-    )
-    return env
+    return runner_env(latency=0.03, research_log=tmp / "research.log", home=tmp / "ws")
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "service", *args]
+    return runner_command(*args)
 
 
 def _wait_for(predicate, timeout: float) -> None:

@@ -1,8 +1,9 @@
 """Drive the real CLI in subprocesses: start a job, kill it with SIGKILL, resume it, read what it did.
 
 Shared by the fault-injection tests and ``bench/bench_resume.py``. The CLI
-runs the embedded default (SQLite + in-process queue) with the fixed-latency
-researcher of ``tests.support.researchers``, which appends each company name
+runs the embedded default (SQLite + in-process queue) through
+``tests.support.cli_runner`` with the fixed-latency researcher of
+``tests.support.researchers``, which appends each company name
 to a log after every completed research, so callers can count how often
 each company was researched across processes. Every wait is bounded.
 """
@@ -10,11 +11,9 @@ each company was researched across processes. Every wait is bounded.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -23,8 +22,8 @@ from pathlib import Path
 
 from service.domain import Row, RowState
 from service.store.sqlite import SqliteJobStore
+from tests.support.cli_runner import runner_command, runner_env
 
-ROOT = Path(__file__).resolve().parents[2]
 _JOB_ID = re.compile(r"Job ([0-9a-f]{12})")
 
 
@@ -71,22 +70,13 @@ class CliWorkspace:
         return self.root / "research.log"
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            ROWSCOUT_RESEARCHER="tests.support.researchers:latency_researcher",
-            ROWSCOUT_TEST_LATENCY=str(self.latency),
-            ROWSCOUT_TEST_RESEARCH_LOG=str(self.log_path),
-            ROWSCOUT_HOME=str(self.home),
-            PYTHONPATH=str(ROOT),
-            **self.extra_env,
-        )
-        return env
+        return runner_env(latency=self.latency, research_log=self.log_path, home=self.home, **self.extra_env)
 
     def spawn(self, *args: str, stderr_name: str) -> subprocess.Popen[bytes]:
-        """Start ``python -m service ARGS``; stderr goes to ``root/stderr_name``."""
+        """Start the CLI with ``ARGS`` (``python -m tests.support.cli_runner``); stderr goes to ``root/stderr_name``."""
         with (self.root / stderr_name).open("wb") as stderr:
             return subprocess.Popen(
-                [sys.executable, "-m", "service", *args],
+                runner_command(*args),
                 cwd=self.root,
                 env=self.env(),
                 stdout=subprocess.DEVNULL,

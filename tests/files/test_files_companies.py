@@ -1,13 +1,13 @@
-"""Per-row checks: skip reasons, website normal form, duplicates."""
+"""Per-row checks: skip reasons, website normal form, and the one duplicate rule (``RowScreen``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from service.domain import CompanyInput, ErrorKind
-from service.errors import InputError
-from service.files.companies import duplicate_of, normalize_name, validate_company
-from service.files.websites import normalize_website
+from service.domain.companies import RowScreen, count_researchable, normalize_name, validate_company
+from service.domain.errors import InputError
+from service.domain.websites import normalize_website
 
 
 @pytest.mark.parametrize(
@@ -63,15 +63,36 @@ def test_normalize_name() -> None:
     assert normalize_name("Inc") == "inc"
 
 
+DUPLICATE_ROWS = [
+    (1, CompanyInput("Acme", "acme.com")),
+    (2, CompanyInput("Acme Europe", "https://www.ACME.com/")),
+    (3, CompanyInput("Globex GmbH", "")),
+    (4, CompanyInput("globex", "")),
+    (5, CompanyInput("Acme", "")),  # a name alone is not compared with rows that have a site
+    (6, CompanyInput("Acme", "acme.com/fr")),
+    (7, CompanyInput("Bad", "javascript:x")),
+    (8, CompanyInput("Bad", "javascript:x")),
+]
+
+
 def test_duplicates_by_website_then_by_name_without_website() -> None:
-    rows = [
-        ("r1", CompanyInput("Acme", "acme.com")),
-        ("r2", CompanyInput("Acme Europe", "https://www.ACME.com/")),
-        ("r3", CompanyInput("Globex GmbH", "")),
-        ("r4", CompanyInput("globex", "")),
-        ("r5", CompanyInput("Acme", "")),  # a name alone is not compared with rows that have a site
-        ("r6", CompanyInput("Acme", "acme.com/fr")),
-        ("r7", CompanyInput("Bad", "javascript:x")),
-        ("r8", CompanyInput("Bad", "javascript:x")),
-    ]
-    assert duplicate_of(rows) == {"r2": "r1", "r4": "r3"}
+    screen = RowScreen()
+    reasons = {position: screen.skip_reason(position, company) for position, company in DUPLICATE_ROWS}
+    duplicates = {position: reason for position, reason in reasons.items() if reason and "duplicate" in reason}
+    assert duplicates == {2: "duplicate of row 1", 4: "duplicate of row 3"}
+    assert reasons[1] is None and reasons[3] is None and reasons[5] is None and reasons[6] is None
+    # an invalid row is skipped for its own reason, never as a duplicate of another invalid row
+    assert reasons[7] == reasons[8] == validate_company(CompanyInput("Bad", "javascript:x"))
+
+
+def test_screen_names_the_first_row_even_when_asked_again() -> None:
+    screen = RowScreen()
+    assert screen.skip_reason(4, CompanyInput("Acme", "acme.com")) is None
+    assert screen.skip_reason(4, CompanyInput("Acme", "acme.com")) is None  # the same row asked twice
+    assert screen.skip_reason(9, CompanyInput("ACME Inc", "http://acme.com")) == "duplicate of row 4"
+
+
+def test_count_researchable_uses_the_same_rule() -> None:
+    assert count_researchable(DUPLICATE_ROWS) == (4, 4)
+    assert count_researchable([]) == (0, 0)
+    assert count_researchable([(1, CompanyInput("Acme")), (2, CompanyInput("Globex"))]) == (2, 0)

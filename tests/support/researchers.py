@@ -1,18 +1,19 @@
-"""Researchers for tests and benchmarks that run the real CLI (``ROWSCOUT_RESEARCHER=...``).
+"""Researchers for tests and benchmarks that run the real CLI (``main(argv, researcher=...)``).
 
 ``latency_researcher`` answers after a fixed latency with a small sourced
 profile; when ``ROWSCOUT_TEST_RESEARCH_LOG`` names a file it appends the
 company name to it after every completed research, so a test can count how
 often each company was researched across processes (crash + resume).
 Companies whose name starts with ``fail-`` fail permanently (``blocked``).
+Subprocesses build it from their environment through ``tests.support.cli_runner``.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 
-from service.config import Settings
 from service.domain import (
     CompanyInput,
     CompanyProfile,
@@ -65,8 +66,9 @@ class LatencyResearcher:
             os.close(fd)
 
 
-def latency_researcher(settings: Settings) -> LatencyResearcher:
+def latency_researcher(environ: Mapping[str, str]) -> LatencyResearcher:
+    """The researcher ``ROWSCOUT_TEST_LATENCY`` / ``ROWSCOUT_TEST_RESEARCH_LOG`` in ``environ`` describe."""
     return LatencyResearcher(
-        latency=float(os.environ.get("ROWSCOUT_TEST_LATENCY", "0.01")),
-        log_path=os.environ.get("ROWSCOUT_TEST_RESEARCH_LOG") or None,
+        latency=float(environ.get("ROWSCOUT_TEST_LATENCY", "0.01")),
+        log_path=environ.get("ROWSCOUT_TEST_RESEARCH_LOG") or None,
     )
