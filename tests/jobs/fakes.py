@@ -1,4 +1,4 @@
-"""Fakes that record, for job-layer tests: a queue, a researcher, a clock, a sink."""
+"""Fakes that record, for job-layer tests: a queue, a researcher, a clock, a sink; and a job source."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ from service.domain import (
     Row,
     Usage,
 )
-from service.jobs.context import Services
+from service.domain.sources import FileSource
+from service.jobs.ports import Services
 from service.store.memory import MemoryJobStore
 from tests.support.fakes import FakeQueue
+
+SOURCE = FileSource("companies.csv")  # a file job's source, for tests that do not read the file
 
 
 class FakeClock:
@@ -84,14 +87,24 @@ class ScriptedResearcher:
 
 
 class RecordingSink:
+    """A ``ResultSink`` that records each ``write`` batch and commit; ``missing`` keys come back from ``commit``."""
+
     def __init__(self, missing: Sequence[str] = ()) -> None:
         self.writes: list[list[Row]] = []
+        self.commits = 0
+        self.closed = False
         self.missing = list(missing)
 
-    def write(self, job: Job, rows: Sequence[Row]) -> Sequence[str] | None:
+    def write(self, job: Job, rows: Sequence[Row]) -> None:
         self.writes.append(list(rows))
-        keys = {row.key for row in rows}
-        return [key for key in self.missing if key in keys]
+
+    def commit(self) -> list[str]:
+        self.commits += 1
+        written = {row.key for batch in self.writes for row in batch}
+        return [key for key in self.missing if key in written]
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def make_services(

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from service.domain import ErrorKind, JobOptions, JobState, RowState
-from service.errors import JobNotFound, JobStateError
+from service.domain.errors import JobNotFound, JobStateError
+from service.domain.sources import FileSource, SheetSource
 from service.jobs import control
 from service.jobs.estimate import estimate_job
 from service.jobs.flush import flush_results, show_queued
 from service.jobs.progress import job_progress, size_bucket, summarize_job
 from service.jobs.refresh import refresh_stale_rows
 from service.jobs.rowtask import handle_research_task
-from service.jobs.submit import submit_job
-from service.queue.port import TaskDelivery
+from service.jobs.submit import create_job, submit_job
+from service.queue.port import TaskDelivery, TaskKind
 
-from .fakes import RecordingSink, ScriptedResearcher, companies, make_services
+from .fakes import SOURCE, RecordingSink, ScriptedResearcher, companies, make_services
 
 OWNER = "ana@example.com"
 
 
 def _submit(svc, names, **options):
-    return submit_job(
-        svc, owner=OWNER, name="t", source={"kind": "test"}, rows=companies(*names), options=JobOptions(**options)
-    )
+    return submit_job(svc, owner=OWNER, name="t", source=SOURCE, rows=companies(*names), options=JobOptions(**options))
 
 
 def _work(svc, queue):
@@ -83,6 +84,68 @@ def test_retry_failed_resets_failed_rows_with_fresh_attempts():
     assert again.state == JobState.RUNNING and [t.row_key for t in queue.enqueued] == ["r000002"]
     _work(svc, queue)
     assert svc.store.get_row(job.id, "r000002").state == RowState.DONE
+
+
+def test_resume_of_a_job_paused_while_planning_goes_back_to_planning_and_enqueues_a_plan_task():
+    svc, queue, _, _ = make_services()
+    source = SheetSource("sheet-1", sheet_name="Leads")  # not prepared: a plan task reads its rows
+    job = create_job(svc, owner=OWNER, name="big sheet", source=source, options=JobOptions(), state=JobState.PLANNING)
+    assert control.awaits_plan(job)
+    assert control.pause_job(svc, job.id).state == JobState.PAUSED
+    resumed = control.resume_job(svc, job.id)
+    assert resumed.state == JobState.PLANNING
+    assert [(t.kind, t.job_id, t.row_key) for t in queue.enqueued] == [(TaskKind.PLAN, job.id, "")]
+    assert svc.store.count_rows(job.id)[RowState.PENDING] == 0  # still no rows: the plan task adds them
+
+
+def _finished(svc, queue, names):
+    job = _submit(svc, names)
+    _work(svc, queue)
+    return control.complete_if_finished(svc, job.id)
+
+
+def test_clean_deletes_only_final_or_paused_jobs_older_than_the_cutoff():
+    svc, queue, _, clock = make_services()
+    old_done = _finished(svc, queue, ["Acme"])
+    old_paused = control.pause_job(svc, _submit(svc, ["Globex"]).id)
+    queue.enqueued.clear()
+    old_running = _submit(svc, ["Initech"])
+    old_cancelled = control.cancel_job(svc, _submit(svc, ["Umbrella"]).id)
+    clock.advance(days=8)
+    recent_done = _finished(svc, queue, ["Hooli"])
+    clock.advance(hours=1)
+    assert {old_done.state, old_paused.state, old_cancelled.state} == {
+        JobState.COMPLETED,
+        JobState.PAUSED,
+        JobState.CANCELLED,
+    }
+    assert control.clean_jobs(svc, older_than=timedelta(days=7)) == 3
+    assert {job.id for job in svc.store.list_jobs()} == {old_running.id, recent_done.id}
+    assert list(svc.store.iter_rows(old_done.id)) == []  # rows go with their job
+    assert control.clean_jobs(svc, older_than=timedelta(days=7)) == 0
+    assert control.clean_jobs(svc, older_than=timedelta(minutes=30)) == 1  # the recent job, an hour old
+    assert [job.id for job in svc.store.list_jobs()] == [old_running.id]
+
+
+def test_latest_job_overall_and_for_one_input_file(tmp_path, monkeypatch):
+    svc, _, _, clock = make_services()
+    monkeypatch.chdir(tmp_path)
+
+    def file_job(name: str):
+        clock.advance(minutes=1)
+        source = FileSource(path=str((tmp_path / name).resolve()))
+        return submit_job(svc, owner=OWNER, name=name, source=source, rows=companies("Acme"), options=JobOptions())
+
+    with pytest.raises(JobNotFound):
+        control.latest_job(svc)
+    first_a, b, second_a = file_job("a.csv"), file_job("b.csv"), file_job("a.csv")
+    clock.advance(minutes=1)
+    sheet = create_job(svc, owner=OWNER, name="sheet", source=SheetSource("sheet-1"), options=JobOptions())
+    assert control.latest_job(svc).id == sheet.id
+    assert control.latest_job(svc, input_path="a.csv").id == second_a.id != first_a.id  # relative to the cwd
+    assert control.latest_job(svc, input_path=str(tmp_path / "b.csv")).id == b.id
+    with pytest.raises(JobNotFound, match="c.csv"):
+        control.latest_job(svc, input_path="c.csv")
 
 
 def test_progress_reports_counts_rate_eta_and_error_kinds():
@@ -147,11 +210,11 @@ def test_flush_writes_each_finished_row_once_and_skips_rows_the_sink_lost():
     job = _submit(svc, ["Acme", "Globex", "Initech"])
     _work(svc, queue)
     sink = RecordingSink(missing=["r000002"])
-    report = flush_results(svc, job.id, sink, batch_size=2)
+    report = flush_results(svc, job.id, [sink], batch_size=2)
     assert report.written == 2 and report.missing_keys == ["r000002"]
     assert [len(w) for w in sink.writes] == [2, 1]
     assert svc.store.get_row(job.id, "r000002").state == RowState.SKIPPED
-    assert flush_results(svc, job.id, RecordingSink()).written == 0  # nothing new
+    assert flush_results(svc, job.id, [RecordingSink()]).written == 0  # nothing new
 
 
 def test_refresh_re_enqueues_rows_older_than_the_policy():
@@ -177,4 +240,4 @@ def test_show_queued_writes_pending_rows_without_marking_them_flushed():
     sink = RecordingSink()
     assert show_queued(svc, job.id, sink) == 2
     assert [row.status_text for row in sink.writes[0]] == ["queued", "queued"]
-    assert flush_results(svc, job.id, RecordingSink()).written == 1  # the done row is still unflushed
+    assert flush_results(svc, job.id, [RecordingSink()]).written == 1  # the done row is still unflushed

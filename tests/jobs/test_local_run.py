@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import threading
 import time
 
 from service.domain import ErrorKind, JobOptions, JobState, RowOutcome, RowState
-from service.jobs.context import Services
-from service.jobs.local_run import LocalRun, lease_owner_is_dead, release_dead_leases, snapshot_results
+from service.domain.retry import RetryPolicy
+from service.files.writers import FileResultSink
+from service.jobs.flush import flush_results
+from service.jobs.local_run import LocalRun, lease_owner_is_dead, release_dead_leases
+from service.jobs.ports import Services
 from service.jobs.rowtask import give_up_row, handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.inprocess import InProcessQueue
-from service.queue.retry import RetryPolicy
 from service.store.memory import MemoryJobStore
 from tests.support.fakes import FakeQueue
 
-from .fakes import ScriptedResearcher, companies
+from .fakes import SOURCE, ScriptedResearcher, companies
 
 
 class SnapshotRecorder:
-    def __init__(self) -> None:
-        self.snapshots: list[list[tuple[str, str]]] = []
+    """A file-like ``ResultSink``: on a commit after new rows, it records a snapshot of every row of the job."""
 
-    def write_snapshot(self, rows):
-        self.snapshots.append([(row.key, row.state.value) for row in rows])
+    def __init__(self, store, job_id: str) -> None:
+        self.store, self.job_id = store, job_id
+        self.snapshots: list[list[tuple[str, str]]] = []
+        self._dirty = False
+
+    def write(self, job, rows):
+        self._dirty = self._dirty or bool(rows)
+
+    def commit(self):
+        if self._dirty:
+            self.snapshots.append([(row.key, row.state.value) for row in self.store.iter_rows(self.job_id)])
+            self._dirty = False
+        return []
+
+    def close(self):
+        pass
 
 
 FAST = JobOptions(concurrency=4, rate=1000.0, max_attempts=3)
@@ -33,7 +49,7 @@ FAST = JobOptions(concurrency=4, rate=1000.0, max_attempts=3)
 def _run(researcher, names, *, options=FAST, on_progress=None):
     store = MemoryJobStore()
     submit_svc = Services(store=store, queue=FakeQueue(), researcher=researcher)
-    job = submit_job(submit_svc, owner="local", name="t", source={}, rows=companies(*names), options=options)
+    job = submit_job(submit_svc, owner="local", name="t", source=SOURCE, rows=companies(*names), options=options)
     holder: list[Services] = []
     queue = InProcessQueue(
         lambda d: handle_research_task(holder[0], d),
@@ -43,9 +59,9 @@ def _run(researcher, names, *, options=FAST, on_progress=None):
         on_give_up=lambda d, reason: give_up_row(holder[0], d.task.job_id, d.task.row_key, reason),
     )
     holder.append(Services(store=store, queue=queue, researcher=researcher))
-    output = SnapshotRecorder()
+    output = SnapshotRecorder(store, job.id)
     runner = LocalRun(
-        holder[0], queue, output=output, on_progress=on_progress, checkpoint_seconds=0.05, progress_seconds=0.02
+        holder[0], queue, sinks=[output], on_progress=on_progress, checkpoint_seconds=0.05, progress_seconds=0.02
     )
     return runner.run(job.id), store, output
 
@@ -105,7 +121,7 @@ def test_a_job_paused_from_elsewhere_stops_and_keeps_its_rows():
     svc = Services(store=store, queue=FakeQueue(), researcher=research)
     options = JobOptions(concurrency=1, rate=1000.0)
     job = submit_job(
-        svc, owner="local", name="t", source={}, rows=companies(*[f"C{i}" for i in range(50)]), options=options
+        svc, owner="local", name="t", source=SOURCE, rows=companies(*[f"C{i}" for i in range(50)]), options=options
     )
     holder: list[Services] = []
     queue = InProcessQueue(
@@ -120,20 +136,29 @@ def test_a_job_paused_from_elsewhere_stops_and_keeps_its_rows():
     assert 0 < progress.counts[RowState.DONE] < 50 and progress.counts[RowState.PENDING] > 0
 
 
-def test_snapshot_is_written_only_when_new_rows_finished():
+def test_snapshot_is_written_only_when_new_rows_finished(tmp_path):
     store = MemoryJobStore()
     svc = Services(store=store, queue=FakeQueue(), researcher=ScriptedResearcher())
-    job = submit_job(svc, owner="local", name="t", source={}, rows=companies("A", "B"), options=JobOptions())
-    output = SnapshotRecorder()
-    assert snapshot_results(svc, job.id, output) == 0 and output.snapshots == []
+    job = submit_job(svc, owner="local", name="t", source=SOURCE, rows=companies("A", "B"), options=JobOptions())
+    output = FileResultSink(
+        tmp_path / "out.csv",
+        input_headers=("Company", "Website"),
+        fields=job.options.fields,
+        all_rows=lambda: store.iter_rows(job.id),
+    )
+    assert flush_results(svc, job.id, [output]).written == 0
+    assert output.snapshots == 0 and not (tmp_path / "out.csv").exists()
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)
     store.lease_row(job.id, "r000001", owner="w", now=now, lease_seconds=60, max_attempts=3)
     store.finish_row(job.id, "r000001", owner="w", outcome=RowOutcome(state=RowState.DONE), now=now)
-    assert snapshot_results(svc, job.id, output) == 1
-    assert output.snapshots == [[("r000001", "done"), ("r000002", "pending")]]
-    assert snapshot_results(svc, job.id, output) == 0
+    assert flush_results(svc, job.id, [output]).written == 1
+    assert output.snapshots == 1
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["Company"], r["status"]) for r in rows] == [("A", "done"), ("B", "queued")]
+    assert flush_results(svc, job.id, [output]).written == 0 and output.snapshots == 1
 
 
 def test_leases_of_dead_local_processes_are_released_and_live_ones_kept():
@@ -149,7 +174,7 @@ def test_leases_of_dead_local_processes_are_released_and_live_ones_kept():
     assert not lease_owner_is_dead("another-host-1")
     store = MemoryJobStore()
     svc = Services(store=store, queue=FakeQueue(), researcher=ScriptedResearcher())
-    job = submit_job(svc, owner="local", name="t", source={}, rows=companies("A", "B"), options=JobOptions())
+    job = submit_job(svc, owner="local", name="t", source=SOURCE, rows=companies("A", "B"), options=JobOptions())
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)

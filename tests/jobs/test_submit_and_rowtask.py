@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from service.config import Limits
 from service.domain import CompanyInput, ErrorKind, JobOptions, JobState, RowState
-from service.errors import InputError
-from service.jobs import submit as submit_module
+from service.domain.errors import InputError
 from service.jobs.rowtask import give_up_row, handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.port import TaskDelivery, TaskKind
 
-from .fakes import ScriptedResearcher, companies, make_services
+from .fakes import SOURCE, ScriptedResearcher, companies, make_services
 
 
 def _submit(svc, rows, **options):
-    return submit_job(
-        svc, owner="ana@example.com", name="t", source={"kind": "test"}, rows=rows, options=JobOptions(**options)
-    )
+    return submit_job(svc, owner="ana@example.com", name="t", source=SOURCE, rows=rows, options=JobOptions(**options))
 
 
 def _deliver_all(svc, queue, *, times=1):
@@ -56,9 +54,9 @@ def test_a_job_whose_rows_are_all_skipped_is_completed_at_once():
     assert job.state == JobState.COMPLETED and not queue.enqueued
 
 
-def test_a_job_over_the_row_limit_is_refused_and_removed(monkeypatch):
-    monkeypatch.setattr(submit_module, "MAX_ROWS_PER_JOB", 3)
+def test_a_job_over_the_row_limit_is_refused_and_removed():
     svc, _, _, _ = make_services()
+    svc.limits = Limits(max_rows_per_job=3)
     with pytest.raises(InputError, match="at most 3 rows"):
         _submit(svc, companies("A", "B", "C", "D"))
     assert svc.store.list_jobs() == []
