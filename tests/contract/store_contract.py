@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,7 +32,8 @@ from service.domain import (
     RowState,
     Usage,
 )
-from service.errors import JobError, JobNotFound, JobStateError
+from service.domain.errors import JobError, JobNotFound, JobStateError
+from service.domain.sources import ColumnMap, FileSource, SheetColumns, SheetSource
 from service.store.port import JobStore
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -43,7 +45,13 @@ def make_job(job_id: str = "job-1", *, owner: str = "ann@example.com", created_a
         id=job_id,
         owner=owner,
         name=f"Job {job_id}",
-        source={"kind": "file", "path": "/data/in.csv", "output": "/data/out.csv"},
+        source=FileSource(
+            path="/data/in.csv",
+            output="/data/out.csv",
+            format="csv",
+            headers=("Company", "Website"),
+            columns=ColumnMap("Company", "Website", reasons=("header 'Company'",)),
+        ),
         options=JobOptions(fields=("website", "industry"), concurrency=4, max_attempts=2, priority=Priority.HIGH),
         state=JobState.QUEUED,
         created_at=created_at,
@@ -118,6 +126,24 @@ class StoreContract:
 
     def test_job_round_trips(self, store: JobStore, job: Job) -> None:
         assert store.get_job(job.id) == job
+
+    def test_sheet_source_round_trips_typed(self, store: JobStore) -> None:
+        layout = SheetColumns(sheet_id=7, header_row=2, columns={"status": 5, "industry": 6}, created=("status",))
+        source = SheetSource(
+            "sheet-1",
+            sheet_name="Leads",
+            sheet_id=7,
+            ranges=("Leads!A2:C9",),
+            header_row=2,
+            headers=("Company", "Website", "Owner"),
+            columns=ColumnMap("Company", "Website"),
+            layout=layout,
+        )
+        planning = replace(make_job("job-s"), source=SheetSource("sheet-2"), state=JobState.PLANNING)
+        store.create_job(replace(make_job("job-p"), source=source))
+        store.create_job(planning)
+        assert store.get_job("job-p").source == source
+        assert store.get_job("job-s") == planning
 
     def test_missing_job_is_none(self, store: JobStore) -> None:
         assert store.get_job("nope") is None

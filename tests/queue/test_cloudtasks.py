@@ -17,7 +17,7 @@ import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import tasks_v2
 
-from service.errors import InputError, QueueError
+from service.domain.errors import InputError, QueueError
 from service.queue.cloudtasks import MAX_TASK_ID, CloudTasksQueue, task_id
 from service.queue.port import Task, TaskKind
 

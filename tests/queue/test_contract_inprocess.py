@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from service.domain.retry import RetryPolicy
 from service.queue.inprocess import InProcessQueue
 from service.queue.port import TaskHandler
-from service.queue.retry import RetryPolicy
 from tests.contract.queue_contract import MakeQueue, QueueContract
 
 

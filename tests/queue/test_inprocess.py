@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.errors import QueueError
+from service.domain.errors import QueueError
+from service.domain.retry import RetryPolicy
 from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
-from service.queue.retry import RetryPolicy
 from tests.queue.conftest import ManualClock, Recorder
 
 FAST_RETRY = RetryPolicy(max_attempts=3, min_backoff=0.001, max_backoff=0.005, jitter=0)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from service.queue.retry import RetryPolicy
+from service.domain.retry import RetryPolicy
 
 
 def test_backoff_curve_matches_cloud_tasks_documentation() -> None:

@@ -14,7 +14,7 @@ import pytest
 from google.cloud import firestore
 
 from service.domain import JobState, Row, RowOutcome, RowState
-from service.errors import JobError
+from service.domain.errors import JobError
 from service.store.firestore import FirestoreJobStore, decode_key, encode_key
 from tests.contract.store_contract import LEASE, T0, StoreContract, make_job, make_row
 

@@ -10,7 +10,7 @@ import google.auth.credentials
 import pytest
 from google.cloud import firestore
 
-from service.errors import StoreError
+from service.domain.errors import StoreError
 from service.store.firestore import FirestoreJobStore
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from service.domain import LeaseStatus, Row, RowOutcome, RowState
-from service.errors import StoreError
+from service.domain.errors import StoreError
 from service.store.sqlite import SCHEMA_VERSION, SqliteJobStore
 from tests.contract.store_contract import LEASE, T0, StoreContract, make_job, make_row
 
