@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.errors import SchemaError
+from service.domain.errors import SchemaError
 from service.files.schema import detect_columns
 
 

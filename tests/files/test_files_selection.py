@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.tables import InputRecord
 from service.files.selection import parse_filter, parse_rows_spec, select
-from service.tables import InputRecord
 
 
 def records(count: int, consumed: list[int] | None = None) -> Iterator[InputRecord]:

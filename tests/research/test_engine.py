@@ -8,22 +8,22 @@ from pathlib import Path
 import pytest
 
 from service.domain import CompanyInput, ErrorKind, FieldMethod, ResearchOptions
+from service.examples.demo_web import DemoWeb
 from service.research.discover_site import SiteFinder, candidate_domains, names_match
 from service.research.engine import WebResearcher
 from service.research.llm import OpenAICompatibleLLM
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings, fixture_web  # noqa: F401
-from tests.fixture_web.server import FixtureWeb
 
 TRUTH = json.loads((Path(__file__).parents[1] / "fixture_web" / "ground_truth.json").read_text(encoding="utf-8"))
 
 
-def researcher(web: FixtureWeb, **kwargs: object) -> WebResearcher:
+def researcher(web: DemoWeb, **kwargs: object) -> WebResearcher:
     finder = SiteFinder(tlds=[".test"], scheme="http", port=web.port)
     return WebResearcher(fixture_fetch_settings(), resolver=web.resolver(), site_finder=finder, **kwargs)  # type: ignore[arg-type]
 
 
-def company(web: FixtureWeb, entry: dict) -> CompanyInput:
+def company(web: DemoWeb, entry: dict) -> CompanyInput:
     return CompanyInput(name=entry["name"], website=web.url(entry["host"]) if entry["website_given"] else "")
 
 
@@ -39,7 +39,7 @@ CONTENT = [e for e in TRUTH if not e.get("fault_site")]
 
 
 @pytest.mark.parametrize("entry", CONTENT, ids=[f"{e['host']}:{e['name']}" for e in CONTENT])
-def test_content_sites_match_ground_truth(fixture_web: FixtureWeb, entry: dict) -> None:  # noqa: F811
+def test_content_sites_match_ground_truth(fixture_web: DemoWeb, entry: dict) -> None:  # noqa: F811
     outcome = researcher(fixture_web).research(company(fixture_web, entry), ResearchOptions(timeout=15))
     assert (outcome.error_kind.value if outcome.error_kind else None) == entry["expected_error"], outcome.error_message
     for field, want in entry["expected"].items():
@@ -52,7 +52,7 @@ FAULTS = [e for e in TRUTH if e.get("fault_site")]
 
 
 @pytest.mark.parametrize("entry", FAULTS, ids=[e["host"] for e in FAULTS])
-def test_fault_sites_become_error_kinds_not_exceptions(fixture_web: FixtureWeb, entry: dict) -> None:  # noqa: F811
+def test_fault_sites_become_error_kinds_not_exceptions(fixture_web: DemoWeb, entry: dict) -> None:  # noqa: F811
     outcome = researcher(fixture_web).research(company(fixture_web, entry), ResearchOptions(timeout=10))
     if entry["expected_error"] is None:
         assert outcome.ok, outcome.error_message
@@ -64,7 +64,7 @@ def test_fault_sites_become_error_kinds_not_exceptions(fixture_web: FixtureWeb, 
         assert outcome.retry_after == 30
 
 
-def test_sources_and_website_after_redirect(fixture_web: FixtureWeb) -> None:  # noqa: F811
+def test_sources_and_website_after_redirect(fixture_web: DemoWeb) -> None:  # noqa: F811
     outcome = researcher(fixture_web).research(
         CompanyInput(name="Acme Robotics", website=fixture_web.url("acme-robotics.test")), ResearchOptions()
     )
@@ -79,7 +79,7 @@ def test_sources_and_website_after_redirect(fixture_web: FixtureWeb) -> None:  #
     assert "moved-site-new.test" in moved.profile.website
 
 
-def test_only_requested_fields_are_kept(fixture_web: FixtureWeb) -> None:  # noqa: F811
+def test_only_requested_fields_are_kept(fixture_web: DemoWeb) -> None:  # noqa: F811
     options = ResearchOptions(fields=("website", "hq_city"))
     outcome = researcher(fixture_web).research(
         CompanyInput(name="Ledgerly", website=fixture_web.url("ledgerly.test")), options
@@ -88,7 +88,7 @@ def test_only_requested_fields_are_kept(fixture_web: FixtureWeb) -> None:  # noq
     assert set(outcome.profile.sources) == {"website", "hq_city"}
 
 
-def test_no_name_and_no_website_is_invalid_input(fixture_web: FixtureWeb) -> None:  # noqa: F811
+def test_no_name_and_no_website_is_invalid_input(fixture_web: DemoWeb) -> None:  # noqa: F811
     outcome = researcher(fixture_web).research(CompanyInput(name=" "), ResearchOptions())
     assert outcome.error_kind == ErrorKind.INVALID_INPUT
 
@@ -120,7 +120,7 @@ def test_search_provider_urls_come_first_and_ports_are_kept() -> None:
     ]
 
 
-def test_llm_fills_only_empty_fields_with_checked_values(fixture_web: FixtureWeb) -> None:  # noqa: F811
+def test_llm_fills_only_empty_fields_with_checked_values(fixture_web: DemoWeb) -> None:  # noqa: F811
     with FakeOpenAI() as fake:
         fake.reply_json(
             {
@@ -148,7 +148,7 @@ def test_llm_fills_only_empty_fields_with_checked_values(fixture_web: FixtureWeb
     assert outcome.usage.cost_usd == pytest.approx((1000 * 0.15 + 50 * 0.60) / 1e6)
 
 
-def test_llm_rate_limit_is_a_retryable_outcome(fixture_web: FixtureWeb) -> None:  # noqa: F811
+def test_llm_rate_limit_is_a_retryable_outcome(fixture_web: DemoWeb) -> None:  # noqa: F811
     with FakeOpenAI() as fake:
         fake.reply_status(429, retry_after="12")
         llm = OpenAICompatibleLLM(fake.base_url, "k", "gpt-4o-mini")

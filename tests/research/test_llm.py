@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from service.domain import CompanyProfile, ErrorKind, FieldMethod
-from service.errors import ResearchError
+from service.domain.errors import ResearchError
 from service.research.extract import PageExtraction
 from service.research.llm import GeminiLLM, LLMAnswer, OpenAICompatibleLLM, Price, fill_missing
 from service.research.llm.fill import build_schema

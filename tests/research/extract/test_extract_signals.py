@@ -3,7 +3,7 @@
 import pytest
 
 from service.domain import ErrorKind, FieldMethod
-from service.errors import BlockedError
+from service.domain.errors import BlockedError
 from service.research.extract import check_page, extract_page
 from service.research.extract.business import classify_business_model, find_signals
 from service.research.extract.document import Document

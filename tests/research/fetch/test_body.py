@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from service.domain import ErrorKind
-from service.errors import ExtractionError
+from service.domain.errors import ExtractionError
 from service.research.fetch.body import Body, decode_text, read_capped
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from service.domain import ErrorKind
-from service.errors import BlockedError, FetchError
+from service.domain.errors import BlockedError, FetchError
 from service.research.errors_classify import classify_exception, error_for_status, parse_retry_after
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

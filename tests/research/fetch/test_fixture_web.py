@@ -8,16 +8,16 @@ import httpx
 import pytest
 
 from service.domain import ErrorKind
-from service.errors import FetchError
-from tests.fixture_web.server import FixtureWeb
+from service.domain.errors import FetchError
+from service.examples.demo_web import DemoWeb
 
 
-def get(web: FixtureWeb, host: str, path: str = "/") -> httpx.Response:
+def get(web: DemoWeb, host: str, path: str = "/") -> httpx.Response:
     headers = {"Host": f"{host}:{web.port}", "Accept-Encoding": "identity"}
     return httpx.get(f"http://127.0.0.1:{web.port}{path}", headers=headers, timeout=5)
 
 
-def test_routes_by_host_and_maps_paths_to_files(fixture_web: FixtureWeb) -> None:
+def test_routes_by_host_and_maps_paths_to_files(fixture_web: DemoWeb) -> None:
     home = get(fixture_web, "crawl-lab.test")
     about = get(fixture_web, "crawl-lab.test", "/about-us")
     nested = get(fixture_web, "crawl-lab.test", "/blog/2023/hello-world")
@@ -27,22 +27,22 @@ def test_routes_by_host_and_maps_paths_to_files(fixture_web: FixtureWeb) -> None
     assert "First post" in nested.text
 
 
-def test_absolute_test_urls_get_the_server_port(fixture_web: FixtureWeb) -> None:
+def test_absolute_test_urls_get_the_server_port(fixture_web: DemoWeb) -> None:
     robots = get(fixture_web, "crawl-lab.test", "/robots.txt")
     assert f"Sitemap: http://crawl-lab.test:{fixture_web.port}/sitemap.xml" in robots.text
     assert robots.headers["content-type"].startswith("text/plain")
 
 
 @pytest.mark.parametrize("path", ["/_site.json", "/../gone.test/_site.json", "/nope"])
-def test_private_and_unknown_paths_are_404(fixture_web: FixtureWeb, path: str) -> None:
+def test_private_and_unknown_paths_are_404(fixture_web: DemoWeb, path: str) -> None:
     assert get(fixture_web, "crawl-lab.test", path).status_code == 404
 
 
-def test_unknown_host_is_404(fixture_web: FixtureWeb) -> None:
+def test_unknown_host_is_404(fixture_web: DemoWeb) -> None:
     assert get(fixture_web, "no-such-company.test").status_code == 404
 
 
-def test_scripted_status_headers_and_redirects(fixture_web: FixtureWeb) -> None:
+def test_scripted_status_headers_and_redirects(fixture_web: DemoWeb) -> None:
     limited = get(fixture_web, "rate-limited.test")
     offsite = get(fixture_web, "redirect-offsite.test")
     moved = get(fixture_web, "moved-site.test", "/about?x=1")
@@ -52,7 +52,7 @@ def test_scripted_status_headers_and_redirects(fixture_web: FixtureWeb) -> None:
     assert moved.headers["location"] == f"http://moved-site-new.test:{fixture_web.port}/about?x=1"
 
 
-def test_gzip_bomb_is_small_on_the_wire(fixture_web: FixtureWeb) -> None:
+def test_gzip_bomb_is_small_on_the_wire(fixture_web: DemoWeb) -> None:
     with httpx.stream(
         "GET", f"http://127.0.0.1:{fixture_web.port}/", headers={"Host": "gzip-bomb.test"}, timeout=5
     ) as response:
@@ -62,13 +62,13 @@ def test_gzip_bomb_is_small_on_the_wire(fixture_web: FixtureWeb) -> None:
     assert len(gzip.decompress(raw)) == 50_000_000
 
 
-def test_charset_bytes_encodes_against_the_declared_charset(fixture_web: FixtureWeb) -> None:
+def test_charset_bytes_encodes_against_the_declared_charset(fixture_web: DemoWeb) -> None:
     response = get(fixture_web, "wrong-charset.test")
     assert "charset=utf-8" in response.headers["content-type"]
     assert "Café Müller".encode("cp1252") in response.content
 
 
-def test_resolver_maps_only_test_hosts(fixture_web: FixtureWeb) -> None:
+def test_resolver_maps_only_test_hosts(fixture_web: DemoWeb) -> None:
     assert fixture_web.resolver().resolve("anything.test") == ["127.0.0.1"]
     with pytest.raises(FetchError) as error:
         fixture_web.resolver().resolve("example.com")
@@ -77,7 +77,7 @@ def test_resolver_maps_only_test_hosts(fixture_web: FixtureWeb) -> None:
         fixture_web.resolver(known_only=True).resolve("no-such-company.test")
 
 
-def test_records_requests_per_host(fixture_web: FixtureWeb) -> None:
+def test_records_requests_per_host(fixture_web: DemoWeb) -> None:
     get(fixture_web, "offsite-landing.test")
     seen = fixture_web.requests_for("offsite-landing.test")
     assert seen and seen[-1].path == "/"

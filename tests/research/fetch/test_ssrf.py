@@ -8,10 +8,10 @@ import ipaddress
 import pytest
 
 from service.domain import ErrorKind
-from service.errors import FetchError, UnsafeUrlError
+from service.domain.errors import FetchError, UnsafeUrlError
+from service.examples.demo_web import DemoWeb
 from service.research.fetch import FetchSettings, SafeFetcher, StaticResolver, parse_target, vet
 from service.research.fetch.ssrf import forbidden_reason
-from tests.fixture_web.server import FixtureWeb
 
 PUBLIC = StaticResolver({"example.com": ["93.184.215.14"]})
 
@@ -137,7 +137,7 @@ def test_allow_loopback_permits_only_loopback() -> None:
 @pytest.mark.parametrize(
     ("host", "needle"), [("redirect-to-metadata.test", "169.254.169.254"), ("redirect-to-private.test", "10.0.0.5")]
 )
-def test_redirects_are_vetted_on_every_hop(fixture_web: FixtureWeb, host: str, needle: str) -> None:
+def test_redirects_are_vetted_on_every_hop(fixture_web: DemoWeb, host: str, needle: str) -> None:
     async def run() -> None:
         settings = FetchSettings(allow_loopback=True, page_timeout=2.0)
         async with SafeFetcher(settings, resolver=fixture_web.resolver()) as fetcher:
@@ -148,7 +148,7 @@ def test_redirects_are_vetted_on_every_hop(fixture_web: FixtureWeb, host: str, n
     assert needle in str(error.value)
 
 
-def test_loopback_fixture_web_is_refused_without_allow_loopback(fixture_web: FixtureWeb) -> None:
+def test_loopback_fixture_web_is_refused_without_allow_loopback(fixture_web: DemoWeb) -> None:
     async def run() -> None:
         async with SafeFetcher(FetchSettings(), resolver=fixture_web.resolver()) as fetcher:
             await fetcher.fetch(fixture_web.url("crawl-lab.test"))
@@ -168,7 +168,7 @@ class CountingResolver:
         return ["127.0.0.1"] if self.calls == 1 else ["169.254.169.254"]
 
 
-def test_connection_is_pinned_to_the_vetted_address(fixture_web: FixtureWeb) -> None:
+def test_connection_is_pinned_to_the_vetted_address(fixture_web: DemoWeb) -> None:
     resolver = CountingResolver()
 
     async def run() -> str:
