@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from google.oauth2.credentials import Credentials  # noqa: E402
 
+from service.domain.sources import SheetSource  # noqa: E402
 from service.sheets.a1 import cell_range  # noqa: E402
 from service.sheets.google_api import GoogleSheetsApi  # noqa: E402
 from service.sheets.prepare import prepare_sheet  # noqa: E402
-from service.sheets.selection import SheetSelection  # noqa: E402
 from service.sheets.sink import SheetResultSink  # noqa: E402
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer  # noqa: E402
 from tests.sheets.helpers import done_row, job  # noqa: E402
@@ -55,9 +55,9 @@ def run_rowscout(server: FakeSheetsServer, clock: FakeClock, rows: int, rate: fl
     server.create_spreadsheet("rowscout", {"Sheet1": _companies(rows)}, owner="rs", rows=rows + 10)
     api = _api(server, clock, "rs")
     started, wall = clock(), time.perf_counter()
-    prepared = prepare_sheet(api, SheetSelection("rowscout", "Sheet1"), FIELDS, key_prefix="bench")
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=window, clock=clock)
-    records = list(prepared.read.table.records)
+    prepared = prepare_sheet(api, SheetSource("rowscout", sheet_name="Sheet1"), FIELDS, key_prefix="bench")
+    sink = SheetResultSink(api, prepared.source, flush_interval=window, clock=clock)
+    records = list(prepared.table.records)
     sink.write_statuses([r.key for r in records], "queued")
     sink.flush()
     for record in records:

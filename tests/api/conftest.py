@@ -1,9 +1,13 @@
-"""Fixtures: the app with a memory store, recording fakes, and real signed tokens on a loopback certs server."""
+"""Fixtures: the app with a memory store, recording fakes, and real signed tokens on a loopback certs server.
+
+The sheets live in a ``MemorySheetGateway`` (tab ``Leads``); row keys are
+``<job id>:<sheet row number>`` as the real reader makes them (``row_key``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,11 +17,11 @@ from flask.testing import FlaskClient
 
 from service.api import create_app
 from service.api.auth import HttpCertsSource
-from service.config import Settings
-from service.jobs.context import Services
+from service.config import CloudSettings, Limits, Settings
 from service.store.memory import MemoryJobStore
-from tests.api.fakes import FakeAccess, FakeResearcher, FakeSheets
+from tests.api.fakes import FakeAccess, FakeResearcher
 from tests.api.tokens import CertsServer, KeyPair, claims
+from tests.fakes.sheet_gateway import MemorySheetGateway
 from tests.support.fakes import FakeQueue
 
 CLIENT_ID = "addon-client.apps.googleusercontent.com"
@@ -27,6 +31,9 @@ ALICE = "alice@example.com"
 BOB = "bob@example.com"
 SHEET = "sheet-alice-0001"
 BOB_SHEET = "sheet-bob-00001"
+TAB = "Leads"
+# row 4 asks about Acme's site again: read, stored and skipped as a duplicate of row 1
+LEADS = [["Company", "Website"], ["Acme", "acme.example"], ["Globex", ""], ["", "acme.example"]]
 
 _KEY = KeyPair("kid-1")
 
@@ -49,7 +56,7 @@ class Env:
     store: MemoryJobStore
     queue: FakeQueue
     researcher: FakeResearcher
-    sheets: FakeSheets
+    sheets: MemorySheetGateway
     access: FakeAccess
     key: KeyPair
     now: list[datetime]
@@ -68,40 +75,45 @@ class Env:
         return {"Authorization": f"Bearer {self.task_token()}"}
 
 
-def settings(**changes: Any) -> Settings:
-    base: dict[str, Any] = {
-        "backend": "cloud",
-        "addon_client_ids": (CLIENT_ID,),
-        "tasks_service_account": TASKS_SA,
-        "tasks_audience": TASKS_AUD,
-        "service_url": TASKS_AUD,
-        "max_rows_per_job": 5_000,
-        "max_body_bytes": 20_000,
-    }
-    return Settings(**{**base, **changes})
+LIMITS = Limits(max_rows_per_job=5_000, max_body_bytes=20_000, plan_threshold=10)
+
+
+def settings(**cloud_changes: Any) -> Settings:
+    """The app's settings; keyword changes go to its ``CloudSettings`` (e.g. ``auth_disabled=True``)."""
+    cloud = CloudSettings(
+        addon_client_ids=(CLIENT_ID,),
+        tasks_service_account=TASKS_SA,
+        tasks_audience=TASKS_AUD,
+        service_url=TASKS_AUD,
+    )
+    return Settings(limits=LIMITS, cloud=replace(cloud, **cloud_changes))
+
+
+def row_key(job_id: str, sheet_row: int) -> str:
+    """The key of the job's row read from this sheet row (the header is row 1)."""
+    return f"{job_id}:{sheet_row}"
 
 
 def make_env(certs_server: CertsServer, key: KeyPair, **setting_changes: Any) -> Env:
     store, queue, researcher = MemoryJobStore(), FakeQueue(), FakeResearcher()
     now = [datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)]
-    services = Services(store=store, queue=queue, researcher=researcher, clock=lambda: now[0], worker_id="w1")
-    sheets = FakeSheets(
-        tables={
-            SHEET: (["Company", "Website"], [["Acme", "acme.example"], ["Globex", ""], ["", ""]]),
-            BOB_SHEET: (["Company"], [["Initech"]]),
-        }
-    )
+    sheets = MemorySheetGateway({SHEET: {TAB: LEADS}, BOB_SHEET: {TAB: [["Company"], ["Initech"]]}})
     access = FakeAccess({f"oauth-{ALICE}": {SHEET}, f"oauth-{BOB}": {BOB_SHEET}})
+    adapters = {
+        "store": store,
+        "queue": queue,
+        "researcher": researcher,
+        "sheets": sheets,
+        "access": access,
+        "clock": lambda: now[0],
+        "worker_id": "w1",
+    }
     app = create_app(
         {
             "TESTING": True,
             "SETTINGS": settings(**setting_changes),
-            "SERVICES": services,
-            "SHEETS": sheets,
-            "SPREADSHEET_ACCESS": access,
+            "ADAPTERS": adapters,
             "CERTS_SOURCE": HttpCertsSource(certs_server.url),
-            "CLOCK": lambda: now[0],
-            "PLAN_THRESHOLD": 10,
         }
     )
     return Env(app, app.test_client(), store, queue, researcher, sheets, access, key, now)
@@ -116,7 +128,7 @@ def selection(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "spreadsheet_id": SHEET,
         "sheet_id": 0,
-        "sheet_name": "Leads",
+        "sheet_name": TAB,
         "ranges": ["A1:B4"],
         "header_row": 1,
         "name_column": None,

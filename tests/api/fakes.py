@@ -1,26 +1,23 @@
-"""Recording fakes for endpoint tests: queue, researcher, sheet gateway, spreadsheet access."""
+"""Recording fakes for endpoint tests: researcher and spreadsheet access.
+
+The sheet gateway is ``tests.fakes.sheet_gateway.MemorySheetGateway`` and the queue
+``tests.support.fakes.FakeQueue``.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from service.api.requests import SelectionRequest
-from service.api.sheets import PreparedTable
 from service.domain import (
     CompanyInput,
     CompanyProfile,
     ErrorKind,
     FieldMethod,
     FieldSource,
-    Job,
     ResearchOptions,
     ResearchOutcome,
-    Row,
 )
-from service.errors import AuthError, SheetsError
-from service.tables import ColumnMap, InputRecord, InputTable
+from service.domain.errors import AuthError
 
 
 class FakeResearcher:
@@ -45,51 +42,6 @@ class FakeResearcher:
             sources={"website": FieldSource(site, FieldMethod.INPUT), "industry": FieldSource(site, FieldMethod.TEXT)},
         )
         return ResearchOutcome(profile)
-
-
-@dataclass
-class FakeSheets:
-    """Sheets by spreadsheet id: headers + data rows; records every read and write."""
-
-    tables: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
-    reads: list[str] = field(default_factory=list)
-    writes: list[tuple[str, list[str]]] = field(default_factory=list)
-    prepared: list[str] = field(default_factory=list)
-    fail_status: int = 0
-
-    def read(self, request: SelectionRequest) -> InputTable:
-        self.reads.append(request.spreadsheet_id)
-        if self.fail_status:
-            raise SheetsError("fake sheets failure", status=self.fail_status)
-        headers, data = self.tables[request.spreadsheet_id]
-        records = [
-            InputRecord(key=f"r{i}", position=i, cells=dict(zip(headers, values, strict=True)))
-            for i, values in enumerate(data, start=1)
-        ]
-        name = "Company" if "Company" in headers else None
-        website = "Website" if "Website" in headers else None
-        return InputTable(headers, ColumnMap(name, website, ("header match",)), records)
-
-    def prepare(self, request: SelectionRequest, *, job_id: str) -> PreparedTable:
-        self.prepared.append(job_id)
-        table = self.read(request)
-        return PreparedTable(table, {"header_row": request.header_row, "layout": {"fake": True}})
-
-    def sink(self, job: Job) -> FakeSink:
-        return FakeSink(self, job.source["spreadsheet_id"])
-
-
-@dataclass
-class FakeSink:
-    sheets: FakeSheets
-    spreadsheet_id: str
-
-    def write(self, job: Job, rows: Sequence[Row]) -> Sequence[str] | None:
-        self.sheets.writes.append((self.spreadsheet_id, [r.key for r in rows]))
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 class FakeAccess:

@@ -12,7 +12,7 @@ import pytest
 
 from service.api.access import DriveSpreadsheetAccess
 from service.api.errors import NotAuthenticated
-from service.errors import AuthError
+from service.domain.errors import AuthError
 
 # user token -> file id -> canEdit
 PERMISSIONS = {"tok-editor": {"sheet1": True}, "tok-viewer": {"sheet1": False}}

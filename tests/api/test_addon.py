@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from service.domain import CompanyProfile, RowOutcome, RowState
 from service.jobs.rowtask import handle_research_task
 from service.queue.port import TaskDelivery
-from tests.api.conftest import ALICE, BOB, BOB_SHEET, SHEET, Env, selection
+from tests.api.conftest import ALICE, BOB, BOB_SHEET, SHEET, TAB, Env, row_key, selection
 
 
 def _submit(env: Env, **changes: object) -> dict:
@@ -26,7 +26,7 @@ def test_submit_reads_the_sheet_once_stores_rows_and_enqueues_research_and_a_flu
     assert job["counts"]["pending"] == 2 and job["counts"]["skipped"] == 1
     assert job["spreadsheet_id"] == SHEET
     assert env.sheets.reads == [SHEET]
-    assert sorted(t.row_key for t in env.queue.of_kind("research")) == ["r1", "r2"]
+    assert sorted(t.row_key for t in env.queue.of_kind("research")) == [row_key(job["id"], 2), row_key(job["id"], 3)]
     flush = env.queue.of_kind("flush")
     assert len(flush) == 1 and flush[0].schedule_at is not None
     stored = env.store.get_job(job["id"])
@@ -35,7 +35,7 @@ def test_submit_reads_the_sheet_once_stores_rows_and_enqueues_research_and_a_flu
 
 def test_large_selection_is_planned_by_one_task_without_reading_the_sheet(env: Env) -> None:
     job = _submit(env, ranges=["A1:B5000"])
-    assert job["state"] == "queued" and job["total"] == 0
+    assert job["state"] == "planning" and job["total"] == 0
     assert env.sheets.reads == []
     assert [t.kind.value for t in env.queue.enqueued] == ["plan"]
 
@@ -100,7 +100,7 @@ def test_retry_failed_re_enqueues_failed_rows(env: Env) -> None:
     assert [r["name"] for r in failed["rows"]] == ["Globex"] and failed["rows"][0]["error_kind"] == "blocked"
     env.queue.enqueued.clear()
     job = env.client.post(f"/api/v1/jobs/{job_id}/retry-failed", headers=env.as_user()).json["job"]
-    assert job["counts"]["pending"] == 1 and [t.row_key for t in env.queue.of_kind("research")] == ["r2"]
+    assert job["counts"]["pending"] == 1 and [t.row_key for t in env.queue.of_kind("research")] == [row_key(job_id, 3)]
 
 
 def _run_research(env: Env) -> None:
@@ -154,7 +154,9 @@ def _finish_rows_with_industries(env: Env, job_id: str, industries: list[str]) -
 
 def test_results_export_guards_formulas_and_survives_control_characters(env: Env) -> None:
     industries = [*FORMULAS, "Bell\x07Co"]
-    env.sheets.tables[SHEET] = (["Company", "Website"], [[f"Co{i}", f"co{i}.example"] for i in range(7)])
+    env.sheets.create_spreadsheet(
+        SHEET, {TAB: [["Company", "Website"], *([f"Co{i}", f"co{i}.example"] for i in range(7))]}
+    )
     job_id = _submit(env, ranges=["A1:B8"])["id"]
     _finish_rows_with_industries(env, job_id, industries)
     url = f"/api/v1/jobs/{job_id}/results"
@@ -179,29 +181,33 @@ def test_estimate_reports_rows_skipped_columns_and_headers(env: Env) -> None:
     assert response.status_code == 200
     body = response.json
     assert body["rows"] == 2 and body["skipped"] == 1 and body["cost_usd"] > 0 and body["seconds"] > 0
-    assert body["columns"] == {"name": "Company", "website": "Website", "reasons": ["header match"]}
+    assert body["columns"]["name"] == "Company" and body["columns"]["website"] == "Website"
+    assert [reason.split(":")[0] for reason in body["columns"]["reasons"]] == [
+        "website column 'Website'",
+        "name column 'Company'",
+    ]
     assert body["headers"] == ["Company", "Website"]
     assert env.store.list_jobs() == [] and env.queue.enqueued == []
 
 
 def test_no_company_column_is_reported(env: Env) -> None:
-    env.sheets.tables[SHEET] = (["Notes"], [["x"]])
+    env.sheets.create_spreadsheet(SHEET, {TAB: [["Notes"], ["x"]]})
     response = env.client.post("/api/v1/estimate", json=selection(), headers=env.as_user())
     assert response.status_code == 400 and response.json["error"]["code"] == "no_company_column"
 
 
 def test_sheet_not_shared_with_the_service_account(env: Env) -> None:
-    env.sheets.fail_status = 403
+    env.sheets.fail_next(1, status=403)
     response = env.client.post("/api/v1/jobs", json=selection(), headers=env.as_user())
     assert response.status_code == 403 and response.json["error"]["code"] == "sheet_not_shared"
 
 
 def test_sheets_rate_limit_is_quota_exceeded_and_outage_unavailable(env: Env) -> None:
-    env.sheets.fail_status = 429
+    env.sheets.fail_next(1, status=429)
     assert env.client.post("/api/v1/jobs", json=selection(), headers=env.as_user()).json["error"]["code"] == (
         "quota_exceeded"
     )
-    env.sheets.fail_status = 503
+    env.sheets.fail_next(1, status=503)
     response = env.client.post("/api/v1/jobs", json=selection(), headers=env.as_user())
     assert response.status_code == 503 and response.json["error"]["code"] == "unavailable"
 

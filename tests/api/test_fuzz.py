@@ -13,34 +13,45 @@ from schemathesis import checks
 
 from service.api import create_app
 from service.api.access import AllowAllAccess
-from service.config import Settings
-from service.jobs.context import Services
+from service.config import CloudSettings, Limits, Settings
+from service.domain.sources import SheetSource
 from service.store.memory import MemoryJobStore
-from tests.api.fakes import FakeResearcher, FakeSheets
+from tests.api.fakes import FakeResearcher
+from tests.fakes.sheet_gateway import MemorySheetGateway
 from tests.support.fakes import FakeQueue
 
-TABLE = (["Company", "Website"], [["Acme", "acme.example"], ["Globex", ""]])
+TABLE = [["Company", "Website"], ["Acme", "acme.example"], ["Globex", ""]]
 
 
-class AnySheet(FakeSheets):
-    """Every generated spreadsheet id reads as the same small table."""
+class AnySheet(MemorySheetGateway):
+    """Every generated spreadsheet id reads as the same small table (in the tab the request names)."""
 
-    def read(self, request):  # type: ignore[no-untyped-def]
-        self.tables.setdefault(request.spreadsheet_id, TABLE)
-        return super().read(request)
+    def read(self, source: SheetSource):  # type: ignore[no-untyped-def]
+        self._seed(source)
+        return super().read(source)
+
+    def prepare(self, source: SheetSource, **kwargs):  # type: ignore[no-untyped-def]
+        self._seed(source)
+        return super().prepare(source, **kwargs)
+
+    def _seed(self, source: SheetSource) -> None:
+        if source.spreadsheet_id not in self.spreadsheets:
+            self.create_spreadsheet(source.spreadsheet_id, {source.sheet_name or "Sheet1": TABLE})
 
 
 def _app():  # type: ignore[no-untyped-def]
-    services = Services(store=MemoryJobStore(), queue=FakeQueue(), researcher=FakeResearcher(), worker_id="fuzz")
-    return create_app(
-        {
-            "TESTING": True,
-            "SETTINGS": Settings(auth_disabled=True, max_rows_per_job=5_000, max_body_bytes=20_000),
-            "SERVICES": services,
-            "SHEETS": AnySheet(),
-            "SPREADSHEET_ACCESS": AllowAllAccess(),
-        }
+    settings = Settings(
+        limits=Limits(max_rows_per_job=5_000, max_body_bytes=20_000), cloud=CloudSettings(auth_disabled=True)
     )
+    adapters = {
+        "store": MemoryJobStore(),
+        "queue": FakeQueue(),
+        "researcher": FakeResearcher(),
+        "sheets": AnySheet(),
+        "access": AllowAllAccess(),
+        "worker_id": "fuzz",
+    }
+    return create_app({"TESTING": True, "SETTINGS": settings, "ADAPTERS": adapters})
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _app())

@@ -41,7 +41,7 @@ def test_dry_run_covers_queues_service_iam_scheduler_and_firestore() -> None:
         assert {"--min-backoff", "--max-backoff", "--max-doublings"} <= flags
     (deploy,) = _find(commands, "run", "deploy")
     assert "--command=gunicorn" in deploy and any("--threads=8" in a and "main:app" in a for a in deploy)
-    assert any(a.startswith("--set-env-vars=") and "ROWSCOUT_BACKEND=cloud" in a for a in deploy)
+    assert any(a.startswith("--set-env-vars=") and "GOOGLE_CLOUD_PROJECT=demo-proj" in a for a in deploy)
     roles = {a.split("=", 1)[1] for c in commands for a in c if a.startswith("--role=")}
     assert {"roles/datastore.user", "roles/cloudtasks.enqueuer", "roles/iam.serviceAccountUser"} <= roles
     assert "roles/run.invoker" in roles

@@ -15,7 +15,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOUD_ENV = {
-    "ROWSCOUT_BACKEND": "cloud",
     "GOOGLE_CLOUD_PROJECT": "proj",
     "ROWSCOUT_ADDON_CLIENT_IDS": "c.apps.googleusercontent.com",
     "ROWSCOUT_TASKS_SERVICE_ACCOUNT": "tasks@proj.iam.gserviceaccount.com",

@@ -80,7 +80,7 @@ def test_unexpected_errors_are_a_500_without_a_traceback(env: Env, caplog: pytes
 
 
 def test_store_outage_is_unavailable(env: Env) -> None:
-    from service.errors import StoreError
+    from service.domain.errors import StoreError
 
     def down(*args: object, **kwargs: object) -> None:
         raise StoreError("firestore is unavailable")

@@ -16,16 +16,16 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from service.domain import JobOptions
-from service.errors import SheetsError
-from service.jobs.context import Services
+from service.domain.errors import SheetsError
+from service.domain.retry import RetryPolicy
+from service.domain.sources import SheetSource
 from service.jobs.flush import flush_results
+from service.jobs.ports import Services
 from service.jobs.rowtask import handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.port import TaskDelivery
 from service.sheets.google_api import GoogleSheetsApi
 from service.sheets.prepare import prepare_sheet
-from service.sheets.retry import RetryPolicy
-from service.sheets.selection import SheetSelection
 from service.sheets.sink import SheetResultSink
 from service.store.memory import MemoryJobStore
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
@@ -57,7 +57,7 @@ def api(server: FakeSheetsServer, clock: FakeClock) -> Iterator[GoogleSheetsApi]
         clock=clock,
         sleep=clock.sleep,
         timeout=10.0,
-        retry=RetryPolicy(max_attempts=4, initial_wait=1.0, max_wait=8.0),
+        retry=RetryPolicy(max_attempts=4, min_backoff=1.0, max_backoff=8.0),
     )
     yield client
     client.close()
@@ -70,8 +70,7 @@ def _sheet(n: int) -> list[list[str]]:
 def _flush(svc: Services, job_id: str, sink: SheetResultSink, clock: FakeClock) -> bool:
     """One flush task: True when it went through, False when the queue would retry it."""
     try:
-        flush_results(svc, job_id, sink)
-        sink.flush()
+        flush_results(svc, job_id, [sink])  # commit writes what is buffered
     except SheetsError as exc:
         assert exc.retryable, exc.message
         return False
@@ -84,13 +83,13 @@ def test_every_row_is_written_through_429_and_500_bursts(
     server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock
 ) -> None:
     server.create_spreadsheet("s", {"Leads": _sheet(ROWS)}, rows=ROWS + 10)
-    prepared = prepare_sheet(api, SheetSelection("s", "Leads"), ["industry", "description"], key_prefix="job")
-    table = prepared.read.table
+    prepared = prepare_sheet(api, SheetSource("s", sheet_name="Leads"), ["industry", "description"], key_prefix="job")
+    table = prepared.table
     queue = FakeQueue()
     svc = Services(store=MemoryJobStore(), queue=queue, researcher=LatencyResearcher(0.0), worker_id="w")
     rows = [(r.key, r.position, r.company(table.columns)) for r in table.records]
-    job = submit_job(svc, owner="o", name="bursts", source={"kind": "sheet"}, rows=rows, options=JobOptions())
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=5.0, clock=clock)
+    job = submit_job(svc, owner="o", name="bursts", source=prepared.source, rows=rows, options=JobOptions())
+    sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
     failed_flushes = 0
     for n, start in enumerate(range(0, ROWS, BATCH)):
         for task in queue.enqueued[start : start + BATCH]:

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
+from service.domain.retry import RetryPolicy
 from service.sheets.google_api import GoogleSheetsApi
-from service.sheets.retry import RetryPolicy
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
+
+RETRY = RetryPolicy(max_attempts=8, min_backoff=1.0, max_backoff=30.0)  # the clients' policy unless a test says
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def make_api(server: FakeSheetsServer, clock: FakeClock) -> Iterator[Callable[..
     made: list[GoogleSheetsApi] = []
 
     def make(token: str = "test", **options: Any) -> GoogleSheetsApi:
-        options.setdefault("retry", RetryPolicy(max_attempts=8, initial_wait=1.0, max_wait=30.0))
+        options.setdefault("retry", RETRY)
         api = GoogleSheetsApi(
             Credentials(token=token),
             endpoint=server.endpoint,

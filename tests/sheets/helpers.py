@@ -16,12 +16,13 @@ from service.domain import (
     Row,
     RowState,
 )
+from service.domain.sources import SheetSource
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def job(job_id: str = "job1") -> Job:
-    source = {"kind": "sheet", "spreadsheet_id": "s"}
+    source = SheetSource("s", sheet_name="Sheet1")
     return Job(job_id, "owner", "test", source, JobOptions(), JobState.RUNNING, NOW, NOW)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.errors import InputError
+from service.domain.errors import InputError
 from service.sheets.a1 import column_index, column_letter, format_a1, parse_a1, quote_sheet
 from service.sheets.selection import parse_sheet_spec
 

@@ -13,7 +13,7 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from service.errors import AuthError
+from service.domain.errors import AuthError
 from service.sheets.credentials import SCOPES, account_email, credentials_from_env
 from service.sheets.google_api import GoogleSheetsApi
 from service.sheets.summary import SUMMARY_TITLE, write_summary_tab

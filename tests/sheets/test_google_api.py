@@ -7,11 +7,12 @@ from collections.abc import Callable
 import pytest
 
 from service.domain import ErrorKind
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
+from service.domain.retry import RetryPolicy
 from service.sheets.google_api import GoogleSheetsApi
 from service.sheets.limiter import RateLimiter
-from service.sheets.retry import RetryPolicy
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
+from tests.sheets.conftest import RETRY
 
 ACCOUNT = "rowscout@example.iam.gserviceaccount.com"
 
@@ -73,7 +74,8 @@ def test_transient_errors_are_retried_with_backoff(
     start = clock()
     assert api.batch_get_values("s", ["Sheet1!A1"])[0]["values"] == [["a"]]
     assert server.calls["values.batchGet"] == 4
-    assert 0 < clock() - start <= 1 + 2 + 4  # three jittered exponential waits, no real sleeping
+    waits = sum(RETRY.base_delay(attempt) for attempt in (1, 2, 3))  # 1 + 2 + 4
+    assert waits <= clock() - start <= waits * (1 + RETRY.jitter)  # three jittered waits, no real sleeping
 
 
 def test_retries_are_bounded(server: FakeSheetsServer, make_api: Callable[..., GoogleSheetsApi]) -> None:

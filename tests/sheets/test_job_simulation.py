@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from service.errors import SheetsError
+from service.domain.errors import SheetsError
+from service.domain.sources import SheetSource
 from service.sheets.google_api import GoogleSheetsApi
-from service.sheets.prepare import PreparedSheet, prepare_sheet
-from service.sheets.selection import SheetSelection
+from service.sheets.port import PreparedSheet
+from service.sheets.prepare import prepare_sheet
 from service.sheets.sink import SheetResultSink
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
 from tests.sheets.conftest import companies
@@ -22,7 +23,7 @@ N = 500
 
 def _setup(server: FakeSheetsServer, api: GoogleSheetsApi, n: int = N) -> PreparedSheet:
     server.create_spreadsheet("s", {"Leads": companies(n)}, rows=n + 50)
-    return prepare_sheet(api, SheetSelection("s", "Leads"), ["industry"], key_prefix="job1")
+    return prepare_sheet(api, SheetSource("s", sheet_name="Leads"), ["industry"], key_prefix="job1")
 
 
 def _sheet_rows(server: FakeSheetsServer) -> dict[str, dict[str, str]]:
@@ -50,8 +51,8 @@ def test_results_follow_their_rows_through_sorts_inserts_and_deletes(
     server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock
 ) -> None:
     prepared = _setup(server, api)
-    records = list(prepared.read.table.records)
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=5.0, clock=clock)
+    records = list(prepared.table.records)
+    sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
     sink.write_statuses([r.key for r in records], "queued")
     sink.flush()
     deleted_before_result = {"Company 0450", "Company 0499"}
@@ -94,8 +95,8 @@ def test_a_429_storm_ends_with_every_row_written(
     server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock
 ) -> None:
     prepared = _setup(server, api)
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=5.0, clock=clock)
-    for i, record in enumerate(prepared.read.table.records):
+    sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
+    for i, record in enumerate(prepared.table.records):
         sink.write(job(), [done_row(record.key, record.cells["Company"])])
         clock.advance(0.2)
         if i % 100 == 50:
@@ -113,8 +114,8 @@ def test_no_minute_ever_exceeds_the_write_quota(
     api = make_api()
     prepared = _setup(server, api, 200)
     started = clock()
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=0.0, clock=clock)
-    for record in prepared.read.table.records:  # a flush per row: the limiter must hold the line
+    sink = SheetResultSink(api, prepared.source, flush_interval=0.0, clock=clock)
+    for record in prepared.table.records:  # a flush per row: the limiter must hold the line
         sink.write(job(), [done_row(record.key, record.cells["Company"])])
     _finish(sink, clock)
     assert len(_sheet_rows(server)) == 200

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.errors import SchemaError
+from service.domain.errors import SchemaError
+from service.domain.sources import SheetSource
 from service.sheets.google_api import GoogleSheetsApi
 from service.sheets.layout import ensure_output_columns
 from service.sheets.prepare import prepare_sheet
@@ -109,12 +110,12 @@ def test_input_website_column_is_never_reused_for_output(server: FakeSheetsServe
 
 def test_prepare_tags_rows_in_batches(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
     server.create_spreadsheet("s", {"Sheet1": companies(1200)}, rows=1300)
-    prepared = prepare_sheet(api, SheetSelection("s", "Sheet1"), ["industry"], key_prefix="job9")
-    assert len(prepared.read.row_numbers) == 1200
+    prepared = prepare_sheet(api, SheetSource("s", sheet_name="Sheet1"), ["industry"], key_prefix="job9")
+    assert len(list(prepared.table.records)) == 1200
     tag_calls = [w for w in server.writes if "createDeveloperMetadata" in str(w.body)[:40]]
     assert len(tag_calls) == 3  # 500 + 500 + 200
     meta = server.metadata("s")
     assert {m["metadataKey"] for m in meta} == {ROW_KEY} and {m["visibility"] for m in meta} == {"DOCUMENT"}
     server.insert_rows("s", "Sheet1", at=1, count=5)
-    where = locate_rows(api, "s", prepared.layout.sheet_id, ["job9:2", "job9:1201", "missing"])
+    where = locate_rows(api, "s", prepared.source.sheet_id or 0, ["job9:2", "job9:1201", "missing"])
     assert where == {"job9:2": 6, "job9:1201": 1205}

