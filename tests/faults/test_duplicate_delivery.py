@@ -20,7 +20,8 @@ import pytest
 from google.cloud import firestore
 
 from service.domain import CompanyInput, ErrorKind, JobOptions, ResearchOptions, ResearchOutcome
-from service.jobs.context import Services
+from service.domain.sources import FileSource
+from service.jobs.ports import Services
 from service.jobs.rowtask import handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.port import Task, TaskDelivery
@@ -62,7 +63,15 @@ def _submit(store: JobStore, researcher: CountingResearcher) -> tuple[Services, 
     queue = FakeQueue()
     svc = Services(store=store, queue=queue, researcher=researcher, worker_id="worker-a")
     options = JobOptions(max_attempts=3, concurrency=4)
-    submit_job(svc, owner="o", name="dup", source={}, rows=_companies(), options=options, job_id="job-dup")
+    submit_job(
+        svc,
+        owner="o",
+        name="dup",
+        source=FileSource("companies.csv"),
+        rows=_companies(),
+        options=options,
+        job_id="job-dup",
+    )
     return svc, list(queue.enqueued)
 
 

@@ -24,9 +24,10 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
 from service.domain import JobOptions, RowState
-from service.errors import StoreError
-from service.jobs.context import Services
+from service.domain.errors import StoreError
+from service.domain.sources import FileSource
 from service.jobs.control import complete_if_finished
+from service.jobs.ports import Services
 from service.jobs.rowtask import handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.port import Task, TaskDelivery
@@ -131,7 +132,15 @@ def test_job_completes_across_an_emulator_restart(emulator: list[EmulatorHandle]
     queue = FakeQueue()
     svc = Services(store=store, queue=queue, researcher=researcher, worker_id="worker-a")
     rows = [r for r in _companies() if not r[2].name.startswith("flaky-")][:20]
-    job = submit_job(svc, owner="o", name="restart", source={}, rows=rows, options=JobOptions(), job_id="job-r")
+    job = submit_job(
+        svc,
+        owner="o",
+        name="restart",
+        source=FileSource("companies.csv"),
+        rows=rows,
+        options=JobOptions(),
+        job_id="job-r",
+    )
     first, rest = queue.enqueued[:10], queue.enqueued[10:]
     for task in first:
         assert handle_research_task(svc, TaskDelivery(task, 1)).ok

@@ -18,18 +18,19 @@ from pathlib import Path
 import pytest
 
 from service.domain import CompanyInput, ErrorKind, JobOptions, RowState
-from service.errors import FetchError
-from service.jobs.context import Services
+from service.domain.errors import FetchError
+from service.domain.retry import RetryPolicy
+from service.domain.sources import FileSource
+from service.examples.demo_web import DemoWeb
 from service.jobs.local_run import LocalRun
+from service.jobs.ports import Services
 from service.jobs.rowtask import give_up_row, handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.inprocess import InProcessQueue
-from service.queue.retry import RetryPolicy
 from service.research.discover_site import SiteFinder
 from service.research.engine import WebResearcher
 from service.store.sqlite import SqliteJobStore
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
-from tests.fixture_web.server import FixtureWeb
 from tests.jobs.fakes import FakeQueue
 
 JOB_BOUND_SECONDS = 20.0
@@ -68,7 +69,7 @@ class SilentServer:
 class FailingResolver:
     """The fixture web's resolver, except for hosts that fail to resolve (cleanly or not)."""
 
-    def __init__(self, web: FixtureWeb) -> None:
+    def __init__(self, web: DemoWeb) -> None:
         self.inner = web.resolver()
 
     def resolve(self, host: str) -> list[str]:
@@ -86,7 +87,7 @@ def silent() -> Iterator[SilentServer]:
     server.close()
 
 
-def _companies(web: FixtureWeb, silent: SilentServer) -> dict[str, tuple[CompanyInput, set[ErrorKind | None]]]:
+def _companies(web: DemoWeb, silent: SilentServer) -> dict[str, tuple[CompanyInput, set[ErrorKind | None]]]:
     def at(host: str) -> str:
         return web.url(host)
 
@@ -104,7 +105,9 @@ def _run(store: SqliteJobStore, researcher: WebResearcher, companies: dict) -> t
     options = JobOptions(concurrency=6, rate=1000.0, timeout=3.0, max_attempts=1)
     submit_svc = Services(store=store, queue=FakeQueue(), researcher=researcher)
     rows = [(key, i, company) for i, (key, (company, _)) in enumerate(companies.items(), start=1)]
-    job = submit_job(submit_svc, owner="o", name="faults", source={}, rows=rows, options=options)
+    job = submit_job(
+        submit_svc, owner="o", name="faults", source=FileSource("companies.csv"), rows=rows, options=options
+    )
     holder: list[Services] = []
     queue = InProcessQueue(
         lambda d: handle_research_task(holder[0], d),
@@ -120,7 +123,7 @@ def _run(store: SqliteJobStore, researcher: WebResearcher, companies: dict) -> t
 
 
 def test_hanging_sites_and_dns_failures_end_with_the_right_kinds(
-    fixture_web: FixtureWeb, silent: SilentServer, tmp_path: Path
+    fixture_web: DemoWeb, silent: SilentServer, tmp_path: Path
 ) -> None:
     finder = SiteFinder(tlds=[".test"], scheme="http", port=fixture_web.port)
     settings = fixture_fetch_settings(page_timeout=1.0)
