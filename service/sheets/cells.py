@@ -8,14 +8,11 @@ sheet values are written with ``RAW`` input, so text is never run.
 from __future__ import annotations
 
 from service.domain import CompanyProfile, Row, RowState
-from service.files.cells import SHEETS_MAX_CELL_CHARS as MAX_CELL_CHARS
-from service.files.cells import TRUNCATION_MARKER, truncate
+from service.files.cells import SHEETS_MAX_CELL_CHARS, truncate
 from service.sheets.layout import RESEARCHED_AT, SOURCES, STATUS
 
-__all__ = ["MAX_CELL_CHARS", "TRUNCATION_MARKER", "row_cells", "sources_text"]
 
-
-def row_cells(row: Row, columns: dict[str, int], limit: int = MAX_CELL_CHARS) -> dict[int, str | None]:
+def row_cells(row: Row, columns: dict[str, int], limit: int = SHEETS_MAX_CELL_CHARS) -> dict[int, str | None]:
     """Column → text for one row. Before a row finishes only its status is written."""
     cells: dict[int, str | None] = {columns[STATUS]: truncate(row.status_text, limit)}
     if row.state not in (RowState.DONE, RowState.FAILED) or row.result is None:

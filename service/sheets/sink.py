@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from service.domain import Job, Row
 from service.domain.errors import SheetsError
 from service.domain.sources import SheetSource
+from service.files.cells import SHEETS_MAX_CELL_CHARS
 from service.sheets.a1 import cell_range
-from service.sheets.cells import MAX_CELL_CHARS, row_cells
+from service.sheets.cells import row_cells
 from service.sheets.google_api import GoogleSheetsApi, JsonDict
 from service.sheets.layout import STATUS
 from service.sheets.tagging import locate_rows
@@ -55,7 +56,7 @@ class SheetResultSink:
         flush_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
-        max_cell_chars: int = MAX_CELL_CHARS,
+        max_cell_chars: int = SHEETS_MAX_CELL_CHARS,
     ) -> None:
         if source.layout is None:
             raise ValueError("the sheet source has no output layout: prepare it first")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.domain.sources import SheetSource
-from service.sheets.cells import TRUNCATION_MARKER
+from service.files.cells import TRUNCATION_MARKER
 from service.sheets.google_api import GoogleSheetsApi
 from service.sheets.port import PreparedSheet
 from service.sheets.prepare import prepare_sheet
