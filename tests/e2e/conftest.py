@@ -24,19 +24,18 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from service.api import create_app
 from service.api.auth import AddonAuthenticator, DevAuthenticator, HttpCertsSource, IdTokenVerifier
-from service.api.sheets import GoogleSheetGateway
-from service.config import Settings
-from service.jobs.context import Services
+from service.config import CloudSettings, FetchConfig, Limits, Settings
+from service.examples.demo_web import DemoWeb
 from service.queue.cloudtasks import CloudTasksQueue
 from service.research.discover_site import SiteFinder
 from service.research.engine import WebResearcher
+from service.sheets.gateway import GoogleSheetGateway
 from service.sheets.google_api import GoogleSheetsApi
 from service.store.firestore import FirestoreJobStore
 from tests.api.fakes import FakeAccess
 from tests.api.tokens import CertsServer, KeyPair, claims
 from tests.fakes.sheets_server import FakeSheetsServer
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
-from tests.fixture_web.server import FixtureWeb
 from tests.support.firestore_emulator import EmulatorUnavailable, skip_requested, start_firestore_emulator
 from tests.support.tasks_emulator import EmulatorUnavailable as TasksUnavailable
 from tests.support.tasks_emulator import TasksEmulator, start_emulator
@@ -51,7 +50,7 @@ SERVICE_TOKEN = "e2e-service-account"  # the fake Sheets server knows callers by
 class Cloud:
     url: str
     sheets: FakeSheetsServer
-    web: FixtureWeb
+    web: DemoWeb
     store: FirestoreJobStore
     key: KeyPair
     access: FakeAccess
@@ -98,14 +97,14 @@ def tasks_emulator() -> Iterator[TasksEmulator]:
 @pytest.fixture(scope="module")
 def cloud(firestore_client: firestore.Client, tasks_emulator: TasksEmulator) -> Iterator[Cloud]:
     key = KeyPair("e2e-kid")
-    with FakeSheetsServer() as sheets, FixtureWeb() as web, CertsServer(key).running() as certs:
+    with FakeSheetsServer() as sheets, DemoWeb() as web, CertsServer(key).running() as certs:
         server = _serve_later()
         url = f"http://127.0.0.1:{server.server_port}"
         store = FirestoreJobStore(firestore_client, collection_prefix=f"e2e{uuid.uuid4().hex[:6]}_")
         queue = _queue(tasks_emulator, url)
         access = FakeAccess({f"oauth-{USER}": {"e2e-sheet-0001"}})
-        server.app = _app(store, queue, sheets, web, certs, access)
-        gateway = server.app.extensions["rowscout"].sheets
+        gateway = _gateway(sheets)
+        server.app = _app(store, queue, gateway, web, certs, access)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         try:
@@ -136,28 +135,38 @@ def _queue(emulator: TasksEmulator, url: str) -> CloudTasksQueue:
     )
 
 
+def _gateway(sheets: FakeSheetsServer) -> GoogleSheetGateway:
+    """Google Sheets through the service account's token, on the fake Sheets server."""
+
+    def connect() -> GoogleSheetsApi:
+        credentials = Credentials(token=SERVICE_TOKEN)
+        return GoogleSheetsApi(credentials, endpoint=sheets.endpoint, account="rowscout@e2e.iam")
+
+    return GoogleSheetGateway(connect)
+
+
 def _app(
     store: FirestoreJobStore,
     queue: CloudTasksQueue,
-    sheets: FakeSheetsServer,
-    web: FixtureWeb,
+    gateway: GoogleSheetGateway,
+    web: DemoWeb,
     certs: CertsServer,
     access: FakeAccess,
 ) -> Any:
-    settings = Settings(backend="cloud", project=PROJECT, addon_client_ids=(CLIENT_ID,), allow_loopback=True)
+    settings = Settings(
+        limits=Limits(flush_window_seconds=1.0),
+        fetch=FetchConfig(allow_loopback=True),
+        cloud=CloudSettings(project=PROJECT, location=LOCATION, addon_client_ids=(CLIENT_ID,)),
+    )
     finder = SiteFinder(tlds=[".test"], scheme="http", port=web.port)
     researcher = WebResearcher(fixture_fetch_settings(), resolver=web.resolver(), site_finder=finder)
-    api = GoogleSheetsApi(Credentials(token=SERVICE_TOKEN), endpoint=sheets.endpoint, account="rowscout@e2e.iam")
     return create_app(
         {
             "TESTING": True,
             "SETTINGS": settings,
-            "SERVICES": Services(store=store, queue=queue, researcher=researcher),
-            "SHEETS": GoogleSheetGateway(settings, api=api),
-            "SPREADSHEET_ACCESS": access,
+            "ADAPTERS": {"store": store, "queue": queue, "researcher": researcher, "sheets": gateway, "access": access},
             "ADDON_AUTH": AddonAuthenticator(IdTokenVerifier(HttpCertsSource(certs.url)), settings),
             # The Cloud Tasks emulator signs no OIDC tokens; the task identity check is tested in tests/api.
             "TASK_AUTH": DevAuthenticator(),
-            "FLUSH_WINDOW_SECONDS": 1.0,
         }
     )

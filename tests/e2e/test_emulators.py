@@ -87,7 +87,7 @@ def test_an_open_ended_selection_is_planned_by_a_task_and_finishes(cloud: Cloud)
     with httpx.Client(base_url=cloud.url, timeout=30.0) as client:
         submitted = client.post("/api/v1/jobs", json=body, headers=cloud.headers())
         assert submitted.status_code == 202, submitted.text
-        assert submitted.json()["job"]["state"] == "queued"  # the plan task reads the sheet
+        assert submitted.json()["job"]["state"] == "planning"  # the plan task reads the sheet
         job = _wait_finished(cloud, client, submitted.json()["job"]["id"])
     assert job["total"] == 2 and job["counts"]["done"] == 2
     values = cloud.sheets.values(sheet_id, "Leads")
