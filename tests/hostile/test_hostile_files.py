@@ -24,11 +24,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from service.domain import CompanyInput, Job, JobOptions, JobState, Row, RowState
-from service.errors import InputError
+from service.domain.errors import InputError
+from service.domain.tables import InputTable
 from service.files.cells import MAX_CELL_CHARS
 from service.files.readers import read_table
 from service.files.writers import export_rows
-from service.tables import InputTable
 
 Maker = Callable[[Path], Path]
 

@@ -1,7 +1,7 @@
 """Hostile web pages through the real research engine: each row ends with a clear kind and nothing crashes.
 
 A private fixture web is generated into a temporary folder (the
-``FixtureWeb`` server routes by host, so every hostile behaviour is one
+``DemoWeb`` server routes by host, so every hostile behaviour is one
 site): gzip bombs, 50 MB pages, endless and malformed redirects,
 meta-refresh loops, 100,000 nested ``<div>``s, broken markup, JSON-LD nested
 100,000 deep, 20,000 links, non-HTML content. The extractors are also fed
@@ -18,10 +18,10 @@ from collections.abc import Iterator
 import pytest
 
 from service.domain import CompanyInput, ErrorKind, ResearchOptions
+from service.examples.demo_web import DemoWeb
 from service.research.engine import WebResearcher
 from service.research.extract import extract_page
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
-from tests.fixture_web.server import FixtureWeb
 
 OK = None
 NESTED = 100_000
@@ -120,7 +120,7 @@ SITES: dict[str, tuple[dict[str, str], dict | None, set[ErrorKind | None]]] = {
 
 
 @pytest.fixture(scope="module")
-def hostile_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureWeb]:
+def hostile_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWeb]:
     root = tmp_path_factory.mktemp("hostile-sites")
     for host, (files, config, _) in SITES.items():
         site = root / host
@@ -129,7 +129,7 @@ def hostile_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureWeb
             (site / name).write_text(text, encoding="utf-8")
         if config is not None:
             (site / "_site.json").write_text(json.dumps(config), encoding="utf-8")
-    with FixtureWeb(root) as web:
+    with DemoWeb(root) as web:
         yield web
 
 
@@ -138,7 +138,7 @@ def _hosts() -> list[object]:
 
 
 @pytest.mark.parametrize("host", _hosts())
-def test_hostile_site_ends_with_a_clear_kind(hostile_web: FixtureWeb, host: str) -> None:
+def test_hostile_site_ends_with_a_clear_kind(hostile_web: DemoWeb, host: str) -> None:
     researcher = WebResearcher(fixture_fetch_settings(page_timeout=3.0), resolver=hostile_web.resolver())
     outcome = researcher.research(CompanyInput(host.split(".")[0], hostile_web.url(host)), ResearchOptions(timeout=10))
     assert outcome.error_kind in SITES[host][2], (outcome.error_kind, outcome.error_message)

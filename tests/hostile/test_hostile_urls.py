@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from service.domain import CompanyInput, ErrorKind, ResearchOptions
-from service.errors import InputError, UnsafeUrlError
-from service.files.companies import validate_company
-from service.files.websites import normalize_website
+from service.domain.companies import validate_company
+from service.domain.errors import InputError, UnsafeUrlError
+from service.domain.websites import normalize_website
 from service.research.engine import WebResearcher
 from service.research.fetch import FetchSettings, StaticResolver, parse_target, vet
 
