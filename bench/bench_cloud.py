@@ -7,7 +7,7 @@ Eight threads call the handler at once, as ``gunicorn --workers 1 --threads 8``
 does on one Cloud Run instance. Reported per store: rows/s per instance and the
 per-row overhead (request time minus research latency: median and p95).
 
-Run: ``.venv/bin/python -m bench.bench_cloud [--rows 400] [--latency 0.02] [--threads 8]``
+Run: ``.venv/bin/python -m bench.bench_cloud [--rows 400] [--latency 0.02] [--threads 8] [--quick] [--out FILE]``
 Writes ``bench/results/cloud.json``.
 """
 
@@ -32,18 +32,22 @@ from service.api.access import AllowAllAccess
 from service.api.auth import DevAuthenticator
 from service.config import Settings
 from service.domain import CompanyInput, JobOptions, RowState
-from service.jobs.context import Services
+from service.domain.sources import SheetColumns, SheetSource
 from service.jobs.submit import submit_job
 from service.queue.port import Task
 from service.store.firestore import FirestoreJobStore
 from service.store.memory import MemoryJobStore
 from service.store.port import JobStore
-from tests.api.fakes import FakeSheets
+from tests.fakes.sheet_gateway import MemorySheetGateway
 from tests.support.firestore_emulator import start_firestore_emulator
 from tests.support.researchers import LatencyResearcher
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "bench" / "results" / "cloud.json"
+# a sheet job already planned (its output columns exist): every finished row schedules a flush window
+PREPARED_SHEET = SheetSource(
+    "bench-sheet", sheet_name="Leads", sheet_id=0, layout=SheetColumns(sheet_id=0, header_row=1, columns={"status": 2})
+)
 
 
 class _CountingQueue:
@@ -63,21 +67,18 @@ class _CountingQueue:
 
 def measure(store: JobStore, rows: int, latency: float, threads: int) -> dict[str, Any]:
     """Submit ``rows`` rows, then POST one /tasks/research per row from ``threads`` threads."""
-    services = Services(store=store, queue=_CountingQueue(), researcher=LatencyResearcher(latency), worker_id="bench")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SETTINGS": Settings(backend="cloud"),
-            "SERVICES": services,
-            "SHEETS": FakeSheets(),
-            "SPREADSHEET_ACCESS": AllowAllAccess(),
-            "TASK_AUTH": DevAuthenticator(),
-        }
-    )
+    adapters = {
+        "store": store,
+        "queue": _CountingQueue(),
+        "researcher": LatencyResearcher(latency),
+        "sheets": MemorySheetGateway(),
+        "access": AllowAllAccess(),
+        "worker_id": "bench",
+    }
+    app = create_app({"TESTING": True, "SETTINGS": Settings(), "ADAPTERS": adapters, "TASK_AUTH": DevAuthenticator()})
+    services = app.extensions["rowscout"].services  # what build_cloud made of the overrides
     companies = [(f"r{i:06d}", i, CompanyInput(name=f"Company {i}", website=f"c{i}.example")) for i in range(rows)]
-    job = submit_job(
-        services, owner="bench", name="bench", source={"kind": "sheet"}, rows=companies, options=JobOptions()
-    )
+    job = submit_job(services, owner="bench", name="bench", source=PREPARED_SHEET, rows=companies, options=JobOptions())
     client = app.test_client()
 
     def one(key: str) -> float:
@@ -108,7 +109,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="100 rows (as `python -m bench --quick` asks)")
+    parser.add_argument("--out", default=str(RESULT))
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rows = min(args.rows, 100)
     memory = measure(MemoryJobStore(), args.rows, args.latency, args.threads)
     emulator = start_firestore_emulator()
     os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host
@@ -125,8 +130,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "memory_store": memory,
         "overhead_ratio_median": round(cloud["overhead_ms_median"] / max(memory["overhead_ms_median"], 0.01), 1),
     }
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, indent=2) + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return result
 

@@ -5,8 +5,12 @@
    checkpoints) vs a seed-style processor (a ThreadPoolExecutor that writes
    status and result per row to a SQLite table). Prints wall ÷ ideal, where
    ideal = rows × latency ÷ concurrency (target ≤ 1.10).
-2. Peak RSS of the real CLI (a subprocess) researching a 100,000-row CSV with
-   an instant researcher (target ≤ 300 MB), and its rows/s.
+2. Peak RSS of the real CLI (a subprocess: ``tests.support.cli_runner``)
+   researching a 100,000-row CSV with an instant researcher (target ≤ 300 MB),
+   and its rows/s.
+
+The embedded path is built by ``service.bootstrap.build_local`` with the
+fixed-latency researcher as its ``researcher=`` override, as the CLI builds it.
 
 Run: ``.venv/bin/python -m bench.bench_engine [--rows 1000] [--latency 0.2] [--big-rows 100000]``
 Writes ``bench/results/engine.json``.
@@ -17,10 +21,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,14 +31,12 @@ from pathlib import Path
 
 import psutil
 
+from service.bootstrap import build_local
+from service.config import EmbeddedSettings, Settings
 from service.domain import CompanyInput, JobOptions, ResearchOptions
-from service.jobs.context import Services
-from service.jobs.local_run import LocalRun
-from service.jobs.rowtask import give_up_row, handle_research_task
+from service.domain.sources import FileSource
 from service.jobs.submit import submit_job
-from service.queue.inprocess import InProcessQueue
-from service.queue.retry import RetryPolicy
-from service.store.sqlite import SqliteJobStore
+from tests.support.cli_runner import runner_command, runner_env
 from tests.support.researchers import LatencyResearcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,33 +47,21 @@ def _companies(n: int) -> list[tuple[str, int, CompanyInput]]:
 
 
 def run_rowscout(rows: int, latency: float, concurrency: int, workdir: Path) -> float:
-    store = SqliteJobStore(workdir / "rowscout.sqlite3")
-    researcher = LatencyResearcher(latency)
+    settings = Settings(embedded=EmbeddedSettings(workspace=workdir / "ws"))
+    local = build_local(settings, researcher=LatencyResearcher(latency), checkpoint_seconds=2.0)
     options = JobOptions(concurrency=concurrency, rate=1e9, max_attempts=3)
-    submit_svc = Services(store=store, queue=_Discard(), researcher=researcher)
-    job = submit_job(submit_svc, owner="bench", name="bench", source={}, rows=_companies(rows), options=options)
-    holder: list[Services] = []
-    queue = InProcessQueue(
-        lambda d: handle_research_task(holder[0], d),
-        rate=float("inf"),
-        concurrency=concurrency,
-        retry=RetryPolicy(max_attempts=5, min_backoff=0.1, max_backoff=1.0),
-        on_give_up=lambda d, r: give_up_row(holder[0], d.task.job_id, d.task.row_key, r),
-    )
-    holder.append(Services(store=store, queue=queue, researcher=researcher))
-    start = time.perf_counter()
-    progress = LocalRun(holder[0], queue, checkpoint_seconds=2.0, progress_seconds=0.5).run(job.id)
-    elapsed = time.perf_counter() - start
+    source = FileSource(path=str(workdir / "bench.csv"))
+    try:
+        job = submit_job(
+            local.services(), owner="bench", name="bench", source=source, rows=_companies(rows), options=options
+        )
+        start = time.perf_counter()
+        progress = local.run(job)
+        elapsed = time.perf_counter() - start
+    finally:
+        local.close()
     assert progress.finished == rows, progress.counts
     return elapsed
-
-
-class _Discard:
-    def enqueue(self, task):  # noqa: ANN001 - bench helper
-        return None
-
-    def enqueue_many(self, tasks):  # noqa: ANN001
-        return sum(1 for _ in tasks)
 
 
 def run_seed_style(rows: int, latency: float, concurrency: int, workdir: Path) -> float:
@@ -110,17 +98,8 @@ def run_big_cli(rows: int, workdir: Path) -> dict[str, float]:
         writer.writerow(["Company", "Website", "Notes"])
         for i in range(rows):
             writer.writerow([f"Company {i}", f"company{i}.com", "x" * 40])
-    env = dict(
-        os.environ,
-        ROWSCOUT_RESEARCHER="tests.support.researchers:latency_researcher",
-        ROWSCOUT_TEST_LATENCY="0",
-        ROWSCOUT_HOME=str(workdir / "ws"),
-        PYTHONPATH=str(ROOT),
-    )
-    cmd = [
-        sys.executable,
-        "-m",
-        "service",
+    env = runner_env(latency=0.0, research_log=None, home=workdir / "ws")
+    cmd = runner_command(
         "research",
         str(src),
         "-o",
@@ -132,7 +111,7 @@ def run_big_cli(rows: int, workdir: Path) -> dict[str, float]:
         "--no-progress",
         "--fields",
         "industry,hq_country",
-    ]
+    )
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -160,6 +139,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--big-rows", type=int, default=100_000)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "engine.json"))
     args = parser.parse_args()
     ideal = args.rows * args.latency / args.concurrency
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,7 +163,7 @@ def main() -> None:
     print(f"{'seed-style thread pool':28}{seed:>10.2f}{seed / ideal:>10.3f}")
     if big:
         print(f"100k-row CLI run: peak RSS {big['peak_rss_mb']} MB (target ≤ 300), {big['rows_per_second']} rows/s")
-    out = ROOT / "bench" / "results" / "engine.json"
+    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
 

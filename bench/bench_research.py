@@ -9,7 +9,7 @@ Run: ``.venv/bin/python -m bench.bench_research`` (from the repo root; ~1 min).
    accuracy. The same for a naive baseline (home page only, ``<title>`` +
    meta description, like the seed prototype).
 2. **Throughput**: the reachable content sites, repeated, through 20 worker
-   threads while every fixture response waits 1 s (a ``FixtureWeb`` whose
+   threads while every fixture response waits 1 s (a ``DemoWeb`` whose
    site config adds ``delay: 1.0``); companies/hour for the engine and the
    baseline.
 
@@ -36,13 +36,13 @@ from service.domain import (
     ResearchOptions,
     ResearchOutcome,
 )
-from service.errors import ResearchError
+from service.domain.errors import ResearchError
+from service.examples.demo_web import DemoWeb
 from service.research.discover_site import SiteFinder
 from service.research.engine import WebResearcher
 from service.research.extract.document import Document
 from service.research.fetch import FetchSettings, SafeFetcher
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
-from tests.fixture_web.server import FixtureWeb
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH = json.loads((ROOT / "tests/fixture_web/ground_truth.json").read_text(encoding="utf-8"))
@@ -53,7 +53,7 @@ THROUGHPUT_COMPANIES = 100
 Research = Callable[[CompanyInput, ResearchOptions], ResearchOutcome]
 
 
-class SlowFixtureWeb(FixtureWeb):
+class SlowDemoWeb(DemoWeb):
     """The fixture web with ``LATENCY`` seconds before every response (unless a site sets its own)."""
 
     def site_config(self, host: str) -> dict[str, Any]:
@@ -87,7 +87,7 @@ class NaiveResearcher:
             return await fetcher.fetch(url)
 
 
-def company_for(web: FixtureWeb, entry: dict[str, Any]) -> CompanyInput:
+def company_for(web: DemoWeb, entry: dict[str, Any]) -> CompanyInput:
     return CompanyInput(name=entry["name"], website=web.url(entry["host"]) if entry["website_given"] else "")
 
 
@@ -130,8 +130,8 @@ def score(outcomes: list[tuple[dict[str, Any], ResearchOutcome]]) -> dict[str, A
     }
 
 
-def accuracy(make: Callable[[FixtureWeb], Research]) -> dict[str, Any]:
-    with FixtureWeb() as web:
+def accuracy(make: Callable[[DemoWeb], Research]) -> dict[str, Any]:
+    with DemoWeb() as web:
         research = make(web)
         options = ResearchOptions(timeout=15)
         with ThreadPoolExecutor(8) as pool:
@@ -139,10 +139,10 @@ def accuracy(make: Callable[[FixtureWeb], Research]) -> dict[str, Any]:
     return score(outcomes)
 
 
-def throughput(make: Callable[[FixtureWeb], Research]) -> dict[str, float]:
+def throughput(make: Callable[[DemoWeb], Research]) -> dict[str, float]:
     sites = [e for e in TRUTH if e["website_given"] and not e["expected_error"] and not e.get("fault_site")]
     batch = [sites[i % len(sites)] for i in range(THROUGHPUT_COMPANIES)]
-    with SlowFixtureWeb() as web:
+    with SlowDemoWeb() as web:
         research = make(web)
         options = ResearchOptions(timeout=30)
         started = time.monotonic()
@@ -158,12 +158,12 @@ def throughput(make: Callable[[FixtureWeb], Research]) -> dict[str, float]:
     }
 
 
-def engine(web: FixtureWeb) -> Research:
+def engine(web: DemoWeb) -> Research:
     finder = SiteFinder(tlds=[".test"], scheme="http", port=web.port)
     return WebResearcher(fixture_fetch_settings(), resolver=web.resolver(), site_finder=finder).research
 
 
-def naive(web: FixtureWeb) -> Research:
+def naive(web: DemoWeb) -> Research:
     return NaiveResearcher(fixture_fetch_settings(), web.resolver()).research
 
 

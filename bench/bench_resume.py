@@ -1,7 +1,9 @@
 """Resume after ``kill -9``: how fast work continues and what is researched twice.
 
-The real CLI runs in a subprocess (SQLite store + in-process queue) with the
-fixed-latency test researcher, which logs every completed research. Once a
+The real CLI runs in a subprocess (SQLite store + in-process queue) through
+``tests.support.cli_runner``, which passes it the fixed-latency test
+researcher (``main(argv, researcher=...)``); that researcher logs every
+completed research. Once a
 third of the rows are researched the process is killed with SIGKILL. Then:
 
 - **Rowscout**: ``resume JOB`` in the same workspace. Measured: seconds from
