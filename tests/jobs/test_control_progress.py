@@ -148,6 +148,24 @@ def test_latest_job_overall_and_for_one_input_file(tmp_path, monkeypatch):
         control.latest_job(svc, input_path="c.csv")
 
 
+def test_list_jobs_and_job_rows_are_scoped_to_their_owner():
+    svc, queue, _, clock = make_services()
+    first = _submit(svc, ["Acme", "Globex"])
+    clock.advance(minutes=1)
+    second = _submit(svc, ["Initech"])
+    clock.advance(minutes=1)
+    other = submit_job(
+        svc, owner="eve@example.com", name="e", source=SOURCE, rows=companies("Umbrella"), options=JobOptions()
+    )
+    assert [job.id for job in control.list_jobs(svc, owner=OWNER)] == [second.id, first.id]
+    assert [job.id for job in control.list_jobs(svc, limit=2)] == [other.id, second.id]
+    handle_research_task(svc, TaskDelivery(queue.enqueued[0], 1))
+    assert [row.key for row in control.job_rows(svc, first.id, owner=OWNER)] == ["r000001", "r000002"]
+    assert [row.key for row in control.job_rows(svc, first.id, states=(RowState.PENDING,))] == ["r000002"]
+    with pytest.raises(JobNotFound):
+        control.job_rows(svc, first.id, owner="eve@example.com")
+
+
 def test_progress_reports_counts_rate_eta_and_error_kinds():
     research = ScriptedResearcher(failures={"Globex": [ErrorKind.BOT_CHALLENGE]})
     svc, queue, _, clock = make_services(research)
