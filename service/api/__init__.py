@@ -1,9 +1,10 @@
 """The Flask app: ``create_app(test_config=None)`` wires blueprints, errors, logging and services.
 
-Nothing heavy happens here: clients are built on first use (see
-``context.ApiContext``). ``test_config`` may carry ``SETTINGS`` (a
-``Settings``), ``SERVICES``, ``SHEETS``, ``SPREADSHEET_ACCESS``,
-``CERTS_SOURCE``, ``CLOCK``, ``PLAN_THRESHOLD`` and ordinary Flask keys.
+Nothing heavy happens here: adapters come from ``service.bootstrap.build_cloud``
+on first use (see ``context.ApiContext``). ``test_config`` may carry
+``SETTINGS`` (a ``Settings``), ``ADAPTERS`` (keyword overrides of
+``build_cloud``: store, queue, researcher, sheets, access, clock, worker_id),
+``CERTS_SOURCE``, ``ADDON_AUTH``, ``TASK_AUTH`` and ordinary Flask keys.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from service.errors import InputError
+from service.domain.errors import InputError
 from service.sheets.a1 import A1Range, cell_range, column_letter, parse_a1, quote_sheet
 
 READ_METHODS = frozenset(

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from service.research.fetch import FetchSettings
 from service.examples.demo_web import DemoWeb
+from service.research.fetch import FetchSettings
 
 
 def fixture_fetch_settings(**overrides: Any) -> FetchSettings:
