@@ -1,4 +1,4 @@
-"""Sites that hang forever and names that do not resolve: the job still ends, in bounded time, with the right kinds.
+"""Sites that hang forever and names that do not resolve: the job still ends, with the right kinds.
 
 A job on SQLite with the in-process queue and the real ``WebResearcher``
 over the fixture web mixes healthy sites with ``slow-site.test`` (answers
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,8 +31,6 @@ from service.research.engine import WebResearcher
 from service.store.sqlite import SqliteJobStore
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
 from tests.jobs.fakes import FakeQueue
-
-JOB_BOUND_SECONDS = 20.0
 
 
 class SilentServer:
@@ -101,7 +98,7 @@ def _companies(web: DemoWeb, silent: SilentServer) -> dict[str, tuple[CompanyInp
     }
 
 
-def _run(store: SqliteJobStore, researcher: WebResearcher, companies: dict) -> tuple[str, float]:
+def _run(store: SqliteJobStore, researcher: WebResearcher, companies: dict) -> str:
     options = JobOptions(concurrency=6, rate=1000.0, timeout=3.0, max_attempts=1)
     submit_svc = Services(store=store, queue=FakeQueue(), researcher=researcher)
     rows = [(key, i, company) for i, (key, (company, _)) in enumerate(companies.items(), start=1)]
@@ -117,9 +114,8 @@ def _run(store: SqliteJobStore, researcher: WebResearcher, companies: dict) -> t
         on_give_up=lambda d, r: give_up_row(holder[0], d.task.job_id, d.task.row_key, r),
     )
     holder.append(Services(store=store, queue=queue, researcher=researcher))
-    start = time.monotonic()
     LocalRun(holder[0], queue, checkpoint_seconds=60.0, progress_seconds=0.1).run(job.id)
-    return job.id, time.monotonic() - start
+    return job.id
 
 
 def test_hanging_sites_and_dns_failures_end_with_the_right_kinds(
@@ -130,8 +126,7 @@ def test_hanging_sites_and_dns_failures_end_with_the_right_kinds(
     researcher = WebResearcher(settings, resolver=FailingResolver(fixture_web), site_finder=finder)
     companies = _companies(fixture_web, silent)
     store = SqliteJobStore(tmp_path / "jobs.db")
-    job_id, seconds = _run(store, researcher, companies)
-    assert seconds < JOB_BOUND_SECONDS
+    job_id = _run(store, researcher, companies)  # a hang would hit pytest's timeout; time limits live in bench/
     rows = {row.key: row for row in store.iter_rows(job_id)}
     for key, (_, kinds) in companies.items():
         row = rows[key]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import tracemalloc
 
 import pytest
@@ -93,10 +92,8 @@ def test_follows_a_moved_site_keeping_the_path(fixture_web: DemoWeb) -> None:
 
 
 def test_slow_site_times_out_at_the_page_timeout(fixture_web: DemoWeb) -> None:
-    started = time.monotonic()
-    error = fetch_error(fixture_web, "slow-site.test", page_timeout=0.3)
+    error = fetch_error(fixture_web, "slow-site.test", page_timeout=0.3)  # the site answers after 3 s
     assert error.kind == ErrorKind.TIMEOUT and error.retryable
-    assert time.monotonic() - started < 2.0
 
 
 def test_explicit_timeout_shortens_the_page_timeout(fixture_web: DemoWeb) -> None:
@@ -104,10 +101,9 @@ def test_explicit_timeout_shortens_the_page_timeout(fixture_web: DemoWeb) -> Non
         async with SafeFetcher(fixture_fetch_settings(page_timeout=20), resolver=fixture_web.resolver()) as f:
             await f.fetch(fixture_web.url("slow-site.test"), timeout=0.2)
 
-    started = time.monotonic()
     with pytest.raises(ResearchError) as error:
-        asyncio.run(run())
-    assert error.value.kind == ErrorKind.TIMEOUT and time.monotonic() - started < 2.0
+        asyncio.run(run())  # the site answers after 3 s: only the explicit 0.2 s timeout makes this a timeout
+    assert error.value.kind == ErrorKind.TIMEOUT
 
 
 def test_timeout_grows_with_attempt_and_is_capped() -> None:
