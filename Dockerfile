@@ -1,4 +1,5 @@
 # Rowscout web service for Cloud Run: gunicorn, one worker, eight threads, non-root.
+# Runtime dependencies only (requirements.txt); the benchmarks' and tests' extras stay out.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -13,6 +14,8 @@ RUN pip install --no-compile -r requirements.txt \
 
 COPY service ./service
 COPY main.py .
+# Bytecode compiled once at build time: instances start without compiling (and cannot write to /app).
+RUN python -m compileall -q service main.py
 
 USER rowscout
 EXPOSE 8080
