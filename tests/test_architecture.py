@@ -52,8 +52,8 @@ def within(module: str, *packages: str) -> bool:
 
 
 def is_cli(module: str) -> bool:
-    """The CLI: ``service.cli`` and its submodules (and today's ``service/cli_*.py`` and ``service/demo.py``)."""
-    return within(module, "service.cli", "service.demo") or module.startswith("service.cli_")
+    """The CLI: ``service.cli`` and its submodules (and any top-level ``service.cli_*`` module, should one appear)."""
+    return within(module, "service.cli") or module.startswith("service.cli_")
 
 
 # -- reading the imports ------------------------------------------------------------------------------------------
