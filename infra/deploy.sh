@@ -37,6 +37,19 @@ ensure() {
   gcloud $create "$@" 2>/dev/null || run gcloud $update "$@"
 }
 
+# Every dispatch deadline must fit Cloud Tasks' range and the Cloud Run request timeout.
+check_deadlines() {
+  local name value
+  for name in RESEARCH_DEADLINE PLAN_DEADLINE FLUSH_DEADLINE; do
+    value="${!name%s}"
+    if ! [[ "$value" =~ ^[0-9]+$ ]] || (( value < 15 || value > 1800 || value > TIMEOUT )); then
+      echo "${name}=${!name}: must be 15s-1800s and at most TIMEOUT=${TIMEOUT}" >&2
+      exit 2
+    fi
+  done
+}
+check_deadlines
+
 RUN_EMAIL="${RUN_SA}@${PROJECT}.iam.gserviceaccount.com"
 TASKS_EMAIL="${TASKS_SA}@${PROJECT}.iam.gserviceaccount.com"
 
@@ -102,7 +115,9 @@ cloud_run() {
   env_vars="GOOGLE_CLOUD_PROJECT=${PROJECT};ROWSCOUT_LOCATION=${REGION}"
   env_vars+=";ROWSCOUT_QUEUE=${QUEUE_BASE};ROWSCOUT_TASKS_SERVICE_ACCOUNT=${TASKS_EMAIL}"
   env_vars+=";ROWSCOUT_ADDON_CLIENT_IDS=${ADDON_CLIENT_IDS};ROWSCOUT_MAX_ROWS_PER_JOB=${MAX_ROWS_PER_JOB}"
-  env_vars+=";ROWSCOUT_TASKS_MAX_ATTEMPTS=${TASK_MAX_ATTEMPTS}"
+  env_vars+=";ROWSCOUT_TASKS_MAX_ATTEMPTS=${TASK_MAX_ATTEMPTS};ROWSCOUT_FLUSH_QUEUE=${FLUSH_QUEUE}"
+  env_vars+=";ROWSCOUT_RESEARCH_DEADLINE=${RESEARCH_DEADLINE};ROWSCOUT_PLAN_DEADLINE=${PLAN_DEADLINE}"
+  env_vars+=";ROWSCOUT_FLUSH_DEADLINE=${FLUSH_DEADLINE}"
   if [[ -n "$ALLOWED_DOMAINS" ]]; then env_vars+=";ROWSCOUT_ALLOWED_DOMAINS=${ALLOWED_DOMAINS}"; fi
   run gcloud run deploy "$SERVICE" --project="$PROJECT" --region="$REGION" --image="$IMAGE" \
     --service-account="$RUN_EMAIL" --concurrency="$CONCURRENCY" --cpu="$CPU" --memory="$MEMORY" \

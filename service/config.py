@@ -72,6 +72,45 @@ class SheetsConfig:
     retry: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(max_attempts=8, min_backoff=1.0, max_backoff=64.0, max_retry_duration=300.0)
     )
+    # The project's Sheets quota per minute (a service account is one user), shared by every job
+    # and instance through one budget: Firestore in the cloud, the workspace's SQLite file embedded.
+    reads_per_minute: int = 60
+    writes_per_minute: int = 60
+    # A call waits (without holding any lock) at most this long for the budget; beyond it the call
+    # fails as retryable with a retry time, and a flush task reschedules itself for then.
+    max_budget_wait: float = 20.0
+
+
+MIN_DISPATCH_DEADLINE = 15.0  # Cloud Tasks' range for HTTP targets
+MAX_DISPATCH_DEADLINE = 1800.0
+
+
+@dataclass(frozen=True)
+class DispatchDeadlines:
+    """Seconds Cloud Tasks waits for each kind of task before it retries it (15 s – 30 min).
+
+    A handler that outlives its deadline is dispatched again while it still
+    runs, so each deadline is above the worst case of its task: research is
+    bounded by the company timeout (plus the LLM), and the row's lease
+    (``Limits.lease_seconds``) covers the research; the research deadline is
+    above the lease, so a second dispatch finds a live lease and reschedules.
+    Plan tasks read and tag one chunk; flush tasks write one job's rows and
+    reschedule themselves instead of waiting long for the write budget.
+    """
+
+    research: float = 600.0
+    plan: float = 600.0
+    flush: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in ("research", "plan", "flush"):
+            value = getattr(self, name)
+            if not MIN_DISPATCH_DEADLINE <= value <= MAX_DISPATCH_DEADLINE:
+                raise ValueError(f"the {name} dispatch deadline must be 15–1800 s, not {value:g}")
+
+    def for_kind(self, kind: str) -> float:
+        """The deadline of a task kind ("research", "plan", "flush")."""
+        return float(getattr(self, kind))
 
 
 @dataclass(frozen=True)
@@ -81,6 +120,8 @@ class CloudSettings:
     project: str = ""
     location: str = "europe-west1"
     queues: Mapping[str, str] = field(default_factory=dict)  # priority -> queue id
+    flush_queue: str = ""  # flush tasks' own queue (empty: the priority queues)
+    deadlines: DispatchDeadlines = field(default_factory=DispatchDeadlines)
     service_url: str = ""  # this service's public URL (task targets, OIDC audience)
     tasks_service_account: str = ""  # identity Cloud Tasks / Scheduler sign OIDC tokens as
     tasks_audience: str = ""
@@ -121,7 +162,14 @@ class Settings:
                 api_key=env.get("ROWSCOUT_LLM_API_KEY", ""),
                 model=env.get("ROWSCOUT_LLM_MODEL", ""),
             ),
-            sheets=SheetsConfig(api_endpoint=env.get("ROWSCOUT_SHEETS_API_ENDPOINT", "")),
+            sheets=SheetsConfig(
+                api_endpoint=env.get("ROWSCOUT_SHEETS_API_ENDPOINT", ""),
+                reads_per_minute=int(env.get("ROWSCOUT_SHEETS_READS_PER_MINUTE", str(SheetsConfig.reads_per_minute))),
+                writes_per_minute=int(
+                    env.get("ROWSCOUT_SHEETS_WRITES_PER_MINUTE", str(SheetsConfig.writes_per_minute))
+                ),
+                max_budget_wait=float(env.get("ROWSCOUT_SHEETS_MAX_BUDGET_WAIT", str(SheetsConfig.max_budget_wait))),
+            ),
             cloud=_cloud(env),
         )
 
@@ -132,6 +180,12 @@ def _cloud(env: Mapping[str, str]) -> CloudSettings:
         project=env.get("GOOGLE_CLOUD_PROJECT", ""),
         location=env.get("ROWSCOUT_LOCATION", "europe-west1"),
         queues=_queues(env),
+        flush_queue=env.get("ROWSCOUT_FLUSH_QUEUE", "rowscout-flush"),
+        deadlines=DispatchDeadlines(
+            research=_seconds(env.get("ROWSCOUT_RESEARCH_DEADLINE"), DispatchDeadlines.research),
+            plan=_seconds(env.get("ROWSCOUT_PLAN_DEADLINE"), DispatchDeadlines.plan),
+            flush=_seconds(env.get("ROWSCOUT_FLUSH_DEADLINE"), DispatchDeadlines.flush),
+        ),
         service_url=service_url,
         tasks_service_account=env.get("ROWSCOUT_TASKS_SERVICE_ACCOUNT", ""),
         tasks_audience=env.get("ROWSCOUT_TASKS_AUDIENCE", service_url),
@@ -142,6 +196,12 @@ def _cloud(env: Mapping[str, str]) -> CloudSettings:
         allowed_domains=_list(env.get("ROWSCOUT_ALLOWED_DOMAINS")),
         auth_disabled=_flag(env.get("ROWSCOUT_AUTH_DISABLED")),
     )
+
+
+def _seconds(value: str | None, default: float) -> float:
+    """Seconds from "600" or "600s" (gcloud's duration form); ``default`` when unset."""
+    text = (value or "").strip().removesuffix("s")
+    return float(text) if text else default
 
 
 def _queues(env: Mapping[str, str]) -> dict[str, str]:

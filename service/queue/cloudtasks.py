@@ -3,8 +3,12 @@
 Each ``Task`` becomes one named HTTP task: ``POST {target_base_url}/tasks/{kind}``
 with the JSON body ``{"job_id", "row_key", "payload"}``, signed with an OIDC
 token when a service account is configured, on the queue chosen by the
-task's priority. Rate, concurrency and retry rules live in the queue's
-configuration (see ``RetryPolicy.as_retry_config`` and ``infra/``).
+task's kind (flush tasks have their own queue) or else its priority. Every
+task carries an explicit ``dispatch_deadline`` for its kind (settings
+``DispatchDeadlines``; Cloud Tasks' default for HTTP targets is 10 min, and a
+handler that outlives it is dispatched again while it still runs). Rate,
+concurrency and retry rules live in the queue's configuration (see
+``RetryPolicy.as_retry_config`` and ``infra/``).
 
 The task id is derived from ``Task.name`` (a hash prefix + the name cleaned
 to ``[A-Za-z0-9_-]``), so enqueueing the same row twice is de-duplicated by
@@ -19,15 +23,16 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.cloud import tasks_v2
 
+from service.config import DispatchDeadlines
 from service.domain.errors import InputError, QueueError
-from service.queue.port import Task
+from service.queue.port import Task, TaskKind
 
 MAX_TASK_ID = 500
 _HASH_CHARS = 12
@@ -65,6 +70,9 @@ class CloudTasksQueue:
         project, location: where the queues live.
         queues: priority ("high" / "normal" / "low") -> queue id; "normal" is required
             and used for any priority not listed.
+        kind_queues: task kind -> queue id, for kinds with a queue of their own (flush tasks);
+            these ignore the task's priority.
+        deadlines: the dispatch deadline of each task kind.
         target_base_url: the service's base URL; tasks go to ``/tasks/{kind}`` under it.
         service_account_email: the identity whose OIDC token signs each request (None: no token).
         audience: the token's audience (default: ``target_base_url``).
@@ -79,6 +87,8 @@ class CloudTasksQueue:
         project: str,
         location: str,
         queues: Mapping[str, str],
+        kind_queues: Mapping[TaskKind, str] | None = None,
+        deadlines: DispatchDeadlines | None = None,
         target_base_url: str,
         service_account_email: str | None = None,
         audience: str | None = None,
@@ -94,6 +104,12 @@ class CloudTasksQueue:
             priority: tasks_v2.CloudTasksClient.queue_path(project, location, queue_id)
             for priority, queue_id in queues.items()
         }
+        self._kind_paths = {
+            TaskKind(kind): tasks_v2.CloudTasksClient.queue_path(project, location, queue_id)
+            for kind, queue_id in (kind_queues or {}).items()
+            if queue_id
+        }
+        self._deadlines = deadlines or DispatchDeadlines()
         self._base_url = target_base_url.rstrip("/")
         self._service_account = service_account_email
         self._audience = audience or self._base_url
@@ -121,14 +137,19 @@ class CloudTasksQueue:
             raise QueueError(f"{len(errors)} of {len(batch)} tasks could not be queued: {errors[0].message}")
         return sum(1 for outcome in outcomes if outcome is True)
 
-    def queue_path(self, priority: str) -> str:
+    def queue_path(self, priority: str, kind: TaskKind | None = None) -> str:
+        """The queue of a task: its kind's own queue, else its priority's (else "normal")."""
+        if kind is not None and kind in self._kind_paths:
+            return self._kind_paths[kind]
         return self._queue_paths.get(priority, self._queue_paths["normal"])
 
     def build_task(self, task: Task) -> tasks_v2.Task:
         """The Cloud Tasks task for ``task`` (public for inspection in tests)."""
+        deadline = self._deadlines.for_kind(task.kind.value)
         fields: dict[str, Any] = {
-            "name": f"{self.queue_path(task.priority)}/tasks/{task_id(task.name)}",
+            "name": f"{self.queue_path(task.priority, task.kind)}/tasks/{task_id(task.name)}",
             "http_request": self._http_request(task),
+            "dispatch_deadline": timedelta(seconds=deadline),
         }
         if task.schedule_at is not None:
             fields["schedule_time"] = _utc(task.schedule_at)
@@ -150,7 +171,7 @@ class CloudTasksQueue:
     def _create(self, task: Task) -> bool:
         """True when a new task was created, False when its name already existed."""
         cloud_task = self.build_task(task)
-        parent = self.queue_path(task.priority)
+        parent = self.queue_path(task.priority, task.kind)
         try:
             self._client.create_task(parent=parent, task=cloud_task, retry=self._retry, timeout=self._timeout)
         except gexc.AlreadyExists:

@@ -34,7 +34,12 @@ def test_dry_run_covers_queues_service_iam_scheduler_and_firestore() -> None:
     commands = _dry_run(PROJECT="demo-proj")
     assert all(c[0] == "gcloud" for c in commands)
     queues = _find(commands, "tasks", "queues", "create")
-    assert [q[4] for q in queues] == ["rowscout-research-high", "rowscout-research", "rowscout-research-low"]
+    assert [q[4] for q in queues] == [
+        "rowscout-research-high",
+        "rowscout-research",
+        "rowscout-research-low",
+        "rowscout-flush",
+    ]
     for queue in queues:
         flags = {f.split("=")[0] for f in queue if f.startswith("--")}
         assert {"--max-dispatches-per-second", "--max-concurrent-dispatches", "--max-attempts"} <= flags
@@ -61,6 +66,36 @@ def test_dry_run_creates_every_composite_index_in_the_json() -> None:
         "--field-config=field-path=owner,order=ascending",
         "--field-config=field-path=created_at,order=descending",
     ]
+
+
+def _env_vars(deploy: list[str]) -> dict[str, str]:
+    (flag,) = [a for a in deploy if a.startswith("--set-env-vars=^;^")]
+    return dict(pair.split("=", 1) for pair in flag.removeprefix("--set-env-vars=^;^").split(";"))
+
+
+def test_service_settings_name_the_flush_queue_and_every_dispatch_deadline() -> None:
+    from service.config import Settings
+
+    commands = _dry_run(FLUSH_QUEUE="rs-flush", RESEARCH_DEADLINE="700s", FLUSH_DEADLINE="90s")
+    assert "rs-flush" in [q[4] for q in _find(commands, "tasks", "queues", "create")]
+    (deploy,) = _find(commands, "run", "deploy")
+    settings = Settings.from_env(_env_vars(deploy))  # what the service reads from what infra sets
+    assert settings.cloud.flush_queue == "rs-flush"
+    deadlines = settings.cloud.deadlines
+    assert (deadlines.research, deadlines.plan, deadlines.flush) == (700.0, 600.0, 90.0)
+    assert deadlines.research > settings.limits.lease_seconds  # a second dispatch finds the lease live
+
+
+@pytest.mark.parametrize("env", [{"FLUSH_DEADLINE": "2000s"}, {"PLAN_DEADLINE": "10s"}, {"TIMEOUT": "300"}])
+def test_a_deadline_outside_cloud_tasks_range_or_the_run_timeout_stops_the_deploy(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        ["bash", str(ROOT / "infra" / "deploy.sh"), "--dry-run"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "DEADLINE" in done.stderr and "gcloud" not in done.stdout
 
 
 def test_config_values_come_from_the_environment() -> None:

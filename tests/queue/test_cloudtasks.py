@@ -158,3 +158,37 @@ def test_partial_batch_failure_reports_counts_and_keeps_the_rest() -> None:
 def test_incomplete_configuration_is_refused(options: dict) -> None:
     with pytest.raises(InputError):
         make_queue(**options)
+
+
+@pytest.mark.parametrize(("kind", "seconds"), [(TaskKind.RESEARCH, 700.0), (TaskKind.PLAN, 500.0), (TaskKind.FLUSH, 45.0)])
+def test_every_task_kind_carries_its_own_dispatch_deadline(kind: TaskKind, seconds: float) -> None:
+    from datetime import timedelta
+
+    from service.config import DispatchDeadlines
+
+    queue = make_queue(deadlines=DispatchDeadlines(research=700.0, plan=500.0, flush=45.0))
+    built = queue.build_task(Task(kind=kind, job_id="job-9", row_key="r1"))
+    assert built.dispatch_deadline == timedelta(seconds=seconds)
+
+
+def test_without_settings_tasks_still_get_an_explicit_deadline_within_the_range() -> None:
+    built = make_queue().build_task(research())
+    assert 15 <= built.dispatch_deadline.total_seconds() <= 1800
+
+
+@pytest.mark.parametrize("bad", [5.0, 1801.0])
+def test_deadlines_outside_cloud_tasks_range_are_refused(bad: float) -> None:
+    from service.config import DispatchDeadlines
+
+    with pytest.raises(ValueError, match="15–1800"):
+        DispatchDeadlines(flush=bad)
+
+
+def test_flush_tasks_use_their_own_queue_whatever_their_priority() -> None:
+    client = RecordingTasksClient()
+    queue = make_queue(client, kind_queues={TaskKind.FLUSH: "rs-flush"})
+    queue.enqueue(Task(kind=TaskKind.FLUSH, job_id="job-9", row_key="w1", priority="high"))
+    queue.enqueue(research(priority="high"))
+    parents = [parent.rsplit("/", 1)[-1] for parent, _ in client.created]
+    names = [task.name.split("/")[-3] for _, task in client.created]
+    assert parents == names == ["rs-flush", "rs-high"]

@@ -91,3 +91,39 @@ def test_priorities_reach_their_queues(make_cloud_queue: CloudQueueFactory, emul
     }
     assert set(by_queue) == {emulator_queues["high"], emulator_queues["low"]}
     assert by_queue[emulator_queues["high"]].endswith("research-job-p-high")
+
+
+def test_the_emulator_keeps_each_tasks_dispatch_deadline_and_flush_queue(
+    tasks_emulator: TasksEmulator, emulator_queues: dict[str, str]
+) -> None:
+    """Cloud Tasks' API accepts ``dispatch_deadline`` on HTTP tasks; the emulator stores what it was given."""
+    from datetime import UTC, datetime, timedelta
+
+    from google.cloud import tasks_v2
+
+    from service.config import DispatchDeadlines
+
+    queue = CloudTasksQueue(
+        tasks_emulator.client(),
+        project=PROJECT,
+        location=LOCATION,
+        queues=emulator_queues,
+        kind_queues={TaskKind.FLUSH: emulator_queues["low"]},  # stands in for the flush queue
+        deadlines=DispatchDeadlines(research=650.0, plan=600.0, flush=90.0),
+        target_base_url="http://127.0.0.1:9",  # never dispatched: both tasks are scheduled in a day
+    )
+    client = tasks_emulator.client()
+    for priority in ("normal", "low"):  # a paused queue leaves its tasks in place to be listed
+        client.pause_queue(name=queue.queue_path(priority), timeout=10)
+    later = datetime.now(UTC) + timedelta(days=1)
+    queue.enqueue(Task(kind=TaskKind.RESEARCH, job_id="job-d", row_key="r1", schedule_at=later))
+    queue.enqueue(Task(kind=TaskKind.FLUSH, job_id="job-d", row_key="w1", schedule_at=later))
+
+    def stored(priority: str) -> list[tasks_v2.Task]:
+        return list(client.list_tasks(parent=queue.queue_path(priority), timeout=10))
+
+    (research,) = stored("normal")
+    (flush,) = stored("low")
+    assert research.dispatch_deadline == timedelta(seconds=650)
+    assert flush.dispatch_deadline == timedelta(seconds=90)
+    assert flush.http_request.url.endswith("/tasks/flush")
