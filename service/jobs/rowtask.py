@@ -32,7 +32,7 @@ from service.queue.port import TaskDelivery, TaskResult
 
 log = logging.getLogger(__name__)
 
-PAUSED_RETRY_SECONDS = 30.0
+MIN_BUSY_RETRY_SECONDS = 1.0
 
 
 def handle_research_task(svc: Services, delivery: TaskDelivery) -> TaskResult:
@@ -59,11 +59,20 @@ def handle_research_task(svc: Services, delivery: TaskDelivery) -> TaskResult:
         max_attempts=job.options.max_attempts,
     )
     if lease.status == LeaseStatus.BUSY:
-        return TaskResult.retry(after=min(svc.limits.lease_seconds, PAUSED_RETRY_SECONDS))
+        return TaskResult.retry(after=busy_retry_seconds(svc, lease.row))
     if lease.status != LeaseStatus.LEASED or lease.row is None:
         return TaskResult.done()
     outcome = _research(svc, job, lease.row)
     return _store(svc, job, lease.row, outcome)
+
+
+def busy_retry_seconds(svc: Services, row: Row | None) -> float:
+    """Seconds until another worker's live lease on ``row`` expires: when this row can be tried again."""
+    expires = row.lease_expires_at if row is not None else None
+    if expires is None:
+        return svc.limits.lease_seconds
+    left = (expires - svc.clock()).total_seconds()
+    return min(max(left, MIN_BUSY_RETRY_SECONDS), svc.limits.lease_seconds)
 
 
 def _research(svc: Services, job: Job, row: Row) -> ResearchOutcome:
@@ -144,12 +153,14 @@ def give_up_row(svc: Services, job_id: str, row_key: str, reason: str) -> None:
 def settle_retry(svc: Services, delivery: TaskDelivery, result: TaskResult, *, max_deliveries: int = 0) -> TaskResult:
     """Turn a row task's "retry" into what a cloud queue should do with it.
 
-    Cloud Tasks retries on its queue's backoff curve and ignores a handler's
-    ``Retry-After``. When the row knows when to come back (a site's
-    Retry-After, a live lease's expiry) a new task is scheduled for that time
-    and this delivery is acknowledged; on the queue's last delivery
-    (``max_deliveries``, the queue's max attempts) the row is recorded as
-    failed instead of being dropped silently. Otherwise the retry stands.
+    Cloud Tasks retries a task on its queue's backoff curve; it considers a
+    handler's ``Retry-After``, but a 429 or 503 answer also raises the backoff
+    of the whole queue, slowing every job on it. So when the row knows when
+    to come back (a site's Retry-After, the expiry of another worker's live
+    lease) a new task is scheduled for that time and this delivery is
+    acknowledged (200). On the queue's last delivery (``max_deliveries``, the
+    queue's max attempts) the row is recorded as failed instead of being
+    dropped silently. Otherwise the retry stands.
     """
     if result.ok:
         return result
