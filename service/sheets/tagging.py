@@ -74,10 +74,11 @@ def _lookup(key: str) -> JsonDict:
 
 
 def _record(found: dict[str, int], item: JsonDict, sheet_id: int) -> None:
+    # proto3 JSON omits zeros inside a DimensionRange: no sheetId = sheet 0, no startIndex = row 0
     dimension_range = item.get("location", {}).get("dimensionRange") or {}
-    if dimension_range.get("sheetId", 0) != sheet_id or dimension_range.get("dimension") != "ROWS":
+    if int(dimension_range.get("sheetId", 0)) != sheet_id or dimension_range.get("dimension") != "ROWS":
         return
     key = str(item.get("metadataValue", ""))
-    index = int(dimension_range.get("startIndex", -1))
-    if index >= 0 and key not in found:
+    index = int(dimension_range.get("startIndex", 0))
+    if key not in found:
         found[key] = index

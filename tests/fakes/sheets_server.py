@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from service.domain.errors import InputError
 from service.sheets.a1 import A1Range, cell_range, column_letter, parse_a1, quote_sheet
+from tests.fakes.discovery import Discovery
 
 READ_METHODS = frozenset(
     {
@@ -295,6 +296,18 @@ def _shift_delete(start: int, end: int, ds: int, de: int) -> tuple[int, int] | N
     return start - min(max(start - ds, 0), n), end - min(max(end - ds, 0), n)
 
 
+def full_dimension_range(rng: dict[str, Any]) -> dict[str, Any]:
+    """A request's ``DimensionRange`` with proto3's omitted zeros put back (sheetId 0, startIndex 0)."""
+    if "endIndex" not in rng:
+        raise ApiError(400, "The dimension range must have an end index.")
+    return {
+        "sheetId": int(rng.get("sheetId", 0)),
+        "dimension": rng.get("dimension", "DIMENSION_UNSPECIFIED"),
+        "startIndex": int(rng.get("startIndex", 0)),
+        "endIndex": int(rng["endIndex"]),
+    }
+
+
 def _dim_key(dimension: str) -> tuple[str, str]:
     return ("startRowIndex", "endRowIndex") if dimension == "ROWS" else ("startColumnIndex", "endColumnIndex")
 
@@ -374,10 +387,16 @@ class Model:
     # --- developer metadata
     def create_metadata(self, book: Spreadsheet, spec: dict[str, Any]) -> dict[str, Any]:
         location = dict(spec.get("location") or {})
+        if not spec.get("metadataKey"):
+            raise ApiError(400, "Developer metadata must always have a key specified.")
+        if spec.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise ApiError(400, "Developer metadata must always have visibility specified.")
         if "dimensionRange" in location:
-            dim = location["dimensionRange"]
-            book.sheet_by_id(dim.get("sheetId", 0))
-            location["locationType"] = "ROW" if dim.get("dimension") == "ROWS" else "COLUMN"
+            dim = location["dimensionRange"] = full_dimension_range(location["dimensionRange"])
+            book.sheet_by_id(dim["sheetId"])
+            if dim["dimension"] not in ("ROWS", "COLUMNS") or dim["endIndex"] - dim["startIndex"] != 1:
+                raise ApiError(400, "Developer metadata may only be associated with a single row or column.")
+            location["locationType"] = "ROW" if dim["dimension"] == "ROWS" else "COLUMN"
         elif "sheetId" in location:
             book.sheet_by_id(location["sheetId"])
             location["locationType"] = "SHEET"
@@ -387,10 +406,13 @@ class Model:
         item = {
             "metadataId": spec.get("metadataId", self.next_metadata_id),
             "metadataKey": spec["metadataKey"],
-            "metadataValue": spec.get("metadataValue", ""),
             "location": location,
-            "visibility": spec.get("visibility", "DOCUMENT"),
+            "visibility": spec["visibility"],
         }
+        if spec.get("metadataValue"):
+            item["metadataValue"] = spec["metadataValue"]
+        if item["metadataId"] in book.metadata or item["metadataId"] <= 0:
+            raise ApiError(400, f"Invalid metadataId: {item['metadataId']}")
         book.metadata[item["metadataId"]] = item
         return item
 
@@ -430,7 +452,8 @@ class Model:
 
     # --- dimensions
     def insert_dimension(self, book: Spreadsheet, rng: dict[str, Any]) -> None:
-        sheet = book.sheet_by_id(rng.get("sheetId", 0))
+        rng = full_dimension_range(rng)
+        sheet = book.sheet_by_id(rng["sheetId"])
         at, n, dimension = rng["startIndex"], rng["endIndex"] - rng["startIndex"], rng["dimension"]
         if dimension == "ROWS":
             if at > len(sheet.rows):
@@ -445,7 +468,8 @@ class Model:
         self._move(book, sheet, dimension, lambda s, e: _shift_insert(s, e, at, n))
 
     def delete_dimension(self, book: Spreadsheet, rng: dict[str, Any]) -> None:
-        sheet = book.sheet_by_id(rng.get("sheetId", 0))
+        rng = full_dimension_range(rng)
+        sheet = book.sheet_by_id(rng["sheetId"])
         ds, de, dimension = rng["startIndex"], rng["endIndex"], rng["dimension"]
         if dimension == "ROWS":
             del sheet.rows[ds:de]
@@ -531,7 +555,9 @@ def _lookup_matches(lookup: dict[str, Any], item: dict[str, Any]) -> bool:
             "sheetId", location.get("dimensionRange", {}).get("sheetId")
         ):
             return False
-        if "dimensionRange" in wanted and wanted["dimensionRange"] != location.get("dimensionRange"):
+        if "dimensionRange" in wanted and full_dimension_range(wanted["dimensionRange"]) != location.get(
+            "dimensionRange"
+        ):
             return False
     return True
 
@@ -707,8 +733,8 @@ class Endpoints:
         return {}
 
     def _req_deleteDimension(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
-        rng = args["range"]
-        sheet = book.sheet_by_id(rng.get("sheetId", 0))
+        rng = full_dimension_range(args["range"])
+        sheet = book.sheet_by_id(rng["sheetId"])
         start_key, end_key = _dim_key(rng["dimension"])
         self.model.check_protected(
             book,
@@ -843,6 +869,7 @@ class FakeSheetsServer:
         self.write_quota = write_quota
         self.model = Model()
         self.endpoints = Endpoints(self.model)
+        self.discovery = Discovery.sheets()
         self.calls: collections.Counter[str] = collections.Counter()
         self.writes: list[Recorded] = []
         self.reads: list[Recorded] = []
@@ -1000,7 +1027,8 @@ class FakeSheetsServer:
         with self._lock:
             self.calls[method] += 1
             try:
-                return 200, self._dispatch(method, spreadsheet_id, user, params, body, len(raw_body))
+                payload = self._dispatch(method, spreadsheet_id, user, params, body, len(raw_body))
+                return 200, self.discovery.shape(payload, self.discovery.response_ref(method))
             except ApiError as exc:
                 self.rejected[exc.code] += 1
                 return exc.code, exc.body()

@@ -24,13 +24,13 @@ def _raw(api: GoogleSheetsApi) -> Any:
 
 def _tag(api: GoogleSheetsApi, value: str, row: int) -> None:
     dim = {"sheetId": 0, "dimension": "ROWS", "startIndex": row, "endIndex": row + 1}
-    meta = {"metadataKey": "k", "metadataValue": value, "location": {"dimensionRange": dim}}
+    meta = {"metadataKey": "k", "metadataValue": value, "location": {"dimensionRange": dim}, "visibility": "DOCUMENT"}
     api.batch_update("s", [{"createDeveloperMetadata": {"developerMetadata": meta}}])
 
 
 def _rows_of(api: GoogleSheetsApi) -> dict[str, int]:
     found = api.search_metadata("s", [{"developerMetadataLookup": {"metadataKey": "k"}}])
-    return {m["metadataValue"]: m["location"]["dimensionRange"]["startIndex"] for m in found}
+    return {m["metadataValue"]: m["location"]["dimensionRange"].get("startIndex", 0) for m in found}
 
 
 def test_user_entered_parses_raw_keeps_text(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
@@ -128,3 +128,24 @@ def test_a_failed_batch_update_changes_nothing(server: FakeSheetsServer, api: Go
     with pytest.raises(Exception, match="No grid with id: 99"):
         api.batch_update("s", requests)
     assert server.values("s", "Sheet1") == [["a"]]
+
+
+def test_zero_integers_are_left_out_of_grid_and_dimension_ranges(
+    server: FakeSheetsServer, api: GoogleSheetsApi
+) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["a"], ["b"]], "Two": []})
+    _tag(api, "first", 0)
+    dim = {"sheetId": 1, "dimension": "ROWS", "startIndex": 0, "endIndex": 1}
+    meta = {"metadataKey": "k", "metadataValue": "other", "location": {"dimensionRange": dim}, "visibility": "DOCUMENT"}
+    api.batch_update("s", [{"createDeveloperMetadata": {"developerMetadata": meta}}])
+    found = {
+        m["metadataValue"]: m["location"]
+        for m in api.search_metadata("s", [{"developerMetadataLookup": {"metadataKey": "k"}}])
+    }
+    assert found["first"] == {"dimensionRange": {"dimension": "ROWS", "endIndex": 1}, "locationType": "ROW"}
+    assert found["other"]["dimensionRange"] == {"sheetId": 1, "dimension": "ROWS", "endIndex": 1}
+    props = api.get_spreadsheet("s", fields="sheets.properties")["sheets"][0]["properties"]
+    assert props["sheetId"] == 0 and props["index"] == 0  # SheetProperties keeps its zeros
+    server.protect("s", "Sheet1!A1:B2")
+    grid = api.get_spreadsheet("s")["sheets"][0]["protectedRanges"][0]["range"]
+    assert grid == {"endRowIndex": 2, "endColumnIndex": 2}
