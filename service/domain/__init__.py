@@ -31,6 +31,7 @@ from service.domain.model import (
     RowOutcome,
     RowState,
     Usage,
+    WrittenCells,
 )
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "LeaseStatus",
     "Lease",
     "RowOutcome",
+    "WrittenCells",
 ]

@@ -334,16 +334,18 @@ class Row:
     usage: Usage | None = None
     researched_at: datetime | None = None
     flushed: bool = False
+    written: dict[str, str] = field(default_factory=dict)  # output → the text Rowscout last wrote in its cell
+    kept: tuple[str, ...] = ()  # column headers where the user's own edit was kept
 
     @property
     def status_text(self) -> str:
-        """The status cell: queued, researching, done, failed: <kind> — <message>."""
+        """The status cell: queued, researching, done (— kept your edit in X), failed: <kind> — <message>."""
         if self.state == RowState.PENDING:
             return "queued"
         if self.state == RowState.LEASED:
             return "researching"
         if self.state == RowState.DONE:
-            return "done"
+            return f"done — kept your edit in {', '.join(self.kept)}" if self.kept else "done"
         if self.state == RowState.SKIPPED:
             return f"skipped: {self.error_message}" if self.error_message else "skipped"
         kind = self.error_kind.value if self.error_kind else "error"
@@ -362,6 +364,19 @@ class LeaseStatus(StrEnum):
 class Lease:
     status: LeaseStatus
     row: Row | None = None
+
+
+@dataclass(frozen=True)
+class WrittenCells:
+    """What one flush left in a row's sheet cells: the texts Rowscout wrote, the user edits it kept.
+
+    ``values`` maps an output (``industry``, ``sources``...) to the text now
+    in its cell by Rowscout's hand; the next flush compares the cell with it
+    to tell a user's edit (kept) from Rowscout's own earlier value (updated).
+    """
+
+    values: dict[str, str]
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

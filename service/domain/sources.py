@@ -23,12 +23,23 @@ class ColumnMap:
 
 @dataclass(frozen=True)
 class SheetColumns:
-    """Rowscout's output columns in a sheet: ``columns`` maps status/researched_at/field/sources → 0-based column."""
+    """Where a sheet job reads and writes, as found at submit (0-based columns).
+
+    ``columns`` maps status/researched_at/field/sources → the output's column;
+    ``inputs`` maps ``name``/``website`` → the user's identity columns;
+    ``mapped`` lists the fields the user asked to write into one of their own
+    columns (only empty cells are filled). Every one of these columns carries
+    column developer metadata, so flushes find them again after the user
+    inserts, deletes or moves columns; the positions here are submit-time.
+    """
 
     sheet_id: int
     header_row: int  # 1-based
     columns: dict[str, int]
-    created: tuple[str, ...] = ()  # outputs whose columns this job created
+    created: tuple[str, ...] = ()  # headers of the columns this job created
+    inputs: dict[str, int] = field(default_factory=dict)
+    mapped: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)  # output → its header text (for status messages)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,15 +47,21 @@ class SheetColumns:
             "header_row": self.header_row,
             "columns": dict(self.columns),
             "created": list(self.created),
+            "inputs": dict(self.inputs),
+            "mapped": list(self.mapped),
+            "headers": dict(self.headers),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SheetColumns:
         return cls(
-            sheet_id=int(data["sheet_id"]),
+            sheet_id=int(data.get("sheet_id") or 0),
             header_row=int(data["header_row"]),
             columns={str(k): int(v) for k, v in (data.get("columns") or {}).items()},
             created=tuple(data.get("created") or ()),
+            inputs={str(k): int(v) for k, v in (data.get("inputs") or {}).items()},
+            mapped=tuple(data.get("mapped") or ()),
+            headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
         )
 
 
@@ -88,7 +105,11 @@ class SheetSource:
     layout: SheetColumns | None = None
     output: str = ""  # a results file as well (CLI: `research sheet:ID -o out.xlsx`)
     format: str = ""
-    error: str = ""  # why planning failed, for the sidebar and `status`
+    error: str = ""  # why the job failed (planning, or a flush that cannot succeed), for the sidebar and `status`
+    column_map: dict[str, str] = field(default_factory=dict)  # field → the user's column (header or letter)
+    planned_chunks: int = 0  # plan chunks done (a large selection is planned in chunks)
+    planned: bool = False  # every row of the selection is stored
+    cleaned: bool = False  # the job's developer metadata was removed from the sheet
 
     @property
     def label(self) -> str:
@@ -122,6 +143,8 @@ def source_from_dict(data: dict[str, Any]) -> JobSource:
         values["ranges"] = tuple(values.get("ranges") or ())
         layout = values.get("layout")
         values["layout"] = SheetColumns.from_dict(layout) if layout else None
+        values["column_map"] = {str(k): str(v) for k, v in (values.get("column_map") or {}).items()}
+        values.setdefault("planned", layout is not None)  # stored before chunked planning: planned in one go
         return SheetSource(**_known(SheetSource, values))
     return FileSource(**_known(FileSource, values))
 

@@ -17,7 +17,7 @@ and jobs ``(owner, created_at desc)``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -28,12 +28,13 @@ from google.api_core.retry import Retry, if_transient_error
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
-from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
+from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
 from service.domain.errors import JobError, JobNotFound, StoreError
 from service.store.serialize import (
     as_utc,
     empty_counts,
     finish_transition,
+    flushed_transition,
     job_from_record,
     job_state_transition,
     job_to_record,
@@ -308,9 +309,15 @@ class FirestoreJobStore:
         snapshot = ref.get(transaction=transaction, **self._io)
         return row_from_record(snapshot.to_dict()) if snapshot.exists else None
 
-    def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None:
+    def mark_flushed(
+        self, job_id: str, keys: Iterable[str], *, written: Mapping[str, WrittenCells] | None = None
+    ) -> None:
+        cells = written or {}
+
         def flushed(row: Row) -> Row | None:
-            return None if row.flushed else _with_flushed(row)
+            if row.flushed and row.key not in cells:
+                return None
+            return flushed_transition(row, cells.get(row.key))
 
         self._change_rows(job_id, keys, flushed)
 
@@ -352,11 +359,6 @@ class FirestoreJobStore:
             return int(updated is not None)
 
         return self._transact("update a row", body)
-
-
-def _with_flushed(row: Row) -> Row:
-    row.flushed = True
-    return row
 
 
 def _bounded_retry(timeout: float) -> Retry:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
+from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
 from service.domain.errors import JobNotFound
 from service.store.serialize import (
     empty_counts,
     finish_transition,
+    flushed_transition,
     job_state_transition,
     job_with_changes,
     lease_transition,
@@ -140,12 +141,14 @@ class MemoryJobStore:
             self._rows[job_id][key] = finished
             return True
 
-    def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None:
+    def mark_flushed(
+        self, job_id: str, keys: Iterable[str], *, written: Mapping[str, WrittenCells] | None = None
+    ) -> None:
         with self._lock:
             table = self._rows.get(job_id, {})
             for key in keys:
                 if key in table:
-                    table[key].flushed = True
+                    table[key] = flushed_transition(table[key], copy.deepcopy((written or {}).get(key)))
 
     def reset_rows(self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True) -> int:
         reset = 0

@@ -17,11 +17,11 @@ Rules every adapter keeps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
+from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
 
 
 class JobStore(Protocol):
@@ -76,7 +76,11 @@ class JobStore(Protocol):
         """Store a leased row's outcome (DONE/FAILED/PENDING) and drop the lease."""
         ...
 
-    def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None: ...
+    def mark_flushed(
+        self, job_id: str, keys: Iterable[str], *, written: Mapping[str, WrittenCells] | None = None
+    ) -> None:
+        """Mark rows flushed; ``written`` (by key) records what their sheet cells now hold by Rowscout's hand."""
+        ...
 
     def reset_rows(self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True) -> int:
         """Put rows back to PENDING (retry-failed, refresh); clears error, lease, flushed."""

@@ -30,6 +30,7 @@ from service.domain import (
     RowOutcome,
     RowState,
     Usage,
+    WrittenCells,
 )
 from service.domain.errors import JobError, JobStateError
 from service.domain.sources import source_from_dict, source_to_dict
@@ -143,6 +144,8 @@ def row_to_record(row: Row) -> dict[str, Any]:
         "usage": row.usage.to_dict() if row.usage is not None else None,
         "researched_at": as_utc(row.researched_at),
         "flushed": row.flushed,
+        "written": dict(row.written),
+        "kept": list(row.kept),
     }
 
 
@@ -165,6 +168,8 @@ def row_from_record(data: Mapping[str, Any]) -> Row:
         usage=Usage.from_dict(usage) if usage is not None else None,
         researched_at=as_utc(data.get("researched_at")),
         flushed=bool(data.get("flushed")),
+        written={str(k): str(v) for k, v in (data.get("written") or {}).items()},
+        kept=tuple(data.get("kept") or ()),
     )
 
 
@@ -256,6 +261,14 @@ def reset_transition(row: Row, *, reset_attempts: bool) -> Row:
         error_message="",
         flushed=False,
     )
+
+
+def flushed_transition(row: Row, written: WrittenCells | None = None) -> Row:
+    """The row marked flushed; with ``written``, also what its sheet cells now hold by Rowscout's hand."""
+    if written is None:
+        return dataclasses.replace(row, flushed=True)
+    values = {**row.written, **written.values}
+    return dataclasses.replace(row, flushed=True, written=values, kept=written.kept)
 
 
 def skip_transition(row: Row, *, reason: str) -> Row:

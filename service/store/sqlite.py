@@ -15,17 +15,18 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState
+from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
 from service.domain.errors import JobNotFound, StoreError
 from service.store.serialize import (
     empty_counts,
     finish_transition,
+    flushed_transition,
     job_from_record,
     job_state_transition,
     job_to_record,
@@ -38,7 +39,7 @@ from service.store.serialize import (
     skip_transition,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WRITE_BATCH = 500
 JOB_COLUMNS = (
     "id", "owner", "name", "source", "options", "state", "created_at", "updated_at",
@@ -46,9 +47,9 @@ JOB_COLUMNS = (
 )  # fmt: skip
 ROW_COLUMNS = (
     "job_id", "key", "position", "input", "state", "attempts", "lease_owner", "lease_expires_at",
-    "error_kind", "error_message", "result", "usage", "researched_at", "flushed",
+    "error_kind", "error_message", "result", "usage", "researched_at", "flushed", "written", "kept",
 )  # fmt: skip
-JSON_COLUMNS = frozenset({"source", "options", "input", "result", "usage"})
+JSON_COLUMNS = frozenset({"source", "options", "input", "result", "usage", "written", "kept"})
 TIME_COLUMNS = frozenset({"created_at", "updated_at", "finished_at", "expire_at", "lease_expires_at", "researched_at"})
 SCHEMA = """
 CREATE TABLE jobs (
@@ -62,13 +63,17 @@ CREATE TABLE rows (
     job_id TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL, input TEXT NOT NULL,
     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_expires_at TEXT,
     error_kind TEXT, error_message TEXT NOT NULL DEFAULT '', result TEXT, usage TEXT,
-    researched_at TEXT, flushed INTEGER NOT NULL DEFAULT 0,
+    researched_at TEXT, flushed INTEGER NOT NULL DEFAULT 0, written TEXT, kept TEXT,
     PRIMARY KEY (job_id, key)
 );
 CREATE INDEX rows_by_state ON rows (job_id, state, position, key);
 CREATE INDEX rows_by_position ON rows (job_id, position, key);
 CREATE INDEX rows_unflushed ON rows (job_id, position, key) WHERE flushed = 0;
 """
+# schema version → the statements that bring the version before it up to it
+MIGRATIONS = {
+    2: ("ALTER TABLE rows ADD COLUMN written TEXT", "ALTER TABLE rows ADD COLUMN kept TEXT"),
+}
 
 
 def _to_sql(record: dict[str, Any], columns: Sequence[str]) -> tuple[Any, ...]:
@@ -178,6 +183,11 @@ class SqliteJobStore:
             if version == 0:
                 for statement in filter(str.strip, SCHEMA.split(";")):
                     conn.execute(statement)
+            else:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[step]:
+                        conn.execute(statement)
+            if version != SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -307,12 +317,20 @@ class SqliteJobStore:
                 self._put_row(conn, finished)
             return finished is not None
 
-    def mark_flushed(self, job_id: str, keys: Iterable[str]) -> None:
+    def mark_flushed(
+        self, job_id: str, keys: Iterable[str], *, written: Mapping[str, WrittenCells] | None = None
+    ) -> None:
+        cells = written or {}
         for chunk in _chunks(keys, WRITE_BATCH):
             with self._write() as conn:
                 conn.executemany(
-                    "UPDATE rows SET flushed = 1 WHERE job_id = ? AND key = ?", [(job_id, k) for k in chunk]
+                    "UPDATE rows SET flushed = 1 WHERE job_id = ? AND key = ?",
+                    [(job_id, k) for k in chunk if k not in cells],
                 )
+                for key in (k for k in chunk if k in cells):
+                    row = self._row_in(conn, job_id, key)
+                    if row is not None:
+                        self._put_row(conn, flushed_transition(row, cells[key]))
 
     def reset_rows(self, job_id: str, keys: Iterable[str], *, reset_attempts: bool = True) -> int:
         reset = 0

@@ -31,6 +31,7 @@ from service.domain import (
     RowOutcome,
     RowState,
     Usage,
+    WrittenCells,
 )
 from service.domain.errors import JobError, JobNotFound, JobStateError
 from service.domain.sources import ColumnMap, FileSource, SheetColumns, SheetSource
@@ -470,6 +471,24 @@ class StoreContract:
         assert keys(store.iter_rows(job.id, unflushed_only=True)) == ["b"]
         assert store.reset_rows(job.id, ["a"]) == 1
         assert keys(store.iter_rows(job.id, unflushed_only=True)) == ["a", "b"]
+
+    def test_mark_flushed_records_what_the_sheet_cells_hold(self, store: JobStore, job: Job) -> None:
+        store.add_rows(job.id, [make_row("a", 1), make_row("b", 2)])
+        self.lease(store, "a")
+        store.finish_row(job.id, "a", owner="w1", outcome=RowOutcome(RowState.DONE), now=T0)
+        first = WrittenCells({"industry": "Software", "sources": "https://a.example"})
+        store.mark_flushed(job.id, ["a", "b"], written={"a": first})
+        a, b = store.get_row(job.id, "a"), store.get_row(job.id, "b")
+        assert a is not None and b is not None and a.flushed and b.flushed
+        assert (a.written, a.kept, b.written) == (first.values, (), {})
+        kept = WrittenCells({"sources": "https://a.example/about"}, kept=("Industry",))
+        store.mark_flushed(job.id, ["a"], written={"a": kept})  # a flushed row's cells change again
+        a = store.get_row(job.id, "a")
+        assert a is not None
+        assert a.written == {"industry": "Software", "sources": "https://a.example/about"}
+        assert a.kept == ("Industry",) and a.status_text == "done — kept your edit in Industry"
+        store.reset_rows(job.id, ["a"])  # research again: what the cells hold stays known
+        assert store.get_row(job.id, "a").written == a.written  # type: ignore[union-attr]
 
     def test_reset_rows(self, store: JobStore, job: Job) -> None:
         store.add_rows(job.id, [make_row(k, n) for n, k in enumerate(["done", "failed", "leased", "pending"])])

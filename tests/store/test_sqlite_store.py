@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from service.domain import LeaseStatus, Row, RowOutcome, RowState
+from service.domain import LeaseStatus, Row, RowOutcome, RowState, WrittenCells
 from service.domain.errors import StoreError
 from service.store.sqlite import SCHEMA_VERSION, SqliteJobStore
 from tests.contract.store_contract import LEASE, T0, StoreContract, make_job, make_row
@@ -79,6 +79,34 @@ def test_closed_store_refuses_work(store: SqliteJobStore) -> None:
     store.close()
     with pytest.raises(StoreError):
         store.get_job("job-1")
+
+
+def test_a_version_1_workspace_is_migrated_and_keeps_its_rows(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:  # the schema before rows remembered their sheet cells
+        conn.executescript(
+            """
+            CREATE TABLE jobs (id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,
+                options TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                total_rows INTEGER NOT NULL DEFAULT 0, finished_at TEXT, expire_at TEXT);
+            CREATE TABLE rows (job_id TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL,
+                input TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT,
+                lease_expires_at TEXT, error_kind TEXT, error_message TEXT NOT NULL DEFAULT '', result TEXT,
+                usage TEXT, researched_at TEXT, flushed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job_id, key));
+            INSERT INTO rows (job_id, key, position, input, state, flushed)
+                VALUES ('job-1', 'k1', 1, '{"name": "Acme", "website": "", "extra": []}', 'done', 1);
+            PRAGMA user_version = 1;
+            """
+        )
+    store = SqliteJobStore(db_path)
+    try:
+        row = store.get_row("job-1", "k1")
+        assert row is not None and row.input.name == "Acme" and row.flushed and row.written == {}
+        store.mark_flushed("job-1", ["k1"], written={"k1": WrittenCells({"industry": "Software"})})
+        assert store.get_row("job-1", "k1").written == {"industry": "Software"}  # type: ignore[union-attr]
+    finally:
+        store.close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
