@@ -521,18 +521,55 @@ class Model:
             for offset, cell in enumerate(old_slices[old_index]):
                 if cell is not None or sheet.get(new_index, box.c0 + offset) is not None:
                     sheet.set(new_index, box.c0 + offset, cell)
-        where = {old: new for new, old in enumerate(indexes, start=box.r0)}
-        for item in book.metadata.values():
-            dim = item["location"].get("dimensionRange")
-            if (
-                dim
-                and dim.get("sheetId", 0) == sheet.sheet_id
-                and dim["dimension"] == "ROWS"
-                and dim["endIndex"] - dim["startIndex"] == 1
-                and dim["startIndex"] in where
-            ):
-                dim["startIndex"] = where[dim["startIndex"]]
-                dim["endIndex"] = dim["startIndex"] + 1
+        # Row metadata stays where it was: Google documents that it follows inserts and deletes,
+        # not sorts, so the fake takes the reading that is worst for callers.
+
+    def move_dimension(self, book: Spreadsheet, rng: dict[str, Any], destination: int) -> None:
+        """``moveDimension``: rows or columns [start, end) move to ``destination`` (pre-move index)."""
+        rng = full_dimension_range(rng)
+        sheet = book.sheet_by_id(rng["sheetId"])
+        start, end, dimension = rng["startIndex"], rng["endIndex"], rng["dimension"]
+        size = sheet.row_count if dimension == "ROWS" else sheet.col_count
+        if not 0 <= start < end <= size or not 0 <= destination <= size:
+            raise ApiError(400, f"Invalid moveDimension: range or destination outside the grid (size {size})")
+        order = _moved_order(size, start, end, destination)
+        if dimension == "ROWS":
+            sheet.rows.extend([] for _ in range(size - len(sheet.rows)))
+            sheet.rows[:] = [sheet.rows[i] for i in order]
+        else:
+            for row in sheet.rows:
+                row.extend([None] * (size - len(row)))
+                row[:] = [row[i] for i in order]
+        where = {old: new for new, old in enumerate(order)}
+        self._move(book, sheet, dimension, lambda s, e: _remap(s, e, where))
+
+    def delete_sheet(self, book: Spreadsheet, sheet_id: int) -> None:
+        sheet = book.sheet_by_id(sheet_id)
+        if len(book.sheets) == 1:
+            raise ApiError(400, "You can't remove all the sheets in a document.")
+        book.sheets.remove(sheet)
+        for index, other in enumerate(book.sheets):
+            other.index = index
+        for meta_id, item in list(book.metadata.items()):
+            if _meta_sheet(item) == sheet_id:
+                del book.metadata[meta_id]
+        book.protected = [p for p in book.protected if p["sheetId"] != sheet_id]
+
+
+def _moved_order(size: int, start: int, end: int, destination: int) -> list[int]:
+    """Old indexes in their new order after moving [start, end) to ``destination``."""
+    block = list(range(start, end))
+    rest = [i for i in range(size) if not start <= i < end]
+    at = destination if destination <= start else max(destination - (end - start), start)
+    return rest[:at] + block + rest[at:]
+
+
+def _remap(start: int, end: int, where: dict[int, int]) -> tuple[int, int]:
+    """A span after a move: kept whole when its indexes stay adjacent, else left as it was."""
+    moved = [where.get(i, i) for i in range(start, end)]
+    if moved and moved == list(range(moved[0], moved[0] + len(moved))):
+        return moved[0], moved[0] + len(moved)
+    return start, end
 
 
 def _sort_key(cell: Cell | None) -> tuple[int, Any]:
@@ -577,7 +614,11 @@ class Endpoints:
         sheets = []
         for sheet in book.sheets:
             entry: dict[str, Any] = {"properties": sheet.properties()}
-            metas = [m for m in book.metadata.values() if _meta_sheet(m) == sheet.sheet_id]
+            metas = [
+                m
+                for m in book.metadata.values()
+                if m["location"]["locationType"] == "SHEET" and m["location"]["sheetId"] == sheet.sheet_id
+            ]
             if with_meta and metas:
                 entry["developerMetadata"] = metas
             protected = [
@@ -756,11 +797,18 @@ class Endpoints:
         self.model.sort_range(book, args["range"], args.get("sortSpecs", []))
         return {}
 
+    def _req_moveDimension(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.model.move_dimension(book, args["source"], int(args.get("destinationIndex", 0)))
+        return {}
+
+    def _req_deleteSheet(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
+        self.model.delete_sheet(book, int(args.get("sheetId", 0)))
+        return {}
+
     def _req_addSheet(self, book: Spreadsheet, user: str, args: dict[str, Any]) -> dict[str, Any]:
         props = args.get("properties", {})
         title = props.get("title") or f"Sheet{len(book.sheets) + 1}"
-        if any(s.title == title for s in book.sheets):
-            raise ApiError(400, f'A sheet with the name "{title}" already exists. Please enter another name.')
+        _check_title_free(book, title)
         sheet_id = props.get("sheetId", max(s.sheet_id for s in book.sheets) + 1)
         if any(s.sheet_id == sheet_id for s in book.sheets):
             raise ApiError(400, f"A sheet with id {sheet_id} already exists.")
@@ -773,8 +821,9 @@ class Endpoints:
         props = args["properties"]
         sheet = book.sheet_by_id(props.get("sheetId", 0))
         fields = args.get("fields", "*")
-        if "title" in props and ("title" in fields or fields == "*"):
-            sheet.title = props["title"]
+        if "title" in props and ("title" in fields or fields == "*") and props["title"] != sheet.title:
+            _check_title_free(book, props["title"])
+            sheet.title = props["title"]  # the sheetId stays: ranges by the old title stop resolving
         grid = props.get("gridProperties", {})
         sheet.row_count = grid.get("rowCount", sheet.row_count)
         sheet.col_count = grid.get("columnCount", sheet.col_count)
@@ -795,6 +844,11 @@ class Endpoints:
             book, Box(sheet, r0, sheet.row_count, c0, sheet.col_count), values, "RAW", user, exact=False
         )
         return {}
+
+
+def _check_title_free(book: Spreadsheet, title: str) -> None:
+    if any(s.title.casefold() == title.casefold() for s in book.sheets):
+        raise ApiError(400, f'A sheet with the name "{title}" already exists. Please enter another name.')
 
 
 def _cell_data(cell: dict[str, Any]) -> Any:
@@ -991,6 +1045,54 @@ class FakeSheetsServer:
         }
         self.user_batch_update(spreadsheet_id, [{"deleteDimension": {"range": rng}}])
 
+    def insert_columns(self, spreadsheet_id: str, sheet: str, *, at: int, count: int = 1) -> None:
+        self.user_batch_update(
+            spreadsheet_id,
+            [{"insertDimension": {"range": self._span(spreadsheet_id, sheet, "COLUMNS", at, at + count)}}],
+        )
+
+    def delete_columns(self, spreadsheet_id: str, sheet: str, *, start: int, end: int) -> None:
+        self.user_batch_update(
+            spreadsheet_id, [{"deleteDimension": {"range": self._span(spreadsheet_id, sheet, "COLUMNS", start, end)}}]
+        )
+
+    def move_rows(self, spreadsheet_id: str, sheet: str, *, start: int, end: int, to: int) -> None:
+        """Drag rows [start, end) to before row ``to`` (0-based, counted before the move)."""
+        move = {"source": self._span(spreadsheet_id, sheet, "ROWS", start, end), "destinationIndex": to}
+        self.user_batch_update(spreadsheet_id, [{"moveDimension": move}])
+
+    def move_columns(self, spreadsheet_id: str, sheet: str, *, start: int, end: int, to: int) -> None:
+        move = {"source": self._span(spreadsheet_id, sheet, "COLUMNS", start, end), "destinationIndex": to}
+        self.user_batch_update(spreadsheet_id, [{"moveDimension": move}])
+
+    def rename_sheet(self, spreadsheet_id: str, title: str, new_title: str) -> None:
+        props = {"sheetId": self.sheet(spreadsheet_id, title).sheet_id, "title": new_title}
+        self.user_batch_update(spreadsheet_id, [{"updateSheetProperties": {"properties": props, "fields": "title"}}])
+
+    def add_sheet(self, spreadsheet_id: str, title: str, values: list[list[Any]] | None = None) -> Sheet:
+        """A new tab (a new sheetId), optionally filled as a user would type ``values``."""
+        self.user_batch_update(spreadsheet_id, [{"addSheet": {"properties": {"title": title}}}])
+        if values:
+            self.user_edit(spreadsheet_id, f"{quote_sheet(title)}!A1", values)
+        return self.sheet(spreadsheet_id, title)
+
+    def delete_sheet(self, spreadsheet_id: str, title: str) -> None:
+        sheet_id = self.sheet(spreadsheet_id, title).sheet_id
+        self.user_batch_update(spreadsheet_id, [{"deleteSheet": {"sheetId": sheet_id}}])
+
+    def user_edit(self, spreadsheet_id: str, a1: str, values: list[list[Any]]) -> None:
+        """The owner types ``values`` from the anchor cell ``a1`` (parsed as USER_ENTERED; no quota)."""
+        with self._lock:
+            book = self.model.book(spreadsheet_id)
+            owner = next(u for u, r in book.roles.items() if r == "owner")
+            box = box_from_a1(book, a1)
+            target = Box(box.sheet, box.r0, box.sheet.row_count, box.c0, box.sheet.col_count)
+            self.model.write_box(book, target, values, "USER_ENTERED", owner, exact=False)
+
+    def _span(self, spreadsheet_id: str, sheet: str, dimension: str, start: int, end: int) -> dict[str, Any]:
+        sheet_id = self.sheet(spreadsheet_id, sheet).sheet_id
+        return {"sheetId": sheet_id, "dimension": dimension, "startIndex": start, "endIndex": end}
+
     # --- inspection
     def sheet(self, spreadsheet_id: str, title: str) -> Sheet:
         return self.model.book(spreadsheet_id).sheet_by_title(title)
@@ -1083,7 +1185,7 @@ def _max_in_window(times: list[float], window: float) -> int:
 
 
 def _snapshot(book: Spreadsheet) -> Any:
-    sheets = [(s, s.title, s.row_count, s.col_count, [list(r) for r in s.rows]) for s in book.sheets]
+    sheets = [(s, s.title, s.index, s.row_count, s.col_count, [list(r) for r in s.rows]) for s in book.sheets]
     return (
         sheets,
         json.loads(json.dumps(book.metadata)),
@@ -1101,8 +1203,9 @@ def _copy_metadata(item: dict[str, Any]) -> dict[str, Any]:
 def _restore(book: Spreadsheet, snapshot: Any) -> None:
     sheets, metadata, protected = snapshot
     book.sheets = [s for s, *_ in sheets]
-    for sheet, title, row_count, col_count, rows in sheets:
-        sheet.title, sheet.row_count, sheet.col_count, sheet.rows = title, row_count, col_count, rows
+    for sheet, title, index, row_count, col_count, rows in sheets:
+        sheet.title, sheet.index, sheet.row_count, sheet.col_count = title, index, row_count, col_count
+        sheet.rows = rows
     book.metadata = {int(k): v for k, v in metadata.items()}
     book.protected = protected
 

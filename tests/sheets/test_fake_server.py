@@ -60,17 +60,94 @@ def test_ranges_arrive_encoded_open_and_quoted(server: FakeSheetsServer, api: Go
     assert got[2]["values"] == [["x"]]
 
 
-def test_metadata_moves_with_inserts_sorts_and_deletes(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+def test_row_metadata_follows_inserts_and_deletes_but_not_sorts(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
     server.create_spreadsheet("s", {"Sheet1": [["Name"], ["c"], ["a"], ["b"]]})
     for value, row in (("c", 1), ("a", 2), ("b", 3)):
         _tag(api, value, row)
     server.insert_rows("s", "Sheet1", at=1, count=2)
     assert _rows_of(api) == {"c": 3, "a": 4, "b": 5}
     server.sort_rows("s", "Sheet1", column=0, start_row=1)
-    assert server.values("s", "Sheet1")[1:4] == [["a"], ["b"], ["c"]]
-    assert _rows_of(api) == {"a": 1, "b": 2, "c": 3}
-    server.delete_rows("s", "Sheet1", start=2, end=3)
-    assert _rows_of(api) == {"a": 1, "c": 2}
+    assert server.values("s", "Sheet1")[1:] == [["a"], ["b"], ["c"]]  # blank rows sort last
+    assert _rows_of(api) == {"c": 3, "a": 4, "b": 5}  # sorting moves values, not metadata
+    server.delete_rows("s", "Sheet1", start=4, end=5)
+    assert _rows_of(api) == {"c": 3, "b": 4}
+
+
+def test_moving_rows_moves_their_values_and_metadata(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["r0"], ["r1"], ["r2"], ["r3"], ["r4"]]})
+    for row in range(5):
+        _tag(api, f"r{row}", row)
+    server.move_rows("s", "Sheet1", start=1, end=3, to=4)  # r1, r2 go before r4
+    assert server.values("s", "Sheet1") == [["r0"], ["r3"], ["r1"], ["r2"], ["r4"]]
+    assert _rows_of(api) == {"r0": 0, "r3": 1, "r1": 2, "r2": 3, "r4": 4}
+    server.move_rows("s", "Sheet1", start=4, end=5, to=0)
+    assert [row[0] for row in server.values("s", "Sheet1")] == ["r4", "r0", "r3", "r1", "r2"]
+    assert _rows_of(api) == {"r4": 0, "r0": 1, "r3": 2, "r1": 3, "r2": 4}
+
+
+def _tag_column(api: GoogleSheetsApi, value: str, column: int, sheet_id: int = 0) -> None:
+    dim = {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": column, "endIndex": column + 1}
+    meta = {"metadataKey": "col", "metadataValue": value, "location": {"dimensionRange": dim}, "visibility": "DOCUMENT"}
+    api.batch_update("s", [{"createDeveloperMetadata": {"developerMetadata": meta}}])
+
+
+def _columns_of(api: GoogleSheetsApi) -> dict[str, int]:
+    found = api.search_metadata("s", [{"developerMetadataLookup": {"metadataKey": "col", "locationType": "COLUMN"}}])
+    return {m["metadataValue"]: m["location"]["dimensionRange"].get("startIndex", 0) for m in found}
+
+
+def test_column_metadata_follows_column_inserts_moves_and_deletes(
+    server: FakeSheetsServer, api: GoogleSheetsApi
+) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["Name", "Web", "Status", "Industry"]]})
+    _tag_column(api, "status", 2)
+    _tag_column(api, "industry", 3)
+    server.insert_columns("s", "Sheet1", at=1)
+    assert _columns_of(api) == {"status": 3, "industry": 4}
+    assert server.values("s", "Sheet1")[0] == ["Name", "", "Web", "Status", "Industry"]
+    server.move_columns("s", "Sheet1", start=4, end=5, to=0)
+    assert server.values("s", "Sheet1")[0] == ["Industry", "Name", "", "Web", "Status"]
+    assert _columns_of(api) == {"industry": 0, "status": 4}
+    server.delete_columns("s", "Sheet1", start=4, end=5)
+    assert _columns_of(api) == {"industry": 0}
+    server.sort_rows("s", "Sheet1", column=0, start_row=0)
+    assert _columns_of(api) == {"industry": 0}
+
+
+def test_renaming_a_tab_keeps_its_id_and_a1_names_the_title(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Leads": [["a"]], "Notes": []})
+    server.rename_sheet("s", "Leads", "Leads (old)")
+    assert server.sheet("s", "Leads (old)").sheet_id == 0
+    with pytest.raises(HttpError) as info:
+        _raw(api).values().get(spreadsheetId="s", range="Leads!A1:B2").execute()
+    assert info.value.resp.status == 400 and "Unable to parse range: Leads!A1:B2" in str(info.value)
+    new = server.add_sheet("s", "Leads", [["other", "data"]])
+    assert new.sheet_id not in (0, 1)
+    assert api.batch_get_values("s", ["Leads!A1:B1"])[0]["values"] == [["other", "data"]]
+    with pytest.raises(Exception, match="already exists"):
+        server.rename_sheet("s", "Notes", "leads")
+
+
+def test_deleting_a_tab_deletes_its_metadata(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["a"]], "Two": [["b"]]})
+    _tag(api, "on-one", 0)
+    _tag_column(api, "on-two", 0, sheet_id=1)
+    server.delete_sheet("s", "Two")
+    assert [m["metadataValue"] for m in server.metadata("s")] == ["on-one"]
+    with pytest.raises(Exception, match="remove all the sheets"):
+        server.delete_sheet("s", "Sheet1")
+    assert [s["properties"]["title"] for s in api.get_spreadsheet("s")["sheets"]] == ["Sheet1"]
+
+
+def test_metadata_spans_one_row_or_column(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": []})
+    dim = {"sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 2}
+    meta = {"metadataKey": "k", "location": {"dimensionRange": dim}, "visibility": "DOCUMENT"}
+    with pytest.raises(HttpError) as info:
+        _raw(api).batchUpdate(
+            spreadsheetId="s", body={"requests": [{"createDeveloperMetadata": {"developerMetadata": meta}}]}
+        ).execute()
+    assert info.value.resp.status == 400 and "single row or column" in str(info.value)
 
 
 def test_writes_beyond_the_grid_fail_like_google(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
