@@ -310,5 +310,6 @@ def build_cloud(
     if worker_id:
         services.worker_id = worker_id
     if access is None:
-        access = AllowAllAccess() if settings.cloud.auth_disabled else DriveSpreadsheetAccess()
+        client_ids = settings.cloud.addon_client_ids
+        access = AllowAllAccess() if settings.cloud.auth_disabled else DriveSpreadsheetAccess(client_ids=client_ids)
     return Cloud(services=services, access=access)

@@ -1,8 +1,10 @@
 """The add-on API, ``/api/v1``: submit, estimate, watch and control jobs, export results.
 
 Every route needs a verified add-on user (``AddonAuthenticator``) and acts only
-on that user's jobs; routes that read a spreadsheet first check the user can
-edit it. Routes parse, call one job function, render.
+on that user's jobs. Routes that read or write a spreadsheet (submit, estimate,
+and resume / retry-failed, which write to the sheet again) first check that the
+user token is the caller's and can edit it (``access.py``). Routes parse, call
+one job function, render.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from flask import Blueprint, Response, g, request, stream_with_context
 from service.api import export, render
 from service.api.access import USER_TOKEN_HEADER
 from service.api.context import api_context
+from service.api.numbers import MAX_DIGITS, strict_int
 from service.api.requests import JOB_ID, SelectionRequest, parse_selection_request
 from service.domain import JobOptions, RowState
 from service.domain.companies import count_researchable
 from service.domain.errors import InputError
+from service.domain.sources import SheetSource
 from service.domain.tables import InputTable
 from service.jobs import control
 from service.jobs.estimate import estimate_job
@@ -36,6 +40,7 @@ _ACTIONS = {
     "cancel": control.cancel_job,
     "retry-failed": control.retry_failed,
 }
+_WRITING_ACTIONS = frozenset({"resume", "retry-failed"})  # they write to the sheet again
 
 
 @bp.before_request
@@ -50,8 +55,12 @@ def _owner() -> str:
 def _selection() -> SelectionRequest:
     ctx = api_context()
     selection = parse_selection_request(_json_body(), ctx.settings)
-    ctx.access.require_edit(selection.spreadsheet_id, request.headers.get(USER_TOKEN_HEADER))
+    _require_edit(selection.spreadsheet_id)
     return selection
+
+
+def _require_edit(spreadsheet_id: str) -> None:
+    api_context().access.require_edit(spreadsheet_id, request.headers.get(USER_TOKEN_HEADER), user=g.identity)
 
 
 def _json_body() -> Any:
@@ -127,6 +136,10 @@ def act(job_id: str, action: str) -> dict[str, Any]:
     if action not in _ACTIONS:
         raise InputError(f"unknown action {action[:30]!r}; use one of {', '.join(_ACTIONS)}")
     ctx = api_context()
+    if action in _WRITING_ACTIONS:
+        source = control.get_job(ctx.services, _job_id(job_id), owner=_owner()).source
+        if isinstance(source, SheetSource):
+            _require_edit(source.spreadsheet_id)
     job = _ACTIONS[action](ctx.services, _job_id(job_id), owner=_owner())
     if action == "cancel":
         enqueue_flush(ctx.services, job)  # rows marked skipped get their status cell
@@ -153,9 +166,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise InputError(f"{name} must be an integer between {low} and {high}")
-    return int(text)
+    value = strict_int(text)
+    if value is None or not low <= value <= high:
+        raise InputError(f"{name} must be an integer between {low} and {high} (at most {MAX_DIGITS} digits)")
+    return value
 
 
 @bp.get("/jobs/<job_id>/results")

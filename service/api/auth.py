@@ -11,12 +11,16 @@ the audience, the expiry and ``email_verified``. Then:
 - ``TaskAuthenticator``: ``aud`` must be ``tasks_audience`` and ``email`` the
   ``tasks_service_account`` Cloud Tasks and Cloud Scheduler sign tokens as.
 
-``auth_disabled`` (local development only) replaces both by ``DevAuthenticator``.
+``auth_disabled`` (local development only) replaces both by ``DevAuthenticator``;
+``build_authenticators`` refuses it on Cloud Run (``K_SERVICE`` set), so the
+service does not start there with authentication off. A missing audience or
+tasks identity is a ``ConfigError`` (503 ``misconfigured``), not the caller's fault.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,9 +32,10 @@ from google.auth import exceptions as google_exceptions
 from google.auth import jwt
 
 from service.api.errors import NotAuthenticated
+from service.api.numbers import strict_int
 from service.config import Settings
 from service.domain import ErrorKind
-from service.domain.errors import AuthError
+from service.domain.errors import AuthError, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +97,9 @@ class HttpCertsSource:
 def _max_age(cache_control: str) -> float:
     for part in cache_control.split(","):
         name, _, value = part.strip().partition("=")
-        if name.lower() == "max-age" and value.isdigit():
-            return float(value)
+        seconds = strict_int(value)
+        if name.lower() == "max-age" and seconds is not None:
+            return float(seconds)
     return _DEFAULT_CERTS_TTL
 
 
@@ -106,7 +112,7 @@ class IdTokenVerifier:
 
     def verify(self, token: str, audiences: Sequence[str]) -> dict[str, Any]:
         if not audiences:
-            raise AuthError("no token audience is configured on the server")
+            raise ConfigError("no token audience is configured (set ROWSCOUT_ADDON_CLIENT_IDS)")
         claims = self._decode(token, list(audiences))
         if claims.get("iss") not in GOOGLE_ISSUERS:
             raise NotAuthenticated("the token was not issued by Google")
@@ -183,7 +189,9 @@ class TaskAuthenticator:
 
     def authenticate(self, authorization: str | None) -> Identity:
         if not self._account or not self._audience:
-            raise AuthError("task endpoints are not configured (tasks service account and audience)")
+            raise ConfigError(
+                "task endpoints are not configured (set ROWSCOUT_TASKS_SERVICE_ACCOUNT and ROWSCOUT_TASKS_AUDIENCE)"
+            )
         claims = self._verifier.verify(bearer_token(authorization), [self._audience])
         email = str(claims["email"]).lower()
         if email != self._account:
@@ -199,8 +207,18 @@ class DevAuthenticator:
 
 
 def build_authenticators(settings: Settings, certs: CertsSource | None = None) -> tuple[Authenticator, Authenticator]:
-    """(add-on authenticator, task authenticator) for these settings."""
+    """(add-on authenticator, task authenticator) for these settings.
+
+    Raises:
+        ConfigError: authentication is disabled on Cloud Run (``K_SERVICE`` is set).
+    """
     if settings.cloud.auth_disabled:
+        cloud_run_service = os.environ.get("K_SERVICE")
+        if cloud_run_service:
+            raise ConfigError(
+                f"ROWSCOUT_AUTH_DISABLED is set on Cloud Run (service {cloud_run_service!r}): refusing to start "
+                "with authentication off. Unset ROWSCOUT_AUTH_DISABLED; it is for local development only."
+            )
         log.warning(
             "AUTHENTICATION IS DISABLED (ROWSCOUT_AUTH_DISABLED): anyone can call every endpoint. "
             "Use this for local development only, never on a reachable server."

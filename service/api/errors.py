@@ -1,7 +1,9 @@
 """Errors → HTTP: the only place a ``RowscoutError`` becomes a status code and a JSON body.
 
 Every error response has the shape ``{"error": {"code": ..., "message": ...}}``;
-a user never sees a traceback. ``register_error_handlers(app)`` wires the
+a user never sees a traceback. A ``ConfigError`` (the service is not set up) is
+a 503 ``misconfigured`` logged at ERROR with its cause: the operator must act,
+the caller did nothing wrong. ``register_error_handlers(app)`` wires the
 handlers; ``http_error_for(exc)`` is the mapping, kept pure for tests.
 """
 
@@ -16,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from service.domain import ErrorKind
 from service.domain.errors import (
     AuthError,
+    ConfigError,
     JobNotFound,
     JobStateError,
     QueueError,
@@ -62,6 +65,8 @@ _WERKZEUG_CODES = {
 def http_error_for(exc: RowscoutError) -> HttpError:
     """The status, code and user message for one of our errors."""
     message = exc.message
+    if isinstance(exc, ConfigError):
+        return HttpError(503, "misconfigured", f"the Rowscout service is not set up: {message}")
     if isinstance(exc, NotAuthenticated):
         return HttpError(401, "unauthenticated", message)
     if isinstance(exc, AuthError):
@@ -118,7 +123,9 @@ def register_error_handlers(app: Flask) -> None:
 
 def _handle_rowscout_error(exc: RowscoutError) -> Response:
     error = http_error_for(exc)
-    if error.status >= 500:
+    if isinstance(exc, ConfigError):
+        log.error("service misconfigured: %s", exc.message, extra={"cause": exc.message})
+    elif error.status >= 500:
         log.error("request failed: %s", exc.user_message, exc_info=error.status == 500)
     return error_response(error)
 

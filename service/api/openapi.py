@@ -18,6 +18,7 @@ ERROR_CODES = [
     "conflict",
     "quota_exceeded",
     "unavailable",
+    "misconfigured",
     "payload_too_large",
     "method_not_allowed",
     "internal",

@@ -16,8 +16,9 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from service.api.context import api_context
 from service.api.errors import error_response, http_error_for
+from service.api.numbers import strict_int
 from service.domain import ErrorKind
-from service.domain.errors import AuthError, InputError, JobNotFound, RowscoutError
+from service.domain.errors import AuthError, ConfigError, InputError, JobNotFound, RowscoutError
 from service.jobs.flush import flush_sheet_job
 from service.jobs.plan import plan_sheet_job
 from service.jobs.refresh import refresh_stale_rows
@@ -48,8 +49,9 @@ def _task(kind: TaskKind) -> TaskDelivery:
 
 
 def _attempt() -> int:
-    retries = request.headers.get(RETRY_COUNT_HEADER, "0")
-    return int(retries) + 1 if retries.isdigit() else 1
+    """1 + the retry count Cloud Tasks sends; a missing or malformed header counts as the first attempt."""
+    retries = strict_int(request.headers.get(RETRY_COUNT_HEADER))
+    return 1 if retries is None else retries + 1
 
 
 def task_response(result: TaskResult, **details: Any) -> Response:
@@ -94,6 +96,8 @@ def flush() -> Response:
 @bp.errorhandler(RowscoutError)
 def task_error(exc: RowscoutError) -> Response:
     """Permanent failures answer 200 so Cloud Tasks stops retrying; the rest as usual."""
+    if isinstance(exc, ConfigError):
+        log.error("service misconfigured: %s", exc.message, extra={"path": request.path})
     if isinstance(exc, AuthError) or exc.retryable:
         return error_response(http_error_for(exc))
     log.error("task failed for good: %s", exc.user_message, extra={"path": request.path})

@@ -13,6 +13,8 @@ knows whether trying again later may help (``retryable``) and which
     ├── StoreError                      job-state backend failure (retryable)
     ├── QueueError                      task-queue backend failure (retryable)
     ├── AuthError                       caller not verified / not allowed (permanent)
+    ├── ConfigError                     the service is not set up: a setting or credential
+    │                                   is missing or wrong (retryable: an operator fixes it)
     ├── SheetsError(status, reason)     Sheets API failure; retryable on 429/5xx
     └── ResearchError                   researching one company failed
         ├── FetchError                  timeout, dns, connection, ssl, rate_limit, http
@@ -91,6 +93,12 @@ class QueueError(RowscoutError):
 
 class AuthError(RowscoutError):
     default_kind = ErrorKind.FORBIDDEN
+
+
+class ConfigError(RowscoutError):
+    """The service is not set up (no credentials, no client ids, ...): the operator's problem, not the user's."""
+
+    default_kind = ErrorKind.BACKEND
 
 
 class SheetsError(RowscoutError):

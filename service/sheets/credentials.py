@@ -20,7 +20,7 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from service.domain.errors import AuthError
+from service.domain.errors import ConfigError
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 
@@ -36,7 +36,7 @@ def credentials_from_env(
     scopes: tuple[str, ...] = SCOPES,
     default_loader: Callable[[tuple[str, ...]], Credentials] = _default,
 ) -> Credentials:
-    """The credentials to call Sheets with; raises ``AuthError`` with a clear message."""
+    """The credentials to call Sheets with; raises ``ConfigError`` with a clear message for the operator."""
     env = os.environ if env is None else env
     token = env.get("ROWSCOUT_SHEETS_ACCESS_TOKEN")
     if token:  # a short-lived token, e.g. from `gcloud auth print-access-token` (and the tests)
@@ -47,7 +47,7 @@ def credentials_from_env(
     try:
         return default_loader(scopes)
     except DefaultCredentialsError as exc:
-        raise AuthError(
+        raise ConfigError(
             "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a key file or run on Cloud Run"
         ) from exc
 
@@ -62,8 +62,8 @@ def credentials_from_file(path: str, *, scopes: tuple[str, ...] = SCOPES) -> Cre
         if kind == "authorized_user":
             return user_credentials.Credentials.from_authorized_user_info(info, scopes=list(scopes))
     except (ValueError, KeyError) as exc:
-        raise AuthError(f"credentials file {path} is incomplete: {exc}") from exc
-    raise AuthError(f"credentials file {path} has unsupported type {kind!r}")
+        raise ConfigError(f"credentials file {path} is incomplete: {exc}") from exc
+    raise ConfigError(f"credentials file {path} has unsupported type {kind!r}")
 
 
 def account_email(creds: Credentials) -> str:
@@ -79,9 +79,9 @@ def _load(path: str) -> dict[str, Any]:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except OSError as exc:
-        raise AuthError(f"cannot read credentials file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read credentials file {path}: {exc.strerror}") from exc
     except ValueError as exc:
-        raise AuthError(f"credentials file {path} is not valid JSON") from exc
+        raise ConfigError(f"credentials file {path} is not valid JSON") from exc
     if not isinstance(data, dict):
-        raise AuthError(f"credentials file {path} is not a JSON object")
+        raise ConfigError(f"credentials file {path} is not a JSON object")
     return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 
+from service.api.auth import Identity
 from service.domain import (
     CompanyInput,
     CompanyProfile,
@@ -45,13 +46,19 @@ class FakeResearcher:
 
 
 class FakeAccess:
-    """User token → spreadsheet ids that user can edit."""
+    """User token → spreadsheet ids that user can edit; a token ``oauth-<email>`` belongs to ``<email>``.
+
+    Like ``DriveSpreadsheetAccess``, it refuses a token that is not the caller's
+    before it looks at the spreadsheet.
+    """
 
     def __init__(self, editable: dict[str, set[str]]) -> None:
         self.editable = editable
         self.checks: list[tuple[str, str | None]] = []
 
-    def require_edit(self, spreadsheet_id: str, user_token: str | None) -> None:
+    def require_edit(self, spreadsheet_id: str, user_token: str | None, *, user: Identity) -> None:
         self.checks.append((spreadsheet_id, user_token))
+        if user_token and user_token != f"oauth-{user.email}":
+            raise AuthError("the access token belongs to another Google account than your identity token")
         if spreadsheet_id not in self.editable.get(user_token or "", set()):
             raise AuthError("you need edit access to this spreadsheet")

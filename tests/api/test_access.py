@@ -1,89 +1,178 @@
-"""``DriveSpreadsheetAccess`` against a loopback Drive v3 server (the real googleapiclient on the wire)."""
+"""``DriveSpreadsheetAccess`` and ``TokenInfo`` against loopback fakes of Google's token info and Drive v3.
+
+The real googleapiclient and httpx go over the wire; two users (Alice, Bob)
+and two OAuth clients (the add-on's and another app's) hold tokens.
+"""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
-from service.api.access import DriveSpreadsheetAccess
+from service.api.access import DriveSpreadsheetAccess, TokenInfo
+from service.api.auth import Identity
 from service.api.errors import NotAuthenticated
-from service.domain.errors import AuthError
+from service.domain.errors import AuthError, ConfigError
+from tests.api.google_fakes import FakeGoogle
 
-# user token -> file id -> canEdit
-PERMISSIONS = {"tok-editor": {"sheet1": True}, "tok-viewer": {"sheet1": False}}
+ADDON = "addon-client.apps.googleusercontent.com"
+OTHER_APP = "other-app.apps.googleusercontent.com"
+ALICE = Identity(email="alice@example.com", subject="sub-alice", domain="example.com")
+BOB = Identity(email="bob@example.com", subject="sub-bob", domain="example.com")
+SHEET = "sheet-alice"
 
 
-class DriveHandler(BaseHTTPRequestHandler):
-    requests: list[tuple[str, str]] = []
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
 
-    def do_GET(self) -> None:  # noqa: N802
-        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-        file_id = self.path.split("?")[0].rsplit("/", 1)[1]
-        DriveHandler.requests.append((token, self.path))
-        if token == "tok-expired":
-            return self._send(401, {"error": {"code": 401, "message": "Invalid Credentials"}})
-        if token == "tok-broken":
-            return self._send(500, {"error": {"code": 500, "message": "backend"}})
-        files = PERMISSIONS.get(token, {})
-        if file_id not in files:
-            return self._send(404, {"error": {"code": 404, "message": "File not found"}})
-        return self._send(200, {"capabilities": {"canEdit": files[file_id]}})
-
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture(scope="module")
-def drive() -> Iterator[DriveSpreadsheetAccess]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), DriveHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield DriveSpreadsheetAccess(api_endpoint=f"http://127.0.0.1:{server.server_address[1]}/drive/v3/")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def google_server() -> Iterator[FakeGoogle]:
+    with FakeGoogle().running() as fake:
+        yield fake
 
 
-def test_editor_passes_and_asks_only_for_can_edit(drive: DriveSpreadsheetAccess) -> None:
-    drive.require_edit("sheet1", "tok-editor")
-    token, path = DriveHandler.requests[-1]
-    assert token == "tok-editor" and "/drive/v3/files/sheet1" in path and "capabilities%2FcanEdit" in path
+@pytest.fixture
+def google(google_server: FakeGoogle) -> FakeGoogle:
+    fake = google_server
+    fake.reset()
+    fake.grant("tok-alice", sub="sub-alice", email="alice@example.com", client=ADDON, files={SHEET: True})
+    fake.grant("tok-alice-other-app", sub="sub-alice", email="alice@example.com", client=OTHER_APP, files={SHEET: True})
+    fake.grant("tok-bob", sub="sub-bob", email="bob@example.com", client=ADDON, files={SHEET: False})
+    return fake
 
 
-@pytest.mark.parametrize(
-    ("token", "file_id"), [("tok-viewer", "sheet1"), ("tok-editor", "other"), ("nobody", "sheet1")]
-)
-def test_viewers_and_strangers_are_forbidden(drive: DriveSpreadsheetAccess, token: str, file_id: str) -> None:
-    with pytest.raises(AuthError) as caught:
-        drive.require_edit(file_id, token)
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def access(google: FakeGoogle, clock: Clock) -> DriveSpreadsheetAccess:
+    return DriveSpreadsheetAccess(
+        client_ids=(ADDON,), tokeninfo=TokenInfo(google.tokeninfo_url, clock=clock), api_endpoint=google.drive_endpoint
+    )
+
+
+def test_the_callers_own_token_of_the_addon_passes_and_asks_drive_for_can_edit(
+    access: DriveSpreadsheetAccess, google: FakeGoogle
+) -> None:
+    access.require_edit(SHEET, "tok-alice", user=ALICE)
+    assert google.tokeninfo_hits == ["tok-alice"]
+    assert google.drive_hits == [("tok-alice", SHEET)]
+
+
+def test_bobs_identity_with_alices_access_token_is_refused_before_drive(
+    access: DriveSpreadsheetAccess, google: FakeGoogle
+) -> None:
+    with pytest.raises(AuthError, match="another Google account") as caught:
+        access.require_edit(SHEET, "tok-alice", user=BOB)
     assert not isinstance(caught.value, NotAuthenticated) and not caught.value.retryable
+    assert google.drive_hits == []
 
 
-def test_missing_token_is_forbidden_without_a_call(drive: DriveSpreadsheetAccess) -> None:
-    before = len(DriveHandler.requests)
+def test_a_token_issued_to_another_client_is_refused(access: DriveSpreadsheetAccess, google: FakeGoogle) -> None:
+    with pytest.raises(AuthError, match="not issued to the Rowscout add-on"):
+        access.require_edit(SHEET, "tok-alice-other-app", user=ALICE)
+    assert google.drive_hits == []
+
+
+def test_same_email_but_another_subject_is_refused(access: DriveSpreadsheetAccess) -> None:
+    impostor = Identity(email="alice@example.com", subject="sub-recycled-account")
+    with pytest.raises(AuthError, match="another Google account"):
+        access.require_edit(SHEET, "tok-alice", user=impostor)
+
+
+def test_without_a_subject_the_verified_email_binds(access: DriveSpreadsheetAccess) -> None:
+    access.require_edit(SHEET, "tok-alice", user=Identity(email="Alice@Example.com"))
+    with pytest.raises(AuthError, match="another Google account"):
+        access.require_edit(SHEET, "tok-alice", user=Identity(email="bob@example.com"))
+
+
+def test_a_viewer_and_a_stranger_file_are_forbidden(access: DriveSpreadsheetAccess) -> None:
+    with pytest.raises(AuthError, match="edit access"):
+        access.require_edit(SHEET, "tok-bob", user=BOB)  # canEdit false
+    with pytest.raises(AuthError, match="edit access"):
+        access.require_edit("someone-elses-sheet", "tok-alice", user=ALICE)  # Drive 404
+
+
+def test_missing_token_is_forbidden_without_a_call(access: DriveSpreadsheetAccess, google: FakeGoogle) -> None:
     with pytest.raises(AuthError, match="X-Rowscout-User-Token"):
-        drive.require_edit("sheet1", None)
-    assert len(DriveHandler.requests) == before
+        access.require_edit(SHEET, None, user=ALICE)
+    assert google.tokeninfo_hits == [] and google.drive_hits == []
 
 
-def test_expired_token_is_unauthenticated_and_outage_is_retryable(drive: DriveSpreadsheetAccess) -> None:
+def test_unknown_or_expired_token_is_unauthenticated(access: DriveSpreadsheetAccess, google: FakeGoogle) -> None:
     with pytest.raises(NotAuthenticated):
-        drive.require_edit("sheet1", "tok-expired")
+        access.require_edit(SHEET, "tok-expired", user=ALICE)
+    assert google.drive_hits == []
+
+
+def test_outages_of_tokeninfo_or_drive_are_retryable(access: DriveSpreadsheetAccess, google: FakeGoogle) -> None:
+    google.tokeninfo_status = 503
     with pytest.raises(AuthError) as caught:
-        drive.require_edit("sheet1", "tok-broken")
+        access.require_edit(SHEET, "tok-alice", user=ALICE)
     assert caught.value.retryable
+    google.tokeninfo_status = 200
+    google.drive_status = 500
+    with pytest.raises(AuthError) as caught:
+        access.require_edit(SHEET, "tok-alice", user=ALICE)
+    assert caught.value.retryable
+
+
+def test_no_configured_client_is_a_misconfiguration(google: FakeGoogle) -> None:
+    access = DriveSpreadsheetAccess(client_ids=(), tokeninfo=TokenInfo(google.tokeninfo_url))
+    with pytest.raises(ConfigError, match="ROWSCOUT_ADDON_CLIENT_IDS"):
+        access.require_edit(SHEET, "tok-alice", user=ALICE)
+
+
+def test_tokeninfo_is_cached_for_the_tokens_remaining_lifetime(
+    access: DriveSpreadsheetAccess, google: FakeGoogle, clock: Clock
+) -> None:
+    access.require_edit(SHEET, "tok-alice", user=ALICE)
+    clock.now += 3000
+    access.require_edit(SHEET, "tok-alice", user=ALICE)
+    with pytest.raises(AuthError, match="another Google account"):
+        access.require_edit(SHEET, "tok-alice", user=BOB)  # the cached answer still binds the token
+    assert google.tokeninfo_hits == ["tok-alice"]
+    clock.now += 600  # 3,600 s after the first answer: expires_in (3,599 s) has passed
+    access.require_edit(SHEET, "tok-alice", user=ALICE)
+    assert google.tokeninfo_hits == ["tok-alice", "tok-alice"]
+
+
+def test_refusals_and_errors_are_not_cached(access: DriveSpreadsheetAccess, google: FakeGoogle) -> None:
+    for _ in range(2):
+        with pytest.raises(NotAuthenticated):
+            access.require_edit(SHEET, "tok-later-granted", user=ALICE)
+    google.grant("tok-later-granted", sub="sub-alice", email="alice@example.com", client=ADDON, files={SHEET: True})
+    access.require_edit(SHEET, "tok-later-granted", user=ALICE)
+    assert google.tokeninfo_hits == ["tok-later-granted"] * 3
+
+
+@pytest.mark.parametrize("expires_in", ["0", "", "²", "-5", "9" * 5000])
+def test_a_token_without_a_usable_lifetime_is_not_cached(google: FakeGoogle, expires_in: str) -> None:
+    google.grant("tok-odd", sub="sub-alice", email="alice@example.com", client=ADDON, expires_in=expires_in)
+    info = TokenInfo(google.tokeninfo_url)
+    assert info.owner("tok-odd").subject == "sub-alice"
+    info.owner("tok-odd")
+    assert google.tokeninfo_hits == ["tok-odd", "tok-odd"] and len(info) == 0
+
+
+def test_the_cache_is_bounded_and_keeps_no_raw_tokens(google: FakeGoogle, clock: Clock) -> None:
+    for n in range(3):
+        google.grant(f"tok-{n}", sub=f"sub-{n}", email=f"u{n}@example.com", client=ADDON)
+    info = TokenInfo(google.tokeninfo_url, max_entries=2, clock=clock)
+    for n in range(3):
+        info.owner(f"tok-{n}")
+    assert len(info) == 2
+    info.owner("tok-2")
+    info.owner("tok-1")
+    assert google.tokeninfo_hits == ["tok-0", "tok-1", "tok-2"]  # 1 and 2 were cached
+    info.owner("tok-0")  # the oldest was dropped: asked again
+    assert google.tokeninfo_hits[-1] == "tok-0" and len(google.tokeninfo_hits) == 4
+    assert not any("tok-" in key for key in info._cache)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from service.api import create_app
 from service.api.auth import HttpCertsSource, IdTokenVerifier
-from tests.api.conftest import ALICE, CLIENT_ID, TASKS_AUD, Env, make_env, selection, settings
+from service.bootstrap import build_sheets
+from service.domain.errors import ConfigError
+from tests.api.conftest import ALICE, CLIENT_ID, SHEET, TASKS_AUD, Env, make_env, selection, settings
 from tests.api.tokens import CertsServer, KeyPair, claims
 
 ADDON_ROUTE = "/api/v1/jobs"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _get(env: Env, token: str | None, path: str = ADDON_ROUTE) -> tuple[int, str]:
@@ -109,10 +116,62 @@ def test_tasks_token_is_not_an_addon_token(env: Env) -> None:
     assert env.key.sign(claims(aud=TASKS_AUD, email=ALICE))  # sanity: signing works
 
 
-def test_unconfigured_task_identity_refuses_everything(certs_server: CertsServer, signing_key: KeyPair) -> None:
+def test_unconfigured_task_identity_refuses_everything_as_misconfigured(
+    certs_server: CertsServer, signing_key: KeyPair, caplog: pytest.LogCaptureFixture
+) -> None:
     env = make_env(certs_server, signing_key, tasks_service_account="")
-    response = env.client.post("/cron/refresh", headers=env.as_tasks())
-    assert response.status_code == 403
+    with caplog.at_level(logging.ERROR):
+        response = env.client.post("/cron/refresh", headers=env.as_tasks())
+    assert response.status_code == 503 and response.json["error"]["code"] == "misconfigured"
+    assert "ROWSCOUT_TASKS_SERVICE_ACCOUNT" in response.json["error"]["message"]
+    assert any("misconfigured" in r.getMessage() for r in caplog.records)
+
+
+def test_no_addon_client_ids_is_misconfigured_not_the_users_fault(
+    certs_server: CertsServer, signing_key: KeyPair, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = make_env(certs_server, signing_key, addon_client_ids=())
+    with caplog.at_level(logging.ERROR):
+        status, code = _get(env, env.user_token())
+    assert (status, code) == (503, "misconfigured")
+    assert any("ROWSCOUT_ADDON_CLIENT_IDS" in r.getMessage() for r in caplog.records)
+
+
+def test_no_google_credentials_on_the_server_is_a_503_for_the_operator(
+    certs_server: CertsServer, signing_key: KeyPair, caplog: pytest.LogCaptureFixture, monkeypatch, tmp_path
+) -> None:
+    """The real ``build_sheets`` wiring with a credentials file that is not there: 503, never 403."""
+    for name in ("ROWSCOUT_SHEETS_ACCESS_TOKEN", "ROWSCOUT_OAUTH_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing-key.json"))
+    env = make_env(certs_server, signing_key)
+    env.app.extensions["rowscout"].cloud.services.sheets = build_sheets(env.app.extensions["rowscout"].settings)
+    with caplog.at_level(logging.ERROR):
+        response = env.client.post("/api/v1/jobs", json=selection(), headers=env.as_user())
+    assert response.status_code == 503, response.json
+    assert response.json["error"]["code"] == "misconfigured"
+    assert response.json["error"]["message"].startswith("the Rowscout service is not set up: cannot read credentials")
+    assert any("cannot read credentials file" in r.getMessage() for r in caplog.records)
+    assert env.store.list_jobs() == []
+
+
+def test_auth_disabled_on_cloud_run_refuses_to_start(monkeypatch) -> None:
+    monkeypatch.setenv("K_SERVICE", "rowscout")
+    with pytest.raises(ConfigError, match="ROWSCOUT_AUTH_DISABLED is set on Cloud Run"):
+        create_app({"TESTING": True, "SETTINGS": settings(auth_disabled=True)})
+    assert create_app({"TESTING": True, "SETTINGS": settings()}) is not None  # auth on: starts
+
+
+def test_auth_disabled_on_cloud_run_fails_the_entry_point(tmp_path) -> None:
+    """``gunicorn main:app`` imports main.py: with K_SERVICE and auth disabled the import fails, loudly."""
+    env = {"PATH": os.environ["PATH"], "K_SERVICE": "rowscout", "ROWSCOUT_AUTH_DISABLED": "1", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "import main"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "refusing to start with authentication off" in done.stderr
+    env.pop("K_SERVICE")
+    assert subprocess.run([sys.executable, "-c", "import main"], cwd=ROOT, env=env, timeout=120).returncode == 0
 
 
 def test_auth_disabled_uses_a_dev_identity_and_warns(
@@ -122,6 +181,9 @@ def test_auth_disabled_uses_a_dev_identity_and_warns(
         env = make_env(certs_server, signing_key, auth_disabled=True)
     assert any("AUTHENTICATION IS DISABLED" in r.getMessage() for r in caplog.records)
     assert env.client.get(ADDON_ROUTE).status_code == 200
-    response = env.client.post("/api/v1/jobs", json=selection(), headers={"X-Rowscout-User-Token": "oauth-" + ALICE})
+    env.access.editable["oauth-dev@localhost"] = {SHEET}
+    response = env.client.post(
+        "/api/v1/jobs", json=selection(), headers={"X-Rowscout-User-Token": "oauth-dev@localhost"}
+    )
     assert response.status_code == 202 and response.json["job"]["owner"] == "dev@localhost"
     assert env.client.post("/cron/refresh").status_code == 200

@@ -13,7 +13,7 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from service.domain.errors import AuthError
+from service.domain.errors import ConfigError
 from service.sheets.credentials import SCOPES, account_email, credentials_from_env
 from service.sheets.google_api import GoogleSheetsApi
 from service.sheets.summary import SUMMARY_TITLE, write_summary_tab
@@ -62,7 +62,7 @@ def test_application_default_credentials_are_the_fallback() -> None:
     def missing(scopes: tuple[str, ...]) -> AnonymousCredentials:
         raise DefaultCredentialsError("none")
 
-    with pytest.raises(AuthError, match="no Google credentials"):
+    with pytest.raises(ConfigError, match="no Google credentials"):
         credentials_from_env({}, default_loader=missing)
 
 
@@ -77,9 +77,9 @@ def test_application_default_credentials_are_the_fallback() -> None:
 def test_bad_credentials_files_are_clear(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "c.json"
     path.write_text(content)
-    with pytest.raises(AuthError, match=message):
+    with pytest.raises(ConfigError, match=message):
         credentials_from_env({"GOOGLE_APPLICATION_CREDENTIALS": str(path)})
-    with pytest.raises(AuthError, match="cannot read"):
+    with pytest.raises(ConfigError, match="cannot read"):
         credentials_from_env({"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json")})
 
 
