@@ -37,6 +37,7 @@ from service.store.port import JobStore
 if TYPE_CHECKING:
     from service.api.access import SpreadsheetAccess
     from service.research.llm import LLM
+    from service.sheets.budget import SheetsBudget
 
 
 # --- research -------------------------------------------------------------
@@ -102,18 +103,64 @@ class LazyResearcher:
 # --- Google Sheets ----------------------------------------------------------
 
 
-def build_sheets(settings: Settings) -> SheetGateway:
-    """Google Sheets through the service's credentials (connects on first use)."""
+BudgetFactory = Callable[[str, int], "SheetsBudget"]  # (name "reads"/"writes", per-minute limit) -> budget
+
+
+def build_sheets(settings: Settings, budgets: BudgetFactory | None = None) -> SheetGateway:
+    """Google Sheets through the service's credentials (connects on first use).
+
+    Args:
+        budgets: makes the read and write budgets every job and instance share
+            (default: one in this process's memory).
+    """
     from service.sheets.gateway import GoogleSheetGateway
 
     def connect() -> Any:
+        import time
+
         from service.sheets.credentials import credentials_from_env
         from service.sheets.google_api import GoogleSheetsApi
 
-        endpoint = settings.sheets.api_endpoint or None
-        return GoogleSheetsApi(credentials_from_env(), endpoint=endpoint, retry=settings.sheets.retry)
+        config = settings.sheets
+        return GoogleSheetsApi(
+            credentials_from_env(),
+            endpoint=config.api_endpoint or None,
+            retry=config.retry,
+            reads_per_minute=config.reads_per_minute,
+            writes_per_minute=config.writes_per_minute,
+            read_budget=budgets("reads", config.reads_per_minute) if budgets else None,
+            write_budget=budgets("writes", config.writes_per_minute) if budgets else None,
+            max_budget_wait=config.max_budget_wait,
+            clock=time.time,  # budget slots are compared across processes and machines
+        )
 
     return GoogleSheetGateway(connect)
+
+
+def sqlite_budgets(settings: Settings) -> BudgetFactory:
+    """Sheets budgets in a SQLite file beside the workspace database (shared by every local process)."""
+    from service.sheets.budget_sqlite import SqliteSheetsBudget
+
+    path = settings.embedded.workspace / "sheets-budget.sqlite3"
+    return lambda name, limit: SqliteSheetsBudget(path, name, limit)
+
+
+def firestore_budgets(settings: Settings) -> BudgetFactory:
+    """Sheets budgets in Firestore (shared by every Cloud Run instance)."""
+
+    clients: list[Any] = []  # one client for both budgets, made on first use
+
+    def make(name: str, limit: int) -> SheetsBudget:
+        from google.cloud import firestore
+
+        from service.sheets.budget_firestore import FirestoreSheetsBudget
+
+        if not clients:
+            cloud = settings.cloud
+            clients.append(firestore.Client(project=cloud.project or None, database=cloud.firestore_database))
+        return FirestoreSheetsBudget(clients[0], name, limit)
+
+    return make
 
 
 # --- the embedded default ---------------------------------------------------
@@ -234,7 +281,7 @@ def build_local(
         settings=settings,
         store=store or build_sqlite_store(settings),
         researcher=researcher or LazyResearcher(lambda: build_researcher(settings)),
-        sheets=sheets or build_sheets(settings),
+        sheets=sheets or build_sheets(settings, sqlite_budgets(settings)),
         clock=clock or utc_now,
         checkpoint_seconds=5.0 if checkpoint_seconds is None else checkpoint_seconds,
     )
@@ -256,6 +303,7 @@ def build_cloud_tasks_queue(settings: Settings) -> TaskQueue:
     from google.cloud import tasks_v2
 
     from service.queue.cloudtasks import CloudTasksQueue
+    from service.queue.port import TaskKind
 
     cloud = settings.cloud
     if cloud.tasks_emulator_host:
@@ -271,6 +319,8 @@ def build_cloud_tasks_queue(settings: Settings) -> TaskQueue:
         project=cloud.project,
         location=cloud.location,
         queues=dict(cloud.queues),
+        kind_queues={TaskKind.FLUSH: cloud.flush_queue} if cloud.flush_queue else None,
+        deadlines=cloud.deadlines,
         target_base_url=cloud.service_url,
         service_account_email=cloud.tasks_service_account or None,
         audience=cloud.tasks_audience or None,
@@ -303,7 +353,7 @@ def build_cloud(
         store=store or build_firestore_store(settings),
         queue=queue or build_cloud_tasks_queue(settings),
         researcher=researcher or LazyResearcher(lambda: build_researcher(settings)),
-        sheets=sheets or build_sheets(settings),
+        sheets=sheets or build_sheets(settings, firestore_budgets(settings)),
         limits=settings.limits,
         clock=clock or utc_now,
     )

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 DEFAULT_PERIOD = 60.0
 DEFAULT_GRACE = 30.0
-_EPSILON = 1e-6  # come back just after the slot frees, not a rounding error before
+_SOON = 1e-6  # the least "not yet" (a wait of 0 means "taken")
 
 
 class SheetsBudget(Protocol):
@@ -127,7 +127,7 @@ class BudgetRule:
         """Seconds until ``needed`` more slots have freed (the line ahead assumed to take one slot each)."""
         cycles, index = divmod(needed - 1, self.limit)
         start = sent[index] if index < len(sent) else now
-        return max(start + self.period * (cycles + 1) - now, 0.0) + _EPSILON
+        return max(start + self.period * (cycles + 1) - now, _SOON)
 
 
 class MemorySheetsBudget:

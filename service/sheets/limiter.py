@@ -1,25 +1,26 @@
-"""A client-side request limiter that keeps Rowscout under the Sheets per-minute quotas.
+"""Waiting for a slot of a Sheets budget, without holding any lock while waiting.
 
-Google counts requests per user per minute (60 reads, 60 writes by default).
-A classic token bucket of 60 with a refill of 1/s can pass 60 (burst) + 60
-(refill) = 120 requests in one rolling minute, so this limiter keeps the
-timestamps of the last ``limit`` requests instead (a rolling-window log): a
-request waits until fewer than ``limit`` were sent in the last ``period``
-seconds. Clock and sleep are injected so tests move time instead of waiting.
+``RateLimiter`` asks a ``SheetsBudget`` (by default one in this process's
+memory: at most ``limit`` requests in any rolling ``period``) and sleeps the
+wait it is told, outside any lock, so other threads keep sending their own
+requests meanwhile. When the wait would pass ``max_wait`` it gives up at
+once and says how long the caller would have had to wait, so a task can
+reschedule itself for then instead of sleeping. Clock and sleep are
+injected so tests move time instead of waiting.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from service.domain.errors import SheetsError
+from service.sheets.budget import MemorySheetsBudget, SheetsBudget
 
 
 class RateLimiter:
-    """At most ``limit`` acquisitions in any rolling ``period`` seconds."""
+    """At most ``limit`` acquisitions in any rolling ``period`` seconds (of ``budget``, when given)."""
 
     def __init__(
         self,
@@ -29,37 +30,45 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = 600.0,
+        budget: SheetsBudget | None = None,
     ) -> None:
         if limit < 1 or period <= 0:
             raise ValueError("limit must be ≥ 1 and period > 0")
-        self.limit = limit
-        self.period = period
+        self.budget: SheetsBudget = budget or MemorySheetsBudget(limit, period, clock=clock)
+        self.limit, self.period = self.budget.limit, self.budget.period
+        self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
-        self._max_wait = max_wait
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._count = threading.Lock()  # guards the ``waited`` figure only
         self.waited = 0.0  # total seconds spent waiting, for benchmarks
 
-    def acquire(self) -> None:
-        """Block until a request may be sent, then record it."""
-        with self._lock:
-            waited = 0.0
-            for _ in range(self.limit + 2):
-                delay = self._delay(self._clock())
-                if delay <= 0:
-                    self._sent.append(self._clock())
-                    return
-                if waited + delay > self._max_wait:
-                    break
-                self._sleep(delay)
-                waited += delay
-                self.waited += delay
-            raise SheetsError("the local Sheets request limiter could not get a slot in time", status=429)
+    def wait_for_slot(self, claimant: str = "", *, max_wait: float | None = None) -> float:
+        """Take a slot, sleeping (lock-free) while the budget says so; 0.0 once taken.
 
-    def _delay(self, now: float) -> float:
-        while self._sent and self._sent[0] <= now - self.period:
-            self._sent.popleft()
-        if len(self._sent) < self.limit:
-            return 0.0
-        return self._sent[0] + self.period - now
+        Returns the budget's last answer, > 0, when taking the slot would mean
+        waiting beyond ``max_wait`` in all (no slot taken; the claimant keeps
+        its place in line until then).
+        """
+        limit = self.max_wait if max_wait is None else max_wait
+        waited = 0.0
+        for _ in range(self.limit + 2):
+            wait = self.budget.try_take(claimant=claimant, now=self._clock())
+            if wait <= 0:
+                return 0.0
+            if waited + wait > limit:
+                return wait
+            self._sleep(wait)
+            waited += wait
+            with self._count:
+                self.waited += wait
+        return self.budget.try_take(claimant=claimant, now=self._clock()) or 0.0
+
+    def acquire(self, claimant: str = "") -> None:
+        """Block until a request may be sent, then record it (raises when that would take too long)."""
+        wait = self.wait_for_slot(claimant)
+        if wait > 0:
+            raise SheetsError(
+                f"the Sheets request limiter could not get a slot in time (next in {wait:.0f} s)",
+                status=429,
+                retry_after=wait,
+            )
