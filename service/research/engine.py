@@ -4,7 +4,10 @@
 calling thread (``asyncio.run`` per company, so worker threads can call it
 concurrently). Steps: find the website when only a name is given; crawl it
 within ``options.timeout`` (page timeouts grow with ``options.attempt``);
-extract every page; fail on a bot challenge or parked domain (home page); merge with a
+extract every page in a worker process of a ``PagePool`` that is killed if
+the company's time runs out (``workers``; pages are first cut to the bounds
+of ``markup``), so a company costs at most its timeout plus
+``MIN_EXTRACT_SECONDS`` whatever its pages contain; fail on a bot challenge or parked domain (home page); merge with a
 source per field; optionally let the LLM fill what is still empty; keep only
 ``options.fields``. It never raises for a company's problem: errors become
 ``error_kind`` / ``error_message`` / ``retry_after`` on the outcome.
@@ -26,14 +29,17 @@ from service.domain import (
     ResearchOutcome,
     Usage,
 )
-from service.domain.errors import FetchError, InputError, RowscoutError
+from service.domain.errors import ExtractionError, FetchError, InputError, RowscoutError
 from service.research.discover_site import SiteFinder
-from service.research.extract import PageExtraction, check_page, extract_page
+from service.research.extract import PageExtraction, check_page, extract_pages
 from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFetcher, SiteCrawler
 from service.research.llm import LLM, fill_missing
+from service.research.markup import bound_html
 from service.research.merge import merge_pages
+from service.research.workers import PagePool, WorkerFailed, shared_pool
 
 _CRAWL_SHARE = 0.85  # of the company timeout; the rest is for extraction and the LLM
+MIN_EXTRACT_SECONDS = 1.5  # extraction may use this much even when the crawl used all its time
 
 
 @dataclass
@@ -51,6 +57,7 @@ class WebResearcher:
         llm: optional LLM used when ``options.use_llm`` is set.
         site_finder: finds a website from a name; ``SiteFinder()`` by default.
         llm_token_budget: page text sent to the LLM, in tokens (≈ 4 characters each).
+        pages: the worker processes that extract pages; the process-wide ``shared_pool()`` by default.
     """
 
     def __init__(
@@ -61,20 +68,25 @@ class WebResearcher:
         llm: LLM | None = None,
         site_finder: SiteFinder | None = None,
         llm_token_budget: int = 6000,
+        pages: PagePool | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self.resolver = resolver
         self.llm = llm
         self.site_finder = site_finder or SiteFinder()
         self.llm_token_budget = llm_token_budget
+        self._pages = pages
 
     def research(self, company: CompanyInput, options: ResearchOptions) -> ResearchOutcome:
         usage = Usage()
         profile = CompanyProfile(name=company.name)
+        deadline = time.monotonic() + options.timeout
+        pool = self._pages or shared_pool()
+        pool.warm()
         try:
             crawled = asyncio.run(self._crawl(company, options))
             usage.pages_fetched = len(crawled.result.pages)
-            pages = _extract(crawled.result)
+            pages = _extract(pool, crawled.result, deadline)
             check_page(crawled.result.home.text, pages[0].text)
             profile = merge_pages(pages, name=company.name, website=crawled.website)
             if options.use_llm and self.llm is not None:
@@ -113,8 +125,19 @@ class WebResearcher:
             usage.cost_usd += answer.cost_usd
 
 
-def _extract(result: CrawlResult) -> list[PageExtraction]:
-    return [extract_page(page.final_url, page.text, page.headers) for page in result.pages]
+def _extract(pool: PagePool, result: CrawlResult, deadline: float) -> list[PageExtraction]:
+    """Every page extracted in a worker that is killed at ``deadline`` (at least ``MIN_EXTRACT_SECONDS``)."""
+    pages = [(page.final_url, bound_html(page.text), page.headers) for page in result.pages]
+    timeout = max(deadline - time.monotonic(), MIN_EXTRACT_SECONDS)
+    try:
+        return pool.run(extract_pages, pages, timeout=timeout)
+    except TimeoutError as exc:
+        raise ExtractionError(
+            f"reading the site's pages took longer than the {timeout:.1f} s left for this company",
+            kind=ErrorKind.TIMEOUT,
+        ) from exc
+    except WorkerFailed as exc:
+        raise ExtractionError(f"the site's pages could not be read ({exc})", kind=ErrorKind.PARSE) from exc
 
 
 def _only(profile: CompanyProfile, fields: Sequence[str]) -> CompanyProfile:

@@ -22,6 +22,7 @@ from service.research.extract.page import extract_page_facts
 from service.research.extract.social import extract_social
 from service.research.extract.structured import extract_structured
 from service.research.extract.tech import extract_tech
+from service.research.markup import MAX_HTML_CHARS
 
 __all__ = [
     "MAX_HTML_CHARS",
@@ -31,6 +32,7 @@ __all__ = [
     "candidate",
     "check_page",
     "extract_page",
+    "extract_pages",
 ]
 
 _EXTRACTORS: tuple[Callable[[Document], list[Candidate]], ...] = (
@@ -46,13 +48,15 @@ _EXTRACTORS: tuple[Callable[[Document], list[Candidate]], ...] = (
 )
 
 
-MAX_HTML_CHARS = 600_000  # the top of a bigger page is kept: company facts live there, filler is costly
-
-
 def extract_page(url: str, html: str, headers: dict[str, str] | None = None) -> PageExtraction:
     """Every candidate on one page, plus its title, claimed names, text and headings."""
-    doc = Document.parse(html[:MAX_HTML_CHARS], url, headers)
+    doc = Document.parse(html, url, headers)  # bounded first: see service.research.markup
     return extract_document(doc)
+
+
+def extract_pages(pages: list[tuple[str, str, dict[str, str]]]) -> list[PageExtraction]:
+    """``extract_page`` for each ``(url, html, headers)``; what a ``PagePool`` worker runs for a company."""
+    return [extract_page(url, html, headers) for url, html, headers in pages]
 
 
 def extract_document(doc: Document) -> PageExtraction:

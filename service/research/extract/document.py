@@ -1,8 +1,9 @@
 """A parsed HTML page: the selectolax tree plus the views extractors share.
 
-``Document.parse(html, url)`` parses once; extractors read ``lines`` (visible
+``Document.parse(html, url)`` parses once, after ``markup.bound_html`` has
+cut the page to its size, nesting and element bounds; extractors read ``lines`` (visible
 text, one block per line, scripts/styles/cookie banners removed), ``links``
-(absolute href + anchor text), ``meta`` (name/property → content) and
+(absolute href + anchor text, the first ``MAX_LINKS``), ``meta`` (name/property → content) and
 ``title``.
 """
 
@@ -14,6 +15,8 @@ from functools import cached_property
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from service.research.markup import MAX_LINKS, bound_html
 
 _NOISE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe")
 _NOISE_SELECTORS = (
@@ -32,25 +35,6 @@ _BREAK = "\u2029"  # marks block boundaries before parsing; \s would eat it, so 
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 
 
-MAX_NESTING = 512  # real pages stay far below; hostile ones nest 100,000 deep to burn CPU
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-
-
-def cap_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
-    """``html`` cut where elements nest deeper than ``max_depth`` (parsing cost grows with depth)."""
-    depth = 0
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
-        if closing:
-            depth = max(0, depth - 1)
-        elif not self_closing and name not in _VOID:
-            depth += 1
-            if depth > max_depth:
-                return html[: match.start()]
-    return html
-
-
 @dataclass(frozen=True)
 class Link:
     href: str  # absolute
@@ -67,7 +51,7 @@ class Document:
 
     @classmethod
     def parse(cls, html: str, url: str, headers: dict[str, str] | None = None) -> Document:
-        html = cap_nesting(html)
+        html = bound_html(html)
         return cls(url=url, html=html, tree=LexborHTMLParser(html), headers=dict(headers or {}))
 
     @cached_property
@@ -88,8 +72,10 @@ class Document:
 
     @cached_property
     def links(self) -> list[Link]:
-        out = []
+        out: list[Link] = []
         for node in self.tree.css("a[href], link[href]"):
+            if len(out) >= MAX_LINKS:
+                break
             href = (node.attributes.get("href") or "").strip()
             if href and not href.startswith("#") and not href.lower().startswith("javascript:"):
                 rel = (node.attributes.get("rel") or "").lower()

@@ -21,6 +21,8 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import tldextract
 from selectolax.lexbor import LexborHTMLParser
 
+from service.research.markup import MAX_LINKS, bound_html
+
 # kind → (weight, path slugs, anchor-text phrases); all accent-free and lower case.
 PAGE_KINDS: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
     "about": (
@@ -112,12 +114,17 @@ def normalise(url: str) -> str:
 
 
 def page_links(page_html: str, base_url: str) -> list[tuple[str, str]]:
-    """``(absolute url, anchor text)`` for every ``<a href>`` that points at an http(s) URL."""
-    tree = LexborHTMLParser(page_html)
+    """``(absolute url, anchor text)`` for the first ``MAX_LINKS`` ``<a href>`` pointing at http(s) URLs.
+
+    The page is bounded first (``markup.bound_html``): parsing cost stays linear.
+    """
+    tree = LexborHTMLParser(bound_html(page_html))
     base = tree.css_first("base[href]")
     base_url = urljoin(base_url, base.attributes.get("href") or "") if base is not None else base_url
     links: list[tuple[str, str]] = []
     for anchor in tree.css("a[href]"):
+        if len(links) >= MAX_LINKS:
+            break
         href = (anchor.attributes.get("href") or "").strip()
         absolute = urljoin(base_url, href)
         if urlsplit(absolute).scheme in ("http", "https"):
