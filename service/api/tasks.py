@@ -18,11 +18,11 @@ from service.api.context import api_context
 from service.api.errors import error_response, http_error_for
 from service.api.numbers import strict_int
 from service.domain import ErrorKind
-from service.domain.errors import AuthError, ConfigError, InputError, JobNotFound, RowscoutError
+from service.domain.errors import AuthError, ConfigError, InputError, JobNotFound, RowscoutError, SheetsError
 from service.jobs.flush import flush_sheet_job
 from service.jobs.plan import plan_sheet_job
 from service.jobs.refresh import refresh_stale_rows
-from service.jobs.rowtask import run_cloud_research_task
+from service.jobs.rowtask import reschedule_flush, run_cloud_research_task
 from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,12 @@ def flush() -> Response:
         report = flush_sheet_job(api_context().services, delivery.task.job_id)
     except JobNotFound:
         return task_response(TaskResult.done(), written=0)  # job deleted (TTL): nothing to write
+    except SheetsError as exc:
+        if not (exc.retryable and exc.retry_after):
+            raise
+        # the shared Sheets budget (or Google) names the time: come back then, do not slow the queue
+        reschedule_flush(api_context().services, delivery.task.job_id, exc.retry_after)
+        return task_response(TaskResult.done(), written=0, rescheduled=True)
     return task_response(TaskResult.done(), written=report.written, missing=len(report.missing_keys))
 
 

@@ -177,6 +177,27 @@ def settle_retry(svc: Services, delivery: TaskDelivery, result: TaskResult, *, m
     return result
 
 
+def reschedule_flush(svc: Services, job_id: str, after: float) -> bool:
+    """Schedule the job's sheet flush ``after`` seconds from now, instead of waiting inside a flush task.
+
+    Used when the shared Sheets budget says this sheet's turn comes later than
+    a flush task can wait: the task is acknowledged and a new one comes back
+    then (a 429/503 answer would raise the backoff of the whole flush queue).
+    The new task belongs to the flush window of that moment, which is never
+    the running task's own window (a flush task runs after its window), so
+    Cloud Tasks cannot drop it as a duplicate of the task asking.
+
+    Returns:
+        False when the job is gone (nothing to flush).
+    """
+    job = svc.store.get_job(job_id)
+    if job is None:
+        return False
+    at = svc.clock() + timedelta(seconds=max(after, 0.0))
+    enqueue_flush(replace(svc, clock=lambda: at), job)
+    return True
+
+
 @dataclass(frozen=True)
 class CloudTaskAnswer:
     """What a Cloud Tasks delivery of a row task comes to: the queue's answer and why."""

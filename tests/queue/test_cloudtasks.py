@@ -160,7 +160,9 @@ def test_incomplete_configuration_is_refused(options: dict) -> None:
         make_queue(**options)
 
 
-@pytest.mark.parametrize(("kind", "seconds"), [(TaskKind.RESEARCH, 700.0), (TaskKind.PLAN, 500.0), (TaskKind.FLUSH, 45.0)])
+@pytest.mark.parametrize(
+    ("kind", "seconds"), [(TaskKind.RESEARCH, 700.0), (TaskKind.PLAN, 500.0), (TaskKind.FLUSH, 45.0)]
+)
 def test_every_task_kind_carries_its_own_dispatch_deadline(kind: TaskKind, seconds: float) -> None:
     from datetime import timedelta
 

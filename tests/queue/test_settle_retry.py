@@ -62,3 +62,27 @@ def test_a_row_task_that_finishes_schedules_the_flush_and_no_retry() -> None:
     answer = run_cloud_research_task(svc, TaskDelivery(queue_task(svc, job), 1))
     assert answer.result.ok and not answer.rescheduled
     assert queue.of_kind(TaskKind.RESEARCH.value) == []
+
+
+def test_a_flush_told_to_wait_is_rescheduled_into_a_later_window_under_a_new_name() -> None:
+    from service.domain.sources import SheetSource
+    from service.jobs.flush import flush_task
+    from service.jobs.rowtask import reschedule_flush
+
+    svc, queue, _, clock = make_services()
+    job = submit_job(
+        svc,
+        owner="ana@example.com",
+        name="t",
+        source=SheetSource("sheet-1", sheet_name="Leads"),
+        rows=companies("Acme"),
+        options=JobOptions(),
+    )
+    running = flush_task(svc, job)  # the flush task of this window, as if it were running now
+    clock.advance(seconds=svc.limits.flush_window_seconds)
+    queue.enqueued.clear()
+    assert reschedule_flush(svc, job.id, 42.0)
+    (later,) = queue.of_kind("flush")
+    assert later.schedule_at is not None and later.schedule_at >= clock() + timedelta(seconds=42)
+    assert later.name != running.name and later.name != flush_task(svc, job).name
+    assert not reschedule_flush(svc, "gone", 42.0)
