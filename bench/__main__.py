@@ -159,6 +159,19 @@ def research_figures(data: dict[str, Any]) -> list[Figure]:
     return figures
 
 
+def realweb_figures(data: dict[str, Any]) -> list[Figure]:
+    """Real company websites: the held-out test half (and the in-sample development half), beside the baseline."""
+    figures = []
+    halves = (("test", "research (real sites, held-out half)"), ("dev", "research (real sites, in-sample half)"))
+    for split, title in halves:
+        eng, base = data[split]["engine"], data[split]["baseline"]
+        title = f"{title}, {data[split]['sites']} sites"
+        figures.append(Figure(title, "coverage (all fields)", eng["coverage"], base["coverage"], "≥ 0.90"))
+        figures.append(Figure(title, "precision (every filled field)", eng["precision"], base["precision"], "≥ 0.97"))
+        figures[-2].met, figures[-1].met = eng["coverage"] >= 0.90, eng["precision"] >= 0.97
+    return figures
+
+
 def _cov_prec(stats: dict[str, int]) -> str:
     expected, filled = stats.get("expected", 0), stats["filled"]
     coverage = filled / expected if expected else 0.0
@@ -212,6 +225,14 @@ BENCHES = (
     Bench("sheets", ("-m", "bench.bench_sheets"), ("--rows", "300"), "sheets.json", sheets_figures),
     Bench("resume", ("-m", "bench.bench_resume"), ("--rows", "150", "--trials", "1"), "resume.json", resume_figures),
     Bench("research", ("-m", "bench.bench_research"), (), "research.json", research_figures),
+    Bench(
+        "realweb",
+        ("-m", "bench.bench_realweb"),
+        (),
+        "realweb.json",
+        realweb_figures,
+        module_file="bench/bench_realweb.py",
+    ),
     Bench(
         "hostile",
         ("-m", "bench.bench_hostile"),
