@@ -1,17 +1,32 @@
 """A fake Google Sheets API v4 on a loopback port, for tests and benchmarks.
 
 The real ``google-api-python-client`` talks to it over HTTP
-(``client_options={"api_endpoint": server.endpoint}``), with the real JSON
-shapes of the discovery document. It keeps a small grid model (cells,
-grid sizes, developer metadata that MOVES when rows/columns are inserted,
-deleted or sorted, protected ranges, sharing), applies ``RAW`` vs
-``USER_ENTERED`` input, skips JSON ``null`` values, and enforces per-user
-per-minute read/write quotas with real 429 responses on an injectable clock.
+(``client_options={"api_endpoint": server.endpoint}``). It follows Google's
+documented behaviour where Rowscout depends on it, and takes the reading
+that is worst for callers where the documentation is silent:
 
-It records, not scripts: ``server.calls`` (by method), ``server.writes``
-(every accepted write request with its body and size),
+- responses are proto3 JSON: integer fields equal to 0 are left out of every
+  ``GridRange``/``DimensionRange`` (the first tab's sheetId 0, a range starting
+  at row 0), while ``SheetProperties.sheetId`` stays;
+- row and column developer metadata follow inserts, deletes and moves of
+  their row/column and are deleted with it; SORTING MOVES CELL VALUES ONLY
+  (metadata stays where it was); renaming a tab keeps its sheetId and A1
+  ranges name tabs by their current title (a missing title is a 400
+  "Unable to parse range: ...");
+- quotas are requests per rolling minute, reads and writes apart, per user
+  (bearer token; default 60) and for the whole server (the project; default
+  300), on an injectable clock; a 429 and every other error has Google's
+  JSON error shape and status string;
+- ``RAW`` vs ``USER_ENTERED`` input, JSON ``null`` skips a cell, protected
+  ranges, sharing roles; a failed ``batchUpdate`` changes nothing.
+
+It records, not scripts: ``server.requests`` (every request: method, path,
+query, body, write or read, status), ``server.calls`` (by method),
+``server.writes``/``reads`` (requests that passed the quota),
 ``server.max_writes_in_any_minute()``; ``server.fail_next(n, status=503)``
-injects failures; ``sort_rows``/``insert_rows``/``delete_rows`` change the
+injects failures; ``sort_rows``, ``insert_rows``/``delete_rows``,
+``insert_columns``/``delete_columns``, ``move_rows``/``move_columns``,
+``rename_sheet``, ``add_sheet``/``delete_sheet`` and ``user_edit`` change the
 sheet as a user would mid-job (without using API quota).
 """
 
@@ -45,13 +60,26 @@ PROTECTED_MESSAGE = (
     "You are trying to edit a protected cell or object. Please contact the spreadsheet owner to "
     "remove protection if you need to edit."
 )
-_STATUS_NAMES = {
+STATUS_NAMES = {  # google.rpc.Code names Google puts in ``error.status``
     400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
+    409: "ABORTED",
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
+    501: "UNIMPLEMENTED",
     503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+DEFAULT_MESSAGES = {
+    401: "Request had invalid authentication credentials.",
+    403: "The caller does not have permission",
+    404: "Requested entity was not found.",
+    409: "The operation was aborted.",
+    500: "Internal error encountered.",
+    503: "The service is currently unavailable.",
+    504: "The service is currently unavailable.",
 }
 
 
@@ -75,13 +103,20 @@ class FakeClock:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str) -> None:
+    """An error answer in Google's JSON shape: ``{"error": {"code", "message", "status", "details"?}}``."""
+
+    def __init__(self, code: int, message: str = "", *, details: list[dict[str, Any]] | None = None) -> None:
+        message = message or DEFAULT_MESSAGES.get(code, "")
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details or []
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "status": _STATUS_NAMES.get(self.code, "")}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "status": STATUS_NAMES[self.code]}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
 
 
 @dataclass(frozen=True)
@@ -153,6 +188,21 @@ class Recorded:
     at: float
     body: dict[str, Any]
     size: int
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the server received, whatever its answer (``server.requests``)."""
+
+    at: float
+    user: str
+    http_method: str
+    path: str  # decoded, without the query
+    method: str  # "values.batchUpdate", "spreadsheets.get", ...
+    params: dict[str, list[str]]  # query parameters
+    body: Any
+    write: bool
+    status: int
 
 
 # ---------------------------------------------------------------- cell values
@@ -916,11 +966,26 @@ class FakeSheetsServer:
     """The loopback server; use as a context manager or ``start()``/``stop()``."""
 
     def __init__(
-        self, *, clock: Callable[[], float] = time.monotonic, read_quota: int = 60, write_quota: int = 60
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        read_quota: int = 60,
+        write_quota: int = 60,
+        project_read_quota: int = 300,
+        project_write_quota: int = 300,
     ) -> None:
+        """Quotas are requests per rolling minute, per user (the bearer token) and for the whole server
+        (the project); ``clock`` is injectable (``FakeClock``) and shared with the clients in tests."""
         self.clock = clock
         self.read_quota = read_quota
         self.write_quota = write_quota
+        self.project_read_quota = project_read_quota
+        self.project_write_quota = project_write_quota
+        self.requests: list[Request] = []
+        self._windows: dict[bool, collections.deque[tuple[float, str]]] = {
+            True: collections.deque(),
+            False: collections.deque(),
+        }
         self.model = Model()
         self.endpoints = Endpoints(self.model)
         self.discovery = Discovery.sheets()
@@ -1119,40 +1184,53 @@ class FakeSheetsServer:
 
     # --- request handling
     def handle(self, http_method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, Any]:
+        """Answer one HTTP request: (status, JSON payload); every request is recorded in ``requests``."""
         parts = urlsplit(raw_path)
         method, spreadsheet_id, rng = route(http_method, parts.path)
         params: dict[str, Any] = parse_qs(parts.query)
         if rng is not None:
             params["range"] = [rng]
         user = headers.get("authorization", "").removeprefix("Bearer ").strip() or "anonymous"
-        body = json.loads(raw_body) if raw_body else {}
         with self._lock:
             self.calls[method] += 1
-            try:
-                payload = self._dispatch(method, spreadsheet_id, user, params, body, len(raw_body))
-                return 200, self.discovery.shape(payload, self.discovery.response_ref(method))
-            except ApiError as exc:
-                self.rejected[exc.code] += 1
-                return exc.code, exc.body()
+            status, payload = self._answer(method, spreadsheet_id, user, params, raw_body)
+            if status != 200:
+                self.rejected[status] += 1
+            body = _json_or_text(raw_body)
+            write = method not in READ_METHODS
+            path = unquote(parts.path)
+            self.requests.append(Request(self.clock(), user, http_method, path, method, params, body, write, status))
+            return status, payload
+
+    def _answer(
+        self, method: str, spreadsheet_id: str, user: str, params: dict[str, Any], raw_body: bytes
+    ) -> tuple[int, Any]:
+        try:
+            body = json.loads(raw_body) if raw_body else {}
+            payload = self._dispatch(method, spreadsheet_id, user, params, body, len(raw_body))
+            return 200, self.discovery.shape(payload, self.discovery.response_ref(method))
+        except ApiError as exc:
+            return exc.code, exc.body()
+        except json.JSONDecodeError as exc:
+            return 400, ApiError(400, f"Invalid JSON payload received. {exc.msg}").body()
 
     def _dispatch(
         self, method: str, spreadsheet_id: str, user: str, params: dict[str, Any], body: Any, size: int
     ) -> Any:
         if self._failures:
             code = self._failures.pop(0)
-            raise ApiError(code, "The service is currently unavailable." if code != 429 else _quota_message(method))
+            raise _quota_error(method, "injected", 0) if code == 429 else ApiError(code)
         is_read = method in READ_METHODS
-        log = self.reads if is_read else self.writes
         now = self.clock()
-        quota = self.read_quota if is_read else self.write_quota
-        if sum(1 for r in log if r.user == user and r.at > now - 60.0) >= quota:
-            raise ApiError(429, _quota_message(method))
-        log.append(Recorded(method, user, now, body, size))
+        self._spend_quota(method, user, is_read, now)
+        (self.reads if is_read else self.writes).append(Recorded(method, user, now, body, size))
         book = self.model.book(spreadsheet_id)
         role = book.roles.get(user)
         if role is None or (not is_read and role == "reader"):
-            raise ApiError(403, "The caller does not have permission")
-        handler = getattr(self.endpoints, method.replace(".", "_"))
+            raise ApiError(403)
+        handler = getattr(self.endpoints, method.replace(".", "_"), None)
+        if handler is None:
+            raise ApiError(501, f"the fake Sheets server does not implement {method}")
         snapshot = None if is_read else _snapshot(book)
         try:
             return handler(book, user, params, body)
@@ -1165,13 +1243,62 @@ class FakeSheetsServer:
                 _restore(book, snapshot)
             raise ApiError(400, f"Invalid JSON payload received. {exc!r}") from exc
 
+    def _spend_quota(self, method: str, user: str, is_read: bool, now: float) -> None:
+        """Per-user and per-project requests per rolling minute, reads and writes counted apart."""
+        window = self._windows[is_read]
+        while window and window[0][0] <= now - 60.0:
+            window.popleft()
+        per_user = self.read_quota if is_read else self.write_quota
+        per_project = self.project_read_quota if is_read else self.project_write_quota
+        if sum(1 for _, u in window if u == user) >= per_user:
+            raise _quota_error(method, "user", per_user)
+        if len(window) >= per_project:
+            raise _quota_error(method, "project", per_project)
+        window.append((now, user))
 
-def _quota_message(method: str) -> str:
+
+def _json_or_text(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
+def _quota_message(method: str, scope: str = "user") -> str:
     metric = "Read requests" if method in READ_METHODS else "Write requests"
+    limit = f"{metric} per minute per user" if scope != "project" else f"{metric} per minute"
     return (
-        f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' of service "
+        f"Quota exceeded for quota metric '{metric}' and limit '{limit}' of service "
         "'sheets.googleapis.com' for consumer 'project_number:0'."
     )
+
+
+def _quota_error(method: str, scope: str, limit: int) -> ApiError:
+    """A 429 as Google sends it: RESOURCE_EXHAUSTED with an ErrorInfo naming the quota."""
+    kind = "Read" if method in READ_METHODS else "Write"
+    info = {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "RATE_LIMIT_EXCEEDED",
+        "domain": "googleapis.com",
+        "metadata": {
+            "service": "sheets.googleapis.com",
+            "consumer": "projects/0",
+            "quota_metric": f"sheets.googleapis.com/{kind.lower()}_requests",
+            "quota_limit": f"{kind}RequestsPerMinute{'PerUser' if scope != 'project' else ''}",
+            "quota_limit_value": str(limit),
+            "quota_location": "global",
+        },
+    }
+    help_link = {
+        "@type": "type.googleapis.com/google.rpc.Help",
+        "links": [
+            {
+                "description": "Request a higher quota limit.",
+                "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+            }
+        ],
+    }
+    return ApiError(429, _quota_message(method, scope), details=[info, help_link])
 
 
 def _max_in_window(times: list[float], window: float) -> int:

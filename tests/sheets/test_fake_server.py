@@ -168,10 +168,62 @@ def test_quota_gives_real_429_and_recovers_after_a_minute(clock: FakeClock) -> N
             code, body = server.handle("POST", _URL, _AUTH, _BODY)
             status.append(code)
         assert status == [200, 200, 200, 429]
-        assert body["error"]["status"] == "RESOURCE_EXHAUSTED"
-        clock.advance(60.0)
+        assert body["error"]["code"] == 429 and body["error"]["status"] == "RESOURCE_EXHAUSTED"
+        assert "'Write requests per minute per user'" in body["error"]["message"]
+        info = body["error"]["details"][0]
+        assert info["reason"] == "RATE_LIMIT_EXCEEDED" and info["metadata"]["quota_limit_value"] == "3"
+        assert server.handle("GET", "/v4/spreadsheets/s", _AUTH, b"")[0] == 200  # reads have their own quota
+        clock.advance(59.0)
+        assert server.handle("POST", _URL, _AUTH, _BODY)[0] == 429  # a rolling minute, not a calendar one
+        clock.advance(1.0)
         assert server.handle("POST", _URL, _AUTH, _BODY)[0] == 200
         assert server.max_writes_in_any_minute() == 3
+
+
+def test_the_project_quota_counts_every_user_together(clock: FakeClock) -> None:
+    with FakeSheetsServer(clock=clock, write_quota=2, project_write_quota=3) as server:
+        server.create_spreadsheet("s", {"Sheet1": []})
+        for user in ("a", "b", "c"):
+            server.share("s", user)
+        answers = [server.handle("POST", _URL, {"authorization": f"Bearer {u}"}, _BODY) for u in "aabc"]
+        assert [code for code, _ in answers] == [200, 200, 200, 429]
+        assert "'Write requests per minute'" in answers[3][1]["error"]["message"]
+        assert server.max_writes_in_any_minute() == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "auth", "status", "name"),
+    [
+        ("/v4/spreadsheets/missing", _AUTH, 404, "NOT_FOUND"),
+        ("/v4/spreadsheets/s", {"authorization": "Bearer stranger"}, 403, "PERMISSION_DENIED"),
+        ("/v4/spreadsheets/s/values/Nope%21A1%3AB2", _AUTH, 400, "INVALID_ARGUMENT"),
+    ],
+)
+def test_errors_have_googles_shape(
+    server: FakeSheetsServer, path: str, auth: dict[str, str], status: int, name: str
+) -> None:
+    server.create_spreadsheet("s", {"Sheet1": []})
+    code, body = server.handle("GET", path, auth, b"")
+    assert code == status
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "status"}
+    assert body["error"]["code"] == status and body["error"]["status"] == name and body["error"]["message"]
+    server.fail_next(1, status=503)
+    assert server.handle("GET", "/v4/spreadsheets/s", _AUTH, b"")[1]["error"]["status"] == "UNAVAILABLE"
+
+
+def test_every_request_is_recorded(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["a"]]})
+    api.batch_update_values("s", [{"range": "Sheet1!B1", "values": [["=1+1"]]}])
+    api.batch_get_values("s", ["Sheet1!A1:B1"])
+    with pytest.raises(HttpError):
+        _raw(api).values().get(spreadsheetId="s", range="Nope!A1").execute()
+    got = [(r.method, r.write, r.status) for r in server.requests]
+    assert got == [("values.batchUpdate", True, 200), ("values.batchGet", False, 200), ("values.get", False, 400)]
+    first = server.requests[0]
+    assert first.http_method == "POST" and first.path == "/v4/spreadsheets/s/values:batchUpdate"
+    assert first.body["valueInputOption"] == "RAW" and first.user == "test"
+    assert server.requests[1].params["ranges"] == ["Sheet1!A1:B1"]
+    assert server.requests[2].path == "/v4/spreadsheets/s/values/Nope!A1"
 
 
 def test_append_clear_and_batch_get_by_data_filter(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
