@@ -9,6 +9,7 @@ var ROWSCOUT_ERROR_MESSAGES = {
   unauthenticated: 'Rowscout could not verify your Google identity. Reload the spreadsheet, ' +
     'authorise the add-on again (Extensions → Rowscout) and retry.',
   forbidden: 'You are not allowed to do this: Rowscout needs you to have edit access to this spreadsheet.',
+  misconfigured: 'The Rowscout service is not set up yet; tell your administrator.',
   sheet_not_shared: 'Rowscout cannot open this spreadsheet. Share it with the Rowscout service ' +
     'account as an Editor (see the add-on README), then retry.',
   not_found: 'Rowscout does not know this job any more (jobs expire after a while).',
@@ -41,10 +42,20 @@ function backendRequest_(method, path, body) {
   return parseResponse_(response, baseUrl);
 }
 
+/**
+ * The deployment's backend URL (Deployment.gs) without a trailing slash, or '' when the add-on
+ * is not set up or the configured value is not an https URL. Properties are never consulted.
+ */
+function readBackendUrl_() {
+  const url = String(ROWSCOUT_BACKEND_URL || '').replace(/\/+$/, '');
+  return /^https:\/\/[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(\/[\w.\-~/]*)?$/.test(url) ? url : '';
+}
+
 function requireBackendUrl_() {
   const url = readBackendUrl_();
   if (!url) {
-    throw new Error('Set the Rowscout backend URL first (Extensions → Rowscout → Settings).');
+    throw new Error(ROWSCOUT_ERROR_MESSAGES.misconfigured + ' (The add-on has no backend address: ' +
+      'run tools/configure.js when deploying it.)');
   }
   return url;
 }
@@ -81,8 +92,8 @@ function fetchOrExplain_(url, options, baseUrl) {
     return UrlFetchApp.fetch(url, options);
   } catch (err) {
     console.warn('Rowscout fetch failed: ' + (err && err.message));
-    throw new Error('Rowscout backend unreachable at ' + baseUrl + '. Check the backend URL in ' +
-      'Rowscout → Settings and try again in a moment.');
+    throw new Error('Rowscout backend unreachable at ' + baseUrl + '. Try again in a moment; if it ' +
+      'keeps failing, tell your administrator.');
   }
 }
 
@@ -94,7 +105,7 @@ function parseResponse_(response, baseUrl) {
   }
   if (status >= 200 && status < 400) {
     throw new Error('The Rowscout backend at ' + baseUrl + ' gave an unexpected answer (HTTP ' +
-      status + '). Check the backend URL in Rowscout → Settings.');
+      status + '). Tell your administrator: the add-on may point at the wrong address.');
   }
   throw new Error(errorMessage_(status, body, retryAfter_(response)));
 }

@@ -20,9 +20,11 @@ var ROWSCOUT_CONTROL_ACTIONS = ['pause', 'resume', 'cancel', 'retry-failed'];
 /** Job states after which nothing changes any more. */
 var ROWSCOUT_FINAL_STATES = ['cancelled', 'completed', 'failed'];
 
-/** Property keys. The backend URL is per document (fallback: script); the rest per user. */
+/**
+ * User property keys (per-user preferences). The backend URL is not a property:
+ * it is deployment configuration (Deployment.gs), never read from properties.
+ */
 var ROWSCOUT_PROPS = {
-  backendUrl: 'ROWSCOUT_BACKEND_URL',
   defaultFields: 'ROWSCOUT_DEFAULT_FIELDS',
   refreshDays: 'ROWSCOUT_REFRESH_DAYS',
   useLlm: 'ROWSCOUT_USE_LLM'

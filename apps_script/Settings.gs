@@ -1,20 +1,20 @@
 /**
- * Rowscout settings: the backend URL (per spreadsheet in DocumentProperties,
- * falling back to a deployment-wide ScriptProperties value) and per-user
- * preferences in UserProperties (default fields, refresh policy, LLM on/off).
- * No secrets are ever stored: the backend is called with the user's identity token.
+ * Rowscout settings: per-user preferences in UserProperties (default fields,
+ * refresh policy, LLM on/off). The backend URL is not a setting: whoever deploys
+ * the add-on writes it into Deployment.gs (tools/configure.js), and it is never
+ * read from document, user or script properties, so an editor of a shared
+ * spreadsheet cannot send other users' tokens elsewhere. No secrets are stored:
+ * the backend is called with the user's identity token.
  */
 
 /**
  * Returns the settings shown in the Settings dialog and used by the sidebar.
  *
- * @return {{backendUrl: string, defaultFields: string[], refreshDays: ?number,
- *           useLlm: boolean, fields: string[]}}
+ * @return {{defaultFields: string[], refreshDays: ?number, useLlm: boolean, fields: string[]}}
  */
 function getSettings() {
   const user = PropertiesService.getUserProperties();
   return {
-    backendUrl: readBackendUrl_(),
     defaultFields: parseFields_(user.getProperty(ROWSCOUT_PROPS.defaultFields)),
     refreshDays: parseRefreshDays_(user.getProperty(ROWSCOUT_PROPS.refreshDays)),
     useLlm: user.getProperty(ROWSCOUT_PROPS.useLlm) === 'true',
@@ -23,15 +23,15 @@ function getSettings() {
 }
 
 /**
- * Validates and stores the settings, then returns them as getSettings() would.
+ * Validates and stores the user's preferences, then returns them as getSettings() would.
+ * Any other key (such as a backend URL) is ignored.
  *
- * @param {{backendUrl: string, defaultFields: string[], refreshDays: ?number, useLlm: boolean}} settings
+ * @param {{defaultFields: string[], refreshDays: ?number, useLlm: boolean}} settings
  * @return {Object} the stored settings.
  * @throws {Error} with a user message when a value is not acceptable.
  */
 function saveSettings(settings) {
   const clean = validateSettings_(settings || {});
-  PropertiesService.getDocumentProperties().setProperty(ROWSCOUT_PROPS.backendUrl, clean.backendUrl);
   const user = PropertiesService.getUserProperties();
   user.setProperties({
     [ROWSCOUT_PROPS.defaultFields]: JSON.stringify(clean.defaultFields),
@@ -41,28 +41,12 @@ function saveSettings(settings) {
   return getSettings();
 }
 
-/** The backend URL without a trailing slash, or '' when none is configured. */
-function readBackendUrl_() {
-  const doc = PropertiesService.getDocumentProperties().getProperty(ROWSCOUT_PROPS.backendUrl);
-  const script = PropertiesService.getScriptProperties().getProperty(ROWSCOUT_PROPS.backendUrl);
-  return String(doc || script || '').replace(/\/+$/, '');
-}
-
 function validateSettings_(settings) {
   return {
-    backendUrl: validateBackendUrl_(settings.backendUrl),
     defaultFields: validateFields_(settings.defaultFields),
     refreshDays: validateRefreshDays_(settings.refreshDays),
     useLlm: settings.useLlm === true
   };
-}
-
-function validateBackendUrl_(value) {
-  const url = String(value || '').trim().replace(/\/+$/, '');
-  if (!/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[\w.\-~/]*)?$/.test(url)) {
-    throw new Error('The backend URL must look like https://rowscout-abc123-ew.a.run.app');
-  }
-  return url;
 }
 
 /**

@@ -47,8 +47,7 @@ function companySheet(rows = 60) {
 /** An add-on world wired to a FakeBackend. */
 function world({ selection = ['A2:C40', 'A57:C57'], backend = new FakeBackend() } = {}) {
   const spreadsheet = new FakeSpreadsheet({ id: 'spreadsheet-abc', sheet: companySheet(), selection });
-  const addon = loadAddon({ spreadsheet, respond: backend.respond });
-  addon.props.document.setProperty('ROWSCOUT_BACKEND_URL', backend.base);
+  const addon = loadAddon({ spreadsheet, respond: backend.respond, backendUrl: backend.base });
   return { ...addon, backend };
 }
 

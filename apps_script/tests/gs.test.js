@@ -8,9 +8,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ADDON_DIR, FakeSheet, FakeSpreadsheet, loadAddon, reply, gsFiles } = require('./harness');
+const { ADDON_DIR, TEST_BACKEND, FakeSheet, FakeSpreadsheet, loadAddon, reply, gsFiles } = require('./harness');
 
-const BACKEND = 'https://rowscout-test.a.run.app';
+const BACKEND = TEST_BACKEND;
 const JOB = { id: 'job-7', name: 'Companies', state: 'running', total: 39, counts: { done: 1, failed: 0 } };
 
 function companySheet({ rows = 60, frozenRows = 1 } = {}) {
@@ -19,11 +19,9 @@ function companySheet({ rows = 60, frozenRows = 1 } = {}) {
   return new FakeSheet({ name: 'Leads', sheetId: 123456, values, frozenRows });
 }
 
-function addon({ selection = ['A2:C40', 'A57:C57'], respond, sheet = companySheet(), token } = {}) {
+function addon({ selection = ['A2:C40', 'A57:C57'], respond, sheet = companySheet(), token, backendUrl } = {}) {
   const spreadsheet = new FakeSpreadsheet({ id: 'spreadsheet-abc', sheet, selection });
-  const world = loadAddon({ spreadsheet, respond, token });
-  world.props.document.setProperty('ROWSCOUT_BACKEND_URL', BACKEND);
-  return world;
+  return loadAddon({ spreadsheet, respond, token, backendUrl });
 }
 
 /** A plain-data copy (the vm realm's objects compare unequal to Node's). */
@@ -240,6 +238,7 @@ const ERROR_CASES = [
   [400, 'no_company_column', /No company name or website column was found/],
   [429, 'quota_exceeded', /quota is used up/],
   [503, 'unavailable', /busy or restarting/],
+  [503, 'misconfigured', /^The Rowscout service is not set up yet; tell your administrator\./],
 ];
 
 for (const [status, code, expected] of ERROR_CASES) {
@@ -269,7 +268,7 @@ test('an unknown status without a JSON body still reads well', () => {
 
 test('a 200 that is not JSON means the URL points somewhere else', () => {
   const world = addon({ respond: () => reply(200, '<html>login page</html>') });
-  assert.match(errorOf(() => world.ctx.getJob('job-7')), /unexpected answer \(HTTP 200\).*Check the backend URL/);
+  assert.match(errorOf(() => world.ctx.getJob('job-7')), /unexpected answer \(HTTP 200\).*tell your administrator/i);
 });
 
 test('a network failure says the backend is unreachable', () => {
@@ -281,19 +280,15 @@ test('a network failure says the backend is unreachable', () => {
   assert.match(errorOf(() => world.ctx.listJobs()), /^Rowscout backend unreachable at https:\/\/rowscout-test\.a\.run\.app\./);
 });
 
-test('without a backend URL nothing is fetched and the user is told where to set it', () => {
-  const world = addon();
-  world.props.document.deleteProperty('ROWSCOUT_BACKEND_URL');
-  assert.match(errorOf(() => world.ctx.listJobs()), /Set the Rowscout backend URL first/);
-  assert.equal(world.fetch.requests.length, 0);
-});
-
-test('the deployment-wide script property is the fallback backend URL', () => {
-  const world = addon({ respond: () => reply(200, { jobs: [] }) });
-  world.props.document.deleteProperty('ROWSCOUT_BACKEND_URL');
-  world.props.script.setProperty('ROWSCOUT_BACKEND_URL', 'https://fallback.example/');
-  world.ctx.listJobs();
-  assert.equal(world.fetch.requests[0].url, 'https://fallback.example/api/v1/jobs');
+test('an add-on deployed without a backend URL calls nothing and says it is not set up', () => {
+  const world = addon({ backendUrl: '' });
+  assert.deepEqual(plain(world.manifest.urlFetchWhitelist), []);
+  world.props.document.setProperty('ROWSCOUT_BACKEND_URL', 'https://attacker.example');
+  world.props.script.setProperty('ROWSCOUT_BACKEND_URL', 'https://attacker.example');
+  for (const call of [() => world.ctx.listJobs(), () => world.ctx.getJob('job-7')]) {
+    assert.match(errorOf(call), /^The Rowscout service is not set up yet; tell your administrator\./);
+  }
+  assert.equal(world.fetch.requests.length + world.fetch.refused.length, 0);
 });
 
 test('without an identity token the user is asked to authorise again', () => {
@@ -302,21 +297,19 @@ test('without an identity token the user is asked to authorise again', () => {
   assert.equal(world.fetch.requests.length, 0);
 });
 
-test('settings round-trip: URL per document, preferences per user, no secrets', () => {
+test('settings round-trip: preferences per user, no URL, no secrets', () => {
   const world = addon();
   const fresh = plain(world.ctx.getSettings());
   assert.deepEqual(fresh.defaultFields, ['website', 'description', 'industry', 'hq_country', 'employees', 'linkedin']);
   assert.equal(fresh.refreshDays, null);
   assert.equal(fresh.fields.length, 22);
-  const saved = plain(world.ctx.saveSettings({
-    backendUrl: ' https://rowscout-new.a.run.app/ ', defaultFields: ['linkedin', 'website'], refreshDays: 30, useLlm: true,
-  }));
+  const saved = plain(world.ctx.saveSettings({ defaultFields: ['linkedin', 'website'], refreshDays: 30, useLlm: true }));
   assert.deepEqual(plain(world.ctx.getSettings()), saved);
-  assert.equal(saved.backendUrl, 'https://rowscout-new.a.run.app');
+  assert.equal('backendUrl' in saved, false);
   assert.deepEqual(saved.defaultFields, ['website', 'linkedin']);
   assert.equal(saved.refreshDays, 30);
   assert.equal(saved.useLlm, true);
-  assert.equal(world.props.document.getProperty('ROWSCOUT_BACKEND_URL'), 'https://rowscout-new.a.run.app');
+  assert.deepEqual(world.props.document.getProperties(), {});
   assert.equal(world.props.user.getProperty('ROWSCOUT_REFRESH_DAYS'), '30');
   const everything = JSON.stringify([world.props.document.data, world.props.user.data, world.props.script.data]);
   assert.doesNotMatch(everything, /id-token|Bearer|secret|key/i);
@@ -324,15 +317,14 @@ test('settings round-trip: URL per document, preferences per user, no secrets', 
 
 test('settings: clearing the refresh policy stores "never"', () => {
   const world = addon();
-  world.ctx.saveSettings({ backendUrl: BACKEND, defaultFields: ['website'], refreshDays: 30 });
-  const saved = world.ctx.saveSettings({ backendUrl: BACKEND, defaultFields: ['website'], refreshDays: null });
+  world.ctx.saveSettings({ defaultFields: ['website'], refreshDays: 30 });
+  const saved = world.ctx.saveSettings({ defaultFields: ['website'], refreshDays: null });
   assert.equal(saved.refreshDays, null);
 });
 
 test('settings: bad values are refused with a clear message and nothing is stored', () => {
   const world = addon();
-  const ok = { backendUrl: BACKEND, defaultFields: ['website'], refreshDays: null, useLlm: false };
-  assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, backendUrl: 'http://insecure.example' })), /must look like https:/);
+  const ok = { defaultFields: ['website'], refreshDays: null, useLlm: false };
   assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, defaultFields: [] })), /at least one field/);
   assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, refreshDays: 2.5 })), /whole number/);
   assert.match(errorOf(() => world.ctx.saveSettings({ ...ok, refreshDays: 0 })), /whole number/);
@@ -374,7 +366,9 @@ test('Settings opens a modal dialog', () => {
   world.ctx.showSettings();
   assert.equal(world.ui.dialogs.length, 1);
   assert.equal(world.ui.dialogs[0].title, 'Rowscout settings');
-  assert.match(world.ui.dialogs[0].output.getContent(), /id="backend-url"/);
+  const html = world.ui.dialogs[0].output.getContent();
+  assert.match(html, /id="settings-form"/);
+  assert.doesNotMatch(html, /backend-url|Backend URL|type="url"/i);
 });
 
 test('Retry failed rows retries the newest job of this spreadsheet that has failures', () => {

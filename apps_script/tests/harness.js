@@ -4,12 +4,18 @@
  * next to hand-written fakes of the Apps Script services they use. The fakes
  * record what the script did (menus, dialogs, alerts, fetches, properties) so
  * tests assert on outcomes, not on call scripts.
+ *
+ * The deployment is configured as tools/configure.js does it: Deployment.gs is
+ * replaced by `deploymentSource(backendUrl)` and the manifest's urlFetchWhitelist
+ * by `allowlistFor(backendUrl)`, which the fake UrlFetchApp enforces as Apps
+ * Script does (a URL outside every prefix throws before anything is sent).
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const { renderTemplate } = require('./render');
+const { configuredManifest, deploymentSource, readManifest } = require('../tools/configure');
 
 const ADDON_DIR = path.resolve(__dirname, '..');
 
@@ -117,10 +123,18 @@ class FakeProperties {
   deleteProperty(key) { delete this.data[key]; return this; }
 }
 
-/** A UrlFetchApp that records every request and answers with `respond(request)`. */
+/**
+ * A UrlFetchApp that records every request and answers with `respond(request)`. Like Apps Script
+ * with a manifest allowlist, it refuses (throws, sends nothing) a URL that starts with no prefix
+ * of `allowlist`; `refused` records those attempts.
+ */
 class FakeUrlFetch {
-  constructor(respond) { Object.assign(this, { respond, requests: [] }); }
+  constructor(respond, allowlist) { Object.assign(this, { respond, allowlist, requests: [], refused: [] }); }
   fetch(url, options = {}) {
+    if (this.allowlist && !this.allowlist.some((prefix) => String(url).startsWith(prefix))) {
+      this.refused.push(url);
+      throw new Error(`Exception: URL ${url} is not allowed by the urlFetchWhitelist in the manifest.`);
+    }
     const request = { url, ...options, body: options.payload ? JSON.parse(options.payload) : undefined };
     this.requests.push(request);
     const answer = this.respond(request);
@@ -156,6 +170,9 @@ function htmlService(ctx) {
   };
 }
 
+/** The backend URL the tests deploy with (tools/configure.js writes it as the deployer would). */
+const TEST_BACKEND = 'https://rowscout-test.a.run.app';
+
 /** The .gs files in the order clasp pushes them (from .clasp.json.example). */
 function gsFiles() {
   const clasp = JSON.parse(fs.readFileSync(path.join(ADDON_DIR, '.clasp.json.example'), 'utf8'));
@@ -163,21 +180,25 @@ function gsFiles() {
 }
 
 /**
- * Builds a fresh add-on world.
+ * Builds a fresh add-on world, deployed for `backendUrl` ('' = not set up).
  *
- * @param {object} options spreadsheet, respond (fetch answer function), token.
- * @return {object} { ctx, ui, fetch, props, spreadsheet }
+ * @param {object} options spreadsheet, respond (fetch answer function), token, backendUrl, oauthToken.
+ * @return {object} { ctx, ui, fetch, props, spreadsheet, identity, manifest }
  */
-function loadAddon({ spreadsheet = new FakeSpreadsheet(), respond = () => reply(200, {}), token = 'id-token-1' } = {}) {
+function loadAddon({
+  spreadsheet = new FakeSpreadsheet(), respond = () => reply(200, {}), token = 'id-token-1',
+  backendUrl = TEST_BACKEND, oauthToken = 'oauth-token-1',
+} = {}) {
+  const manifest = configuredManifest(readManifest(), backendUrl);
   const ui = new FakeUi();
-  const fetch = new FakeUrlFetch(respond);
+  const fetch = new FakeUrlFetch(respond, manifest.urlFetchWhitelist);
   const props = { document: new FakeProperties(), user: new FakeProperties(), script: new FakeProperties() };
   const identity = { token };
   const ctx = vm.createContext({
     console: { log() {}, warn() {}, error() {} },
     SpreadsheetApp: { getUi: () => ui, getActiveSpreadsheet: () => spreadsheet },
     UrlFetchApp: fetch,
-    ScriptApp: { getIdentityToken: () => identity.token, getOAuthToken: () => 'oauth-token-1', AuthMode: { NONE: 'NONE', LIMITED: 'LIMITED', FULL: 'FULL' } },
+    ScriptApp: { getIdentityToken: () => identity.token, getOAuthToken: () => oauthToken, AuthMode: { NONE: 'NONE', LIMITED: 'LIMITED', FULL: 'FULL' } },
     PropertiesService: {
       getDocumentProperties: () => props.document,
       getUserProperties: () => props.user,
@@ -187,11 +208,12 @@ function loadAddon({ spreadsheet = new FakeSpreadsheet(), respond = () => reply(
   });
   ctx.HtmlService = htmlService(ctx);
   for (const file of gsFiles()) {
-    vm.runInContext(fs.readFileSync(path.join(ADDON_DIR, file), 'utf8'), ctx, { filename: file });
+    const source = file === 'Deployment.gs' ? deploymentSource(backendUrl) : fs.readFileSync(path.join(ADDON_DIR, file), 'utf8');
+    vm.runInContext(source, ctx, { filename: file });
   }
-  return { ctx, ui, fetch, props, spreadsheet, identity };
+  return { ctx, ui, fetch, props, spreadsheet, identity, manifest };
 }
 
 module.exports = {
-  ADDON_DIR, FakeSheet, FakeSpreadsheet, FakeProperties, loadAddon, reply, gsFiles, columnLetter,
+  ADDON_DIR, TEST_BACKEND, FakeSheet, FakeSpreadsheet, FakeProperties, loadAddon, reply, gsFiles, columnLetter,
 };

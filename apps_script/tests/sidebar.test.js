@@ -189,30 +189,41 @@ test('shipped polling intervals: 3 s active, slower when idle, hidden or paused,
   await page.close();
 });
 
-test('the Settings dialog loads, saves and reports bad input', async () => {
+test('the Settings dialog offers no backend URL, saves preferences and reports bad input', async () => {
   const addon = world();
   addon.ctx.showSettings();
   const page = await openPage(browser, addon, addon.ui.dialogs[0].output.getContent(), 'settings', null);
   await page.evaluate(() => window.RowscoutSettings.ready);
-  assert.equal(await page.locator('#backend-url').inputValue(), 'https://rowscout-test.a.run.app');
   assert.equal(await page.locator('#fields input:checked').count(), 6);
+  assert.equal(await page.locator('#backend-url, input[type="url"]').count(), 0);
+  const inputValues = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => input.value));
+  assert.ok(inputValues.every((value) => !/https?:/.test(value)), 'no field holds a URL');
+  assert.doesNotMatch(await page.locator('body').innerText(), /backend|https?:\/\//i);
 
-  await page.locator('#backend-url').fill('https://rowscout-prod.a.run.app');
   await page.locator('#refresh-days').fill('30');
   await page.locator('#fields input[value="github"]').check();
   await page.locator('#save').click();
   await waitFor(page, () => document.getElementById('banner').innerText === 'Settings saved.');
-  assert.equal(addon.props.document.getProperty('ROWSCOUT_BACKEND_URL'), 'https://rowscout-prod.a.run.app');
   assert.equal(addon.props.user.getProperty('ROWSCOUT_REFRESH_DAYS'), '30');
   assert.ok(JSON.parse(addon.props.user.getProperty('ROWSCOUT_DEFAULT_FIELDS')).includes('github'));
+  assert.deepEqual(addon.props.document.getProperties(), {});
   await page.screenshot({ path: path.join(ARTIFACTS, 'settings.png'), fullPage: true });
 
-  await page.locator('#refresh-days').fill('');
-  await page.locator('#backend-url').fill('https://bad url');
+  await page.locator('#refresh-days').fill('99999'); // passes the form's own checks, not the server's
   await page.locator('#save').click();
-  await waitFor(page, () => document.getElementById('banner').innerText.includes('must look like https'));
-  assert.equal(addon.props.document.getProperty('ROWSCOUT_BACKEND_URL'), 'https://rowscout-prod.a.run.app');
+  await waitFor(page, () => document.getElementById('banner').innerText.includes('whole number'));
+  assert.equal(addon.props.user.getProperty('ROWSCOUT_REFRESH_DAYS'), '30');
   await page.locator('#close').click();
   assert.equal(await page.evaluate(() => window.__hostClosed), true);
+  assert.deepEqual(page.pageErrors, []);
+  await page.close();
+});
+
+test('the sidebar shows no editable backend URL', async () => {
+  const addon = world();
+  const page = await sidebar(addon, { name: 'sidebar-no-url' });
+  assert.equal(await page.locator('input[type="url"], #backend-url').count(), 0);
+  const inputValues = await page.locator('input, textarea').evaluateAll((inputs) => inputs.map((input) => input.value));
+  assert.ok(inputValues.every((value) => !value.includes(addon.backend.base)), 'no field holds the backend URL');
   await page.close();
 });
