@@ -222,6 +222,49 @@ def _collect_methods(resource: dict[str, Any], out: dict[str, dict[str, Any]]) -
         _collect_methods(child, out)
 
 
+# ---------------------------------------------------------------- errors
+
+ERROR_STATUSES = frozenset(
+    {
+        "INVALID_ARGUMENT",
+        "FAILED_PRECONDITION",
+        "OUT_OF_RANGE",
+        "UNAUTHENTICATED",
+        "PERMISSION_DENIED",
+        "NOT_FOUND",
+        "ABORTED",
+        "ALREADY_EXISTS",
+        "RESOURCE_EXHAUSTED",
+        "CANCELLED",
+        "DATA_LOSS",
+        "UNKNOWN",
+        "INTERNAL",
+        "NOT_IMPLEMENTED",
+        "UNIMPLEMENTED",
+        "UNAVAILABLE",
+        "DEADLINE_EXCEEDED",
+    }
+)
+
+
+def error_problems(body: Any) -> list[str]:
+    """What is wrong with an error body; Google's shape is ``{"error": {"code", "message", "status", "details"?}}``."""
+    if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(body["error"], dict):
+        return [f"an error body is {{'error': {{...}}}}, got {body!r}"]
+    error = body["error"]
+    found = [f"unknown field {key!r} in error" for key in error if key not in ("code", "message", "status", "details")]
+    if isinstance(error.get("code"), bool) or not isinstance(error.get("code"), int):
+        found.append(f"error.code must be an integer, got {error.get('code')!r}")
+    if not isinstance(error.get("message"), str) or not error.get("message"):
+        found.append("error.message must be a non-empty string")
+    if error.get("status") not in ERROR_STATUSES:
+        found.append(f"error.status {error.get('status')!r} is not a google.rpc.Code name")
+    details = error.get("details", [])
+    if not isinstance(details, list) or not all(isinstance(d, dict) and "@type" in d for d in details):
+        found.append("error.details must be a list of objects with '@type'")
+    return found
+
+
 # ---------------------------------------------------------------- field masks
 
 

@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from service.domain.errors import InputError
 from service.sheets.a1 import A1Range, cell_range, column_letter, parse_a1, quote_sheet
-from tests.fakes.discovery import Discovery
+from tests.fakes.discovery import Discovery, SchemaViolation, apply_field_mask, error_problems, parse_field_mask
 
 READ_METHODS = frozenset(
     {
@@ -637,15 +637,34 @@ def _lookup_matches(lookup: dict[str, Any], item: dict[str, Any]) -> bool:
     if "locationType" in lookup and lookup["locationType"] != location["locationType"]:
         return False
     wanted = lookup.get("metadataLocation")
-    if wanted:
-        if "sheetId" in wanted and wanted["sheetId"] != location.get(
-            "sheetId", location.get("dimensionRange", {}).get("sheetId")
-        ):
+    strategy = lookup.get("locationMatchingStrategy", "INTERSECTING_LOCATION")
+    if wanted is None:
+        if "locationMatchingStrategy" in lookup:
+            raise ApiError(400, "If locationMatchingStrategy is specified, a metadataLocation must also be specified.")
+        return True
+    return _location_matches(wanted, location, exact=strategy == "EXACT_LOCATION")
+
+
+def _location_matches(wanted: dict[str, Any], location: dict[str, Any], *, exact: bool) -> bool:
+    """EXACT: the same location; INTERSECTING (Google's default): any location that overlaps it
+    (row 3 intersects column B, its sheet and the spreadsheet)."""
+    kind = location["locationType"]
+    if wanted.get("spreadsheet"):
+        return kind == "SPREADSHEET" or not exact
+    if "dimensionRange" in wanted:
+        want = full_dimension_range(wanted["dimensionRange"])
+        have = location.get("dimensionRange")
+        if exact or have is None:
+            return have == want if exact else kind == "SPREADSHEET" or location.get("sheetId") == want["sheetId"]
+        if have["sheetId"] != want["sheetId"]:
             return False
-        if "dimensionRange" in wanted and full_dimension_range(wanted["dimensionRange"]) != location.get(
-            "dimensionRange"
-        ):
-            return False
+        return have["dimension"] != want["dimension"] or (
+            have["startIndex"] < want["endIndex"] and want["startIndex"] < have["endIndex"]
+        )
+    if "sheetId" in wanted:
+        if exact:
+            return kind == "SHEET" and location["sheetId"] == wanted["sheetId"]
+        return kind == "SPREADSHEET" or _meta_sheet({"location": location}) == wanted["sheetId"]
     return True
 
 
@@ -982,6 +1001,7 @@ class FakeSheetsServer:
         self.project_read_quota = project_read_quota
         self.project_write_quota = project_write_quota
         self.requests: list[Request] = []
+        self.problems: list[str] = []  # fidelity problems (schema violations, fake bugs): fail at stop()
         self._windows: dict[bool, collections.deque[tuple[float, str]]] = {
             True: collections.deque(),
             False: collections.deque(),
@@ -1010,16 +1030,28 @@ class FakeSheetsServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving; raises ``SchemaViolation`` if the fake ever sent what Google would not."""
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+        self.check()
+
+    def check(self) -> None:
+        """Raise ``SchemaViolation`` listing every fidelity problem seen so far (then forget them)."""
+        problems, self.problems = self.problems, []
+        if problems:
+            raise SchemaViolation("the fake Sheets server broke Google's contract:\n" + "\n".join(problems))
 
     def __enter__(self) -> FakeSheetsServer:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.stop()
+        else:  # the test already fails: do not hide its error behind ours
+            self.problems.clear()
+            self.stop()
 
     @property
     def endpoint(self) -> str:
@@ -1208,11 +1240,41 @@ class FakeSheetsServer:
         try:
             body = json.loads(raw_body) if raw_body else {}
             payload = self._dispatch(method, spreadsheet_id, user, params, body, len(raw_body))
-            return 200, self.discovery.shape(payload, self.discovery.response_ref(method))
+            return self._response(method, params, payload)
         except ApiError as exc:
-            return exc.code, exc.body()
+            return exc.code, self._error(method, exc)
         except json.JSONDecodeError as exc:
-            return 400, ApiError(400, f"Invalid JSON payload received. {exc.msg}").body()
+            return 400, self._error(method, ApiError(400, f"Invalid JSON payload received. {exc.msg}"))
+        except Exception as exc:  # a bug in the fake: answer 500 and fail the test at stop()
+            return 500, self._problem(method, f"the fake raised {exc!r}")
+
+    def _response(self, method: str, params: dict[str, Any], payload: Any) -> tuple[int, Any]:
+        """The payload as Google writes it (zeros omitted, ``fields`` mask), checked against its schema."""
+        ref = self.discovery.response_ref(method)
+        shaped = self.discovery.shape(payload, ref)
+        fields = params.get("fields", [""])[0]
+        if fields:
+            shaped = apply_field_mask(shaped, parse_field_mask(fields))
+        found = self.discovery.problems(shaped, ref, complete=not fields)
+        if found:
+            return 500, self._problem(method, f"response is not a {ref}: " + "; ".join(found))
+        return 200, shaped
+
+    def _error(self, method: str, exc: ApiError) -> Any:
+        body = exc.body()
+        found = error_problems(body)
+        return self._problem(method, "error body: " + "; ".join(found)) if found else body
+
+    def _problem(self, method: str, text: str) -> Any:
+        self.problems.append(f"{method}: {text}")
+        return ApiError(500, f"fake Sheets server: {method}: {text}").body()
+
+    def _check_request(self, method: str, body: Any) -> None:
+        """Refuse a body Google would refuse (unknown field, wrong type) with Google's 400."""
+        ref = self.discovery.request_ref(method)
+        found = self.discovery.problems(body, ref, response=False) if ref else []
+        if found:
+            raise ApiError(400, f"Invalid JSON payload received. {found[0]}")
 
     def _dispatch(
         self, method: str, spreadsheet_id: str, user: str, params: dict[str, Any], body: Any, size: int
@@ -1228,6 +1290,7 @@ class FakeSheetsServer:
         role = book.roles.get(user)
         if role is None or (not is_read and role == "reader"):
             raise ApiError(403)
+        self._check_request(method, body)
         handler = getattr(self.endpoints, method.replace(".", "_"), None)
         if handler is None:
             raise ApiError(501, f"the fake Sheets server does not implement {method}")

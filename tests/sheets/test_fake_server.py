@@ -11,7 +11,8 @@ import pytest
 from googleapiclient.errors import HttpError
 
 from service.sheets.google_api import GoogleSheetsApi
-from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
+from tests.fakes.discovery import Discovery
+from tests.fakes.sheets_server import Endpoints, FakeClock, FakeSheetsServer
 
 _URL = "/v4/spreadsheets/s/values:batchUpdate"
 _AUTH = {"authorization": "Bearer test"}
@@ -278,3 +279,74 @@ def test_zero_integers_are_left_out_of_grid_and_dimension_ranges(
     server.protect("s", "Sheet1!A1:B2")
     grid = api.get_spreadsheet("s")["sheets"][0]["protectedRanges"][0]["range"]
     assert grid == {"endRowIndex": 2, "endColumnIndex": 2}
+
+
+def test_every_endpoint_answers_in_googles_schema(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    """Each API method and batchUpdate request the fake serves, through the real client, checked
+    against ``sheets.v4.json`` again here (the server also checks every answer it sends)."""
+    schema = Discovery.sheets()
+    server.create_spreadsheet("s", {"Sheet1": [["Name", "Web"], ["b", "x"], ["a", "y"]], "Two": [["t"]]})
+    server.protect("s", "Two!A1:B2")
+    sheets, values = _raw(api), _raw(api).values()
+    row = {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}
+    column = {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}
+    meta = {"metadataKey": "k", "metadataValue": "v", "location": {"dimensionRange": row}, "visibility": "DOCUMENT"}
+    lookup = {"developerMetadataLookup": {"metadataKey": "k"}}
+    grid = {"gridRange": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 2}}
+    requests: list[dict[str, Any]] = [
+        {"createDeveloperMetadata": {"developerMetadata": meta}},
+        {"addSheet": {"properties": {"title": "Three"}}},
+        {"updateSheetProperties": {"properties": {"sheetId": 1, "title": "Deux"}, "fields": "title"}},
+        {"insertDimension": {"range": {**column, "startIndex": 2, "endIndex": 3}}},
+        {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 5}},
+        {"moveDimension": {"source": column, "destinationIndex": 2}},
+        {"sortRange": {"range": {"sheetId": 0, "startRowIndex": 1}, "sortSpecs": [{"dimensionIndex": 0}]}},
+        {"updateCells": {"start": {"sheetId": 0, "rowIndex": 5}, "rows": [], "fields": "userEnteredValue"}},
+        {"deleteDimension": {"range": {**row, "startIndex": 6, "endIndex": 7}}},
+    ]
+    answers = {
+        "spreadsheets.batchUpdate": sheets.batchUpdate(spreadsheetId="s", body={"requests": requests}).execute(),
+        "spreadsheets.get": sheets.get(spreadsheetId="s").execute(),
+        "values.get": values.get(spreadsheetId="s", range="Sheet1!A1:C3").execute(),
+        "values.batchGet": values.batchGet(spreadsheetId="s", ranges=["Sheet1!A:A", "Deux!A1"]).execute(),
+        "values.batchGetByDataFilter": values.batchGetByDataFilter(
+            spreadsheetId="s", body={"dataFilters": [lookup, grid, {"a1Range": "Sheet1!B1:B2"}]}
+        ).execute(),
+        "values.update": values.update(
+            spreadsheetId="s", range="Sheet1!D1", valueInputOption="RAW", body={"values": [["d"]]}
+        ).execute(),
+        "values.batchUpdate": values.batchUpdate(
+            spreadsheetId="s",
+            body={"valueInputOption": "RAW", "data": [{"range": "Sheet1!E1:E2", "values": [[1], [True]]}]},
+        ).execute(),
+        "values.batchUpdateByDataFilter": values.batchUpdateByDataFilter(
+            spreadsheetId="s",
+            body={
+                "valueInputOption": "RAW",
+                "data": [{"dataFilter": lookup, "values": [["z"]]}, {"dataFilter": grid, "values": [[None, "w"]]}],
+            },
+        ).execute(),
+        "values.append": values.append(
+            spreadsheetId="s", range="Sheet1!A:B", valueInputOption="RAW", body={"values": [["c", "q"]]}
+        ).execute(),
+        "values.clear": values.clear(spreadsheetId="s", range="Sheet1!E1:E2", body={}).execute(),
+        "developerMetadata.search": sheets.developerMetadata()
+        .search(spreadsheetId="s", body={"dataFilters": [lookup]})
+        .execute(),
+    }
+    delete = {"deleteDeveloperMetadata": {"dataFilter": lookup}}
+    answers["spreadsheets.batchUpdate"]["replies"] += sheets.batchUpdate(
+        spreadsheetId="s", body={"requests": [delete, {"deleteSheet": {"sheetId": 2}}]}
+    ).execute()["replies"]
+    for method, answer in answers.items():
+        schema.validate(answer, schema.response_ref(method), where=method)
+    assert {r.method for r in server.requests} == set(answers)
+    assert all(r.status == 200 for r in server.requests), [(r.method, r.status) for r in server.requests]
+    served = {n.replace("_", ".", 1) for n in vars(Endpoints) if not n.startswith("_")}
+    assert served == set(answers)
+    assert [next(iter(r)) for r in answers["spreadsheets.batchUpdate"]["replies"] if r] == [
+        "createDeveloperMetadata",
+        "addSheet",
+        "deleteDeveloperMetadata",
+    ]
+    assert server.problems == []
