@@ -205,6 +205,48 @@ def hostile_figures(data: dict[str, Any]) -> list[Figure]:
     return figures
 
 
+def sheets_budget_figures(data: dict[str, Any]) -> list[Figure]:
+    """One shared Sheets budget vs a limiter per job, same fake server and quota, same run."""
+    r, b, cfg = data["shared_budget"], data["per_job_limiter"], data["settings"]
+    title = f"sheets budget ({cfg['jobs']} jobs x {cfg['rows']} rows, {cfg['quota_per_minute']}/min)"
+    quota = cfg["quota_per_minute"]
+    return [
+        Figure(
+            title,
+            "quota errors surfaced (vs per-job limiter)",
+            r["quota_errors_surfaced"],
+            b["quota_errors_surfaced"],
+            "0",
+            r["quota_errors_surfaced"] == 0,
+        ),
+        Figure(
+            title,
+            "max writes in any minute",
+            r["max_writes_in_any_minute"],
+            b["max_writes_in_any_minute"],
+            f"≤ {quota}",
+            r["max_writes_in_any_minute"] <= quota,
+        ),
+        Figure(title, "max reads in any minute", r["max_reads_in_any_minute"], b["max_reads_in_any_minute"]),
+        Figure(
+            title,
+            "p95 s from row done to cells written",
+            r["latency_p95_s"],
+            b["latency_p95_s"],
+            "≤ 60",
+            r["latency_p95_s"] <= 60,
+        ),
+        Figure(
+            title,
+            "rows never written",
+            r["rows_never_written"],
+            b["rows_never_written"],
+            "0",
+            r["rows_never_written"] == 0,
+        ),
+    ]
+
+
 RSS_BASELINE = (
     "-c",
     "import json, pathlib, tempfile\n"
@@ -223,6 +265,14 @@ BENCHES = (
     ),
     Bench("rss-baseline", RSS_BASELINE, (), "", rss_baseline_figures, timeout=300),
     Bench("sheets", ("-m", "bench.bench_sheets"), ("--rows", "300"), "sheets.json", sheets_figures),
+    Bench(
+        "sheets-budget",
+        ("-m", "bench.bench_sheets_budget"),
+        ("--jobs", "20", "--rows", "100"),
+        "sheets_budget.json",
+        sheets_budget_figures,
+        module_file="bench/bench_sheets_budget.py",
+    ),
     Bench("resume", ("-m", "bench.bench_resume"), ("--rows", "150", "--trials", "1"), "resume.json", resume_figures),
     Bench("research", ("-m", "bench.bench_research"), (), "research.json", research_figures),
     Bench(

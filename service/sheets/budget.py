@@ -20,6 +20,11 @@ The rule:
   never starves however many others write, and with ``limit`` slots a minute
   every job of fewer than ``limit`` gets one within a minute. A waiter that
   does not come back within ``grace`` seconds of its turn loses its place.
+  A flush is several calls (read where the rows are, check them, write):
+  a claimant that was granted a slot keeps its place in line for its next
+  calls during ``follow_up`` seconds from that grant, so one flush is not
+  sent to the back of the line between its own calls; after that its calls
+  queue again like anyone's (a busy sheet cannot keep the front for itself).
 - **Never blocks.** ``try_take`` answers at once: 0 when the slot is taken,
   else the seconds to wait. Callers wait without holding any lock (or
   reschedule themselves when the wait is longer than they can stay).
@@ -35,6 +40,7 @@ from typing import Any, Protocol
 
 DEFAULT_PERIOD = 60.0
 DEFAULT_GRACE = 30.0
+DEFAULT_FOLLOW_UP = 10.0
 _SOON = 1e-6  # the least "not yet" (a wait of 0 means "taken")
 
 
@@ -68,24 +74,30 @@ class Waiter:
 
 @dataclass
 class BudgetState:
-    """What a budget keeps: slot times of the last period (ascending) and the waiting line."""
+    """What a budget keeps: slot times of the last period (ascending), the waiting line, and
+    the claimants granted a slot lately (``since``: their place in line, ``back_by``: the first grant
+    of their current run of calls)."""
 
     sent: list[float] = field(default_factory=list)
     waiting: list[Waiter] = field(default_factory=list)
+    recent: list[Waiter] = field(default_factory=list)
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "sent": list(self.sent),
-            "waiting": [{"claimant": w.claimant, "since": w.since, "back_by": w.back_by} for w in self.waiting],
-        }
+        return {"sent": list(self.sent), "waiting": _records(self.waiting), "recent": _records(self.recent)}
 
     @classmethod
     def from_record(cls, record: dict[str, Any] | None) -> BudgetState:
         record = record or {}
-        waiting = [
-            Waiter(str(w["claimant"]), float(w["since"]), float(w["back_by"])) for w in record.get("waiting", [])
-        ]
-        return cls(sorted(float(t) for t in record.get("sent", [])), waiting)
+        sent = sorted(float(t) for t in record.get("sent", []))
+        return cls(sent, _waiters(record.get("waiting", [])), _waiters(record.get("recent", [])))
+
+
+def _records(waiters: list[Waiter]) -> list[dict[str, Any]]:
+    return [{"claimant": w.claimant, "since": w.since, "back_by": w.back_by} for w in waiters]
+
+
+def _waiters(records: list[dict[str, Any]]) -> list[Waiter]:
+    return [Waiter(str(r["claimant"]), float(r["since"]), float(r["back_by"])) for r in records]
 
 
 @dataclass(frozen=True)
@@ -93,10 +105,11 @@ class BudgetRule:
     limit: int = 60
     period: float = DEFAULT_PERIOD
     grace: float = DEFAULT_GRACE
+    follow_up: float = DEFAULT_FOLLOW_UP
 
     def __post_init__(self) -> None:
-        if self.limit < 1 or self.period <= 0 or self.grace < 0:
-            raise ValueError("a budget needs limit ≥ 1, period > 0 and grace ≥ 0")
+        if self.limit < 1 or self.period <= 0 or self.grace < 0 or self.follow_up < 0:
+            raise ValueError("a budget needs limit ≥ 1, period > 0, grace ≥ 0 and follow_up ≥ 0")
 
     def check(self, n: int) -> None:
         if not 1 <= n <= self.limit:
@@ -107,20 +120,24 @@ class BudgetRule:
         self.check(n)
         state.sent = [t for t in state.sent if t > now - self.period]
         state.waiting = [w for w in state.waiting if w.back_by + self.grace >= now]
-        state.waiting.sort(key=lambda w: (w.since, w.claimant))
+        state.recent = [r for r in state.recent if r.back_by + self.follow_up >= now]
         mine = next((w for w in state.waiting if w.claimant == claimant), None)
-        ahead = state.waiting.index(mine) if mine is not None else len(state.waiting)
+        lately = next((r for r in state.recent if r.claimant == claimant), None)
+        since = min(mine.since if mine else now, lately.since if lately else now)
+        ahead = sum(1 for w in state.waiting if w is not mine and (w.since, w.claimant) < (since, claimant))
         free = self.limit - len(state.sent)
         if free - ahead >= n:
             state.sent.extend([now] * n)
             if mine is not None:
                 state.waiting.remove(mine)
+            if lately is None:  # a new run of calls: its place holds for follow_up seconds from now
+                state.recent.append(Waiter(claimant, since=since, back_by=now))
             return 0.0
         wait = self._turn(state.sent, now, needed=ahead + n - free)
         if mine is None:
-            mine = Waiter(claimant, since=now, back_by=now + wait)
+            mine = Waiter(claimant, since=since, back_by=now + wait)
             state.waiting.append(mine)
-        mine.back_by = now + wait
+        mine.since, mine.back_by = since, now + wait
         return wait
 
     def _turn(self, sent: list[float], now: float, *, needed: int) -> float:
@@ -139,9 +156,10 @@ class MemorySheetsBudget:
         period: float = DEFAULT_PERIOD,
         *,
         grace: float = DEFAULT_GRACE,
+        follow_up: float = DEFAULT_FOLLOW_UP,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.rule = BudgetRule(limit, period, grace)
+        self.rule = BudgetRule(limit, period, grace, follow_up)
         self.limit, self.period = limit, period
         self._clock = clock
         self._state = BudgetState()

@@ -20,7 +20,7 @@ from google.api_core.retry import Retry, if_transient_error
 from google.cloud import firestore
 
 from service.domain.errors import StoreError
-from service.sheets.budget import DEFAULT_GRACE, DEFAULT_PERIOD, BudgetRule, BudgetState
+from service.sheets.budget import DEFAULT_FOLLOW_UP, DEFAULT_GRACE, DEFAULT_PERIOD, BudgetRule, BudgetState
 
 COLLECTION = "sheets_budget"
 TRANSACTION_ATTEMPTS = 20
@@ -37,11 +37,12 @@ class FirestoreSheetsBudget:
         period: float = DEFAULT_PERIOD,
         *,
         grace: float = DEFAULT_GRACE,
+        follow_up: float = DEFAULT_FOLLOW_UP,
         clock: Callable[[], float] = time.time,
         collection_prefix: str = "",
         timeout: float = 10.0,
     ) -> None:
-        self.rule = BudgetRule(limit, period, grace)
+        self.rule = BudgetRule(limit, period, grace, follow_up)
         self.limit, self.period = limit, period
         self._client = client
         self._ref = client.collection(f"{collection_prefix}{COLLECTION}").document(name)

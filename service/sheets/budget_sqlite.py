@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from service.domain.errors import StoreError
-from service.sheets.budget import DEFAULT_GRACE, DEFAULT_PERIOD, BudgetRule, BudgetState
+from service.sheets.budget import DEFAULT_FOLLOW_UP, DEFAULT_GRACE, DEFAULT_PERIOD, BudgetRule, BudgetState
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS sheets_budget (name TEXT PRIMARY KEY, state TEXT NOT NULL)"
 
@@ -33,10 +33,11 @@ class SqliteSheetsBudget:
         period: float = DEFAULT_PERIOD,
         *,
         grace: float = DEFAULT_GRACE,
+        follow_up: float = DEFAULT_FOLLOW_UP,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 10.0,
     ) -> None:
-        self.rule = BudgetRule(limit, period, grace)
+        self.rule = BudgetRule(limit, period, grace, follow_up)
         self.limit, self.period = limit, period
         self.path = Path(path)
         self.name = name

@@ -25,7 +25,7 @@ class BudgetContract:
     race_threads = 8
 
     def make_budget(
-        self, name: str = "writes", limit: int = 5, period: float = 60.0, grace: float = 30.0
+        self, name: str = "writes", limit: int = 5, period: float = 60.0, grace: float = 30.0, follow_up: float = 10.0
     ) -> SheetsBudget:
         raise NotImplementedError
 
@@ -132,3 +132,19 @@ class BudgetContract:
             thread.join(timeout=60)
         assert len(taken) == limit
         assert budget.try_take(now=T0 + 1) > 0
+
+    def test_the_calls_of_one_flush_keep_their_place_but_only_for_the_follow_up_time(self) -> None:
+        budget = self.make_budget(limit=2, follow_up=10.0)
+        assert budget.try_take(claimant="a", now=T0) == 0.0  # a's flush: first call
+        assert budget.try_take(claimant="b", now=T0 + 1) == 0.0
+        assert budget.try_take(claimant="b", now=T0 + 1) > 0  # b waits for the next slot (since T0 + 1)
+        # a's next call of the same flush comes while b waits: a keeps its place (since T0), ahead of b
+        assert budget.try_take(claimant="a", now=T0 + 2) > 0
+        assert budget.try_take(claimant="b", now=T0 + 60) > 0  # the T0 slot is a's
+        assert budget.try_take(claimant="a", now=T0 + 60) == 0.0
+        assert budget.try_take(claimant="b", now=T0 + 61) == 0.0
+        # long after its run began, a sheet that keeps calling queues like anyone else
+        assert budget.try_take(claimant="c", now=T0 + 72) > 0
+        assert budget.try_take(claimant="a", now=T0 + 73) > 0  # a's run began at T0 + 60: its place lapsed
+        assert budget.try_take(claimant="a", now=T0 + 120) > 0  # the slot freed at T0 + 120 is c's
+        assert budget.try_take(claimant="c", now=T0 + 120) == 0.0

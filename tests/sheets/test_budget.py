@@ -17,9 +17,9 @@ class TestMemorySheetsBudget(BudgetContract):
     def _handles(self) -> None:
         self.budgets: dict[str, MemorySheetsBudget] = {}
 
-    def make_budget(self, name: str = "writes", limit: int = 5, period: float = 60.0, grace: float = 30.0):
+    def make_budget(self, name="writes", limit=5, period=60.0, grace=30.0, follow_up=10.0):
         if name not in self.budgets:  # one process: every handle is the same object
-            self.budgets[name] = MemorySheetsBudget(limit, period, grace=grace)
+            self.budgets[name] = MemorySheetsBudget(limit, period, grace=grace, follow_up=follow_up)
         return self.budgets[name]
 
 
@@ -28,8 +28,8 @@ class TestSqliteSheetsBudget(BudgetContract):
     def _file(self, tmp_path: Path) -> None:
         self.path = tmp_path / "sheets-budget.sqlite3"
 
-    def make_budget(self, name: str = "writes", limit: int = 5, period: float = 60.0, grace: float = 30.0):
-        return SqliteSheetsBudget(self.path, name, limit, period, grace=grace)
+    def make_budget(self, name="writes", limit=5, period=60.0, grace=30.0, follow_up=10.0):
+        return SqliteSheetsBudget(self.path, name, limit, period, grace=grace, follow_up=follow_up)
 
 
 def _take_in_another_process(path: str, times: list[float], out: multiprocessing.Queue) -> None:

@@ -21,8 +21,10 @@ class TestFirestoreSheetsBudget(BudgetContract):
         self.client = firestore_client
         self.prefix = f"t{uuid.uuid4().hex[:8]}_"
 
-    def make_budget(self, name: str = "writes", limit: int = 5, period: float = 60.0, grace: float = 30.0):
-        return FirestoreSheetsBudget(self.client, name, limit, period, grace=grace, collection_prefix=self.prefix)
+    def make_budget(self, name="writes", limit=5, period=60.0, grace=30.0, follow_up=10.0):
+        return FirestoreSheetsBudget(
+            self.client, name, limit, period, grace=grace, follow_up=follow_up, collection_prefix=self.prefix
+        )
 
 
 def test_the_budget_document_holds_only_the_last_minute(firestore_client: firestore.Client) -> None:
