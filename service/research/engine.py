@@ -4,13 +4,14 @@
 calling thread (``asyncio.run`` per company, so worker threads can call it
 concurrently). Steps: find the website when only a name is given; crawl it
 within ``options.timeout`` (page timeouts grow with ``options.attempt``);
-extract every page in a worker process of a ``PagePool`` that is killed if
-the company's time runs out (``workers``; pages are first cut to the bounds
-of ``markup``), so a company costs at most its timeout plus
-``MIN_EXTRACT_SECONDS`` whatever its pages contain; fail on a bot challenge or parked domain (home page); merge with a
-source per field; optionally let the LLM fill what is still empty; keep only
-``options.fields``. It never raises for a company's problem: errors become
-``error_kind`` / ``error_message`` / ``retry_after`` on the outcome.
+then, in a worker process of a ``PagePool`` that is killed if the company's
+time runs out (``analyse_site``): extract every page (first cut to the bounds
+of ``markup``), fail on a bot challenge or parked domain (home page), merge
+with a source per field. So a company costs at most its timeout plus
+``MIN_EXTRACT_SECONDS``, whatever its pages contain. Optionally the LLM fills
+what is still empty; only ``options.fields`` are kept. It never raises for a
+company's problem: errors become ``error_kind`` / ``error_message`` /
+``retry_after`` on the outcome.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from service.domain import (
     ResearchOutcome,
     Usage,
 )
-from service.domain.errors import ExtractionError, FetchError, InputError, RowscoutError
+from service.domain.errors import BlockedError, ExtractionError, FetchError, InputError, RowscoutError
 from service.research.discover_site import SiteFinder
 from service.research.extract import PageExtraction, check_page, extract_pages
 from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFetcher, SiteCrawler
@@ -86,9 +87,7 @@ class WebResearcher:
         try:
             crawled = asyncio.run(self._crawl(company, options))
             usage.pages_fetched = len(crawled.result.pages)
-            pages = _extract(pool, crawled.result, deadline)
-            check_page(crawled.result.home.text, pages[0].text)
-            profile = merge_pages(pages, name=company.name, website=crawled.website)
+            pages, profile = _analyse(pool, crawled, company.name, deadline)
             if options.use_llm and self.llm is not None:
                 self._ask_llm(self.llm, profile, pages, options, usage)
         except RowscoutError as exc:
@@ -125,12 +124,33 @@ class WebResearcher:
             usage.cost_usd += answer.cost_usd
 
 
-def _extract(pool: PagePool, result: CrawlResult, deadline: float) -> list[PageExtraction]:
-    """Every page extracted in a worker that is killed at ``deadline`` (at least ``MIN_EXTRACT_SECONDS``)."""
-    pages = [(page.final_url, bound_html(page.text), page.headers) for page in result.pages]
+@dataclass
+class SiteAnalysis:
+    """What a worker sends back: the pages' extractions and the merged profile, or why the site is not usable."""
+
+    pages: list[PageExtraction]
+    profile: CompanyProfile | None
+    blocked: BlockedError | None = None
+
+
+def analyse_site(pages: list[tuple[str, str, dict[str, str]]], name: str, website: str) -> SiteAnalysis:
+    """Extract every ``(url, html, headers)``, check the homepage, merge: the CPU-bound part of a company."""
+    extractions = extract_pages(pages)
+    try:
+        check_page(pages[0][1], extractions[0].text)
+    except BlockedError as exc:
+        return SiteAnalysis(extractions, None, exc)
+    return SiteAnalysis(extractions, merge_pages(extractions, name=name, website=website))
+
+
+def _analyse(
+    pool: PagePool, crawled: _Crawled, name: str, deadline: float
+) -> tuple[list[PageExtraction], CompanyProfile]:
+    """``analyse_site`` in a worker that is killed at ``deadline`` (given at least ``MIN_EXTRACT_SECONDS``)."""
+    pages = [(page.final_url, bound_html(page.text), page.headers) for page in crawled.result.pages]
     timeout = max(deadline - time.monotonic(), MIN_EXTRACT_SECONDS)
     try:
-        return pool.run(extract_pages, pages, timeout=timeout)
+        analysis = pool.run(analyse_site, pages, name, crawled.website, timeout=timeout)
     except TimeoutError as exc:
         raise ExtractionError(
             f"reading the site's pages took longer than the {timeout:.1f} s left for this company",
@@ -138,6 +158,9 @@ def _extract(pool: PagePool, result: CrawlResult, deadline: float) -> list[PageE
         ) from exc
     except WorkerFailed as exc:
         raise ExtractionError(f"the site's pages could not be read ({exc})", kind=ErrorKind.PARSE) from exc
+    if analysis.blocked is not None or analysis.profile is None:
+        raise analysis.blocked or ExtractionError("the site's pages could not be read", kind=ErrorKind.PARSE)
+    return analysis.pages, analysis.profile
 
 
 def _only(profile: CompanyProfile, fields: Sequence[str]) -> CompanyProfile:

@@ -112,6 +112,8 @@ def classify_exception(exc: BaseException, *, url: str) -> ResearchError:
         return FetchError(f"{url}: the host name does not resolve", kind=ErrorKind.DNS)
     if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc).lower():
         return FetchError(f"{url}: redirected to a malformed address", kind=ErrorKind.HTTP_ERROR)
+    if isinstance(exc, httpx.InvalidURL | UnicodeError):
+        return FetchError(f"{url}: malformed redirect or address ({exc})"[:300], kind=ErrorKind.HTTP_ERROR)
     if isinstance(exc, httpx.DecodingError):
         return ExtractionError(f"{url}: the response could not be decoded", kind=ErrorKind.PARSE)
     if isinstance(exc, httpx.HTTPError | OSError):

@@ -13,6 +13,9 @@ page affordable in one linear pass over its tags:
   links or 150,000 empty elements costs the parser and every extractor);
 * a start tag with no ``>`` after it ends the page.
 
+After parsing, extractors see at most ``MAX_LINKS`` links and ``MAX_LINES``
+text blocks of a page (``extract.document``): their cost grows with both.
+
 Raw-text elements (``script``, ``style``, ``textarea``, ``title``) and
 comments are skipped whole, so markup inside a script's strings does not
 count. The scan never looks back: each character is visited once.
@@ -26,6 +29,7 @@ MAX_HTML_CHARS = 600_000
 MAX_NESTING = 512
 MAX_ELEMENTS = 20_000
 MAX_LINKS = 2_000  # links considered per page (discovery and extraction)
+MAX_LINES = 2_000  # text blocks handed to the extractors: the first and the last 1,000 (top and footer)
 
 _START = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)|<!--")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())

@@ -6,9 +6,12 @@ never yields. So the engine runs a company's extraction in a worker process
 and waits at most until the company's deadline. A worker that overruns it is
 killed (SIGKILL), never waited for; a fresh one is started on the next task.
 
-Workers are started with ``spawn`` (safe beside the queue's threads), lazily,
-at most ``size`` of them, and reused for every later company, so the normal
-path pays only the pickling of pages already cut by ``markup.bound_html``.
+Workers are fresh interpreters (``python -m service.research.workers FD``,
+talking over an inherited socket pair): safe beside the queue's threads, and
+unlike ``multiprocessing``'s ``spawn`` they never re-import the caller's main
+script. They start lazily, at most ``size`` of them, and are reused for every
+later company, so the normal path pays only the pickling of pages already cut
+by ``markup.bound_html``. A worker exits when its pipe closes (its parent died).
 A new worker's start-up (importing the extractors) is bounded separately by
 ``STARTUP_SECONDS`` and happens once per worker, not per company.
 
@@ -20,11 +23,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, TypeVar
 
 STARTUP_SECONDS = 60.0
@@ -59,7 +64,7 @@ def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
 
 
 class _Worker:
-    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
         self.process = process
         self.conn = conn
         self.ready = False
@@ -73,7 +78,10 @@ class _Worker:
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(1.0)
+        try:
+            self.process.wait(2.0)
+        except subprocess.TimeoutExpired:
+            pass  # reaped by the next Popen poll; never waited for longer
         self.conn.close()
 
 
@@ -83,7 +91,6 @@ class PagePool:
     def __init__(self, size: int = 2, *, preload: tuple[str, ...] = ()) -> None:
         self._size = max(1, size)
         self._preload = preload
-        self._context = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
         self._live = 0
         self._changed = threading.Condition()
@@ -122,10 +129,14 @@ class PagePool:
             worker.kill()
 
     def _start(self) -> _Worker:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child, self._preload), daemon=True, name="rowscout-pages")
-        process.start()
-        child.close()
+        parent, child = multiprocessing.Pipe()
+        command = [sys.executable, "-m", __name__, str(child.fileno()), *self._preload]
+        try:
+            process = subprocess.Popen(
+                command, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, env=_worker_env(), close_fds=True
+            )
+        finally:
+            child.close()
         self._live += 1
         return _Worker(process, parent)
 
@@ -151,6 +162,13 @@ class PagePool:
             self._changed.notify()
 
 
+def _worker_env() -> dict[str, str]:
+    """The caller's environment, with the folder holding ``service`` first on the import path."""
+    root = str(Path(__file__).resolve().parents[2])
+    paths = [root, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != root)]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 _shared: PagePool | None = None
 _shared_lock = threading.Lock()
 
@@ -160,5 +178,9 @@ def shared_pool() -> PagePool:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = PagePool(min(4, os.cpu_count() or 2), preload=("service.research.extract",))
+            _shared = PagePool(min(4, os.cpu_count() or 2), preload=("service.research.engine",))
         return _shared
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])), tuple(sys.argv[2:]))

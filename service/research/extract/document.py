@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from service.research.markup import MAX_LINKS, bound_html
+from service.research.markup import MAX_LINES, MAX_LINKS, bound_html
 
 _NOISE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe")
 _NOISE_SELECTORS = (
@@ -97,9 +97,12 @@ class Document:
 
     @cached_property
     def lines(self) -> list[str]:
-        """Visible text, one line per block element, noise removed."""
+        """Visible text, one line per block element, noise removed (at most ``MAX_LINES``)."""
         body = self.blocks_tree.body
-        return self.node_lines(body) if body is not None else []
+        lines = self.node_lines(body) if body is not None else []
+        if len(lines) > MAX_LINES:  # keep the top and the footer, where company facts live
+            lines = lines[: MAX_LINES // 2] + lines[-(MAX_LINES // 2) :]
+        return lines
 
     @cached_property
     def text(self) -> str:

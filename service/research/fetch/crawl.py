@@ -5,7 +5,9 @@ failure is the company's failure) → robots.txt of the site the homepage
 redirected to, if another → sitemaps (robots ``Sitemap:`` lines, else
 ``/sitemap.xml``; one level of sitemap index) → up to ``max_pages - 1``
 discovered pages fetched concurrently (the fetcher keeps the per-host limit).
-Secondary pages that fail are recorded in ``failures``, never raised. No
+Secondary pages that fail (in any way) are recorded in ``failures``, never
+raised. At most ``MAX_SITEMAP_URLS`` sitemap URLs and ``markup.MAX_LINKS``
+homepage links are considered. No
 fetch starts after ``deadline`` (a ``time.monotonic()`` value).
 """
 
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from service.domain import ErrorKind
 from service.domain.errors import FetchError, ResearchError
+from service.research.errors_classify import classify_exception
 from service.research.fetch.discovery import page_links, pick_pages, sitemap_locations
 from service.research.fetch.fetcher import SafeFetcher
 from service.research.fetch.models import FetchedPage
@@ -27,6 +30,7 @@ from service.research.fetch.settings import FetchSettings
 
 MAX_SITEMAPS = 3
 MAX_SITEMAP_BYTES = 2_000_000
+MAX_SITEMAP_URLS = 2_000  # scoring every URL of three 2 MB sitemaps would cost seconds
 
 
 @dataclass
@@ -109,8 +113,8 @@ class SiteCrawler:
             if page.status != 200:
                 continue
             locations, is_index = sitemap_locations(page.text)
-            (queue if is_index else urls).extend(locations)
-        return urls
+            (queue if is_index else urls).extend(locations[:MAX_SITEMAP_URLS])
+        return urls[:MAX_SITEMAP_URLS]
 
     async def _fetch_all(self, urls: list[str], result: CrawlResult, deadline: float | None, attempt: int) -> None:
         slots = asyncio.Semaphore(max(1, self._settings.per_host_concurrency))
@@ -132,3 +136,5 @@ class SiteCrawler:
                 return await self._fetcher.fetch(url, timeout=self._remaining(deadline), attempt=attempt)
             except ResearchError as error:
                 return error.kind
+            except Exception as error:  # noqa: BLE001 - one bad secondary page never fails the company
+                return classify_exception(error, url=url).kind

@@ -4,9 +4,11 @@ Every hop of a redirect chain is parsed and vetted by the SSRF guard, and the
 connection goes to the vetted IP (the URL is rewritten to the IP, the ``Host``
 header and TLS SNI keep the name), so DNS rebinding cannot slip in between
 check and connect. Redirects are followed by hand (at most ``max_redirects``,
-loops refused); bodies are read with a decoded-byte cap (see ``body``); the
+loops refused; a ``Location`` that cannot be parsed is ``http_error``, "malformed
+redirect"); bodies are read with a decoded-byte cap (see ``body``); the
 whole fetch runs under one deadline that grows with the attempt number; at
-most ``per_host_concurrency`` requests run against one host at a time.
+most ``per_host_concurrency`` requests run against one host at a time. Every
+failure leaves as a ``ResearchError`` with a kind (``errors_classify``).
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class SafeFetcher:
             raise
         except TimeoutError as exc:
             raise FetchError(f"{url} did not answer within {limit:g} s", kind=ErrorKind.TIMEOUT) from exc
-        except (httpx.HTTPError, OSError) as exc:
+        except Exception as exc:  # every other failure gets a kind too (never an ``internal`` row)
             raise classify_exception(exc, url=url) from exc
 
     async def _follow(self, url: str, limit: float, max_bytes: int, html_only: frozenset[str] | None) -> FetchedPage:
@@ -153,7 +155,12 @@ class SafeFetcher:
             timeout=httpx.Timeout(limit),
         )
         async with self._limiter.slot(target.host):
-            response = await self._client.send(request, stream=True)
+            try:
+                response = await self._client.send(request, stream=True)
+            except (httpx.InvalidURL, UnicodeError) as exc:  # httpx parses Location even when not following
+                raise FetchError(
+                    f"{target.url} redirected to a malformed address ({exc})"[:300], kind=ErrorKind.HTTP_ERROR
+                ) from exc
             try:
                 return await self._read(response, max_bytes, html_only)
             finally:
