@@ -150,7 +150,7 @@ def act(job_id: str, action: str) -> dict[str, Any]:
 def rows(job_id: str) -> dict[str, Any]:
     states = _states(request.args.getlist("state"))
     limit = _int_arg("limit", 100, 1, ROWS_PAGE_MAX)
-    cursor = _int_arg("cursor", 0, 0, 10**9)
+    cursor = _int_arg("cursor", 0, 0, 999_999_999)
     found = control.job_rows(api_context().services, _job_id(job_id), owner=_owner(), states=states)
     return render.rows_page(found, cursor=cursor, limit=limit)
 

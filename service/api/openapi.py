@@ -276,7 +276,7 @@ def _rows_op() -> dict[str, Any]:
             _JOB_PARAM,
             {"name": "state", "in": "query", "required": False, "schema": states},
             {"name": "limit", "in": "query", "required": False, "schema": _int(1, 500)},
-            {"name": "cursor", "in": "query", "required": False, "schema": _int(0, 10**9)},
+            {"name": "cursor", "in": "query", "required": False, "schema": _int(0, 999_999_999)},
         ],
         "responses": {"200": _json("RowsPage"), **_errors(400, 401, 403, 404)},
     }

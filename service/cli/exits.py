@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from service.domain.errors import (
+    ConfigError,
     InputError,
     JobNotFound,
     JobStateError,
@@ -23,7 +24,7 @@ class ExitCode(IntEnum):
     ROWS_FAILED = 4  # the job finished but some rows failed (see the output's status column)
     NOT_FOUND = 5  # no such job
     STATE = 6  # the job cannot do that now (e.g. resume a cancelled job)
-    BACKEND = 7  # job store / queue / Sheets unavailable: try again
+    BACKEND = 7  # job store / queue / Sheets unavailable, or not set up (e.g. no Google credentials)
     INTERRUPTED = 130  # Ctrl-C: the job is paused; `resume JOB` continues it
 
 
@@ -31,6 +32,7 @@ _EXIT_FOR_ERROR: tuple[tuple[type[RowscoutError], ExitCode], ...] = (
     (JobNotFound, ExitCode.NOT_FOUND),
     (JobStateError, ExitCode.STATE),
     (InputError, ExitCode.INPUT),
+    (ConfigError, ExitCode.BACKEND),
     (StoreError, ExitCode.BACKEND),
     (QueueError, ExitCode.BACKEND),
     (SheetsError, ExitCode.BACKEND),
