@@ -28,7 +28,10 @@ import tldextract
 
 from service.domain import SOCIAL_NETWORKS, CompanyProfile, FieldMethod, FieldSource
 from service.research.extract import Candidate, PageExtraction
+from service.research.extract.address import gazetteer_country
 from service.research.extract.business import classify_business_model, find_signals
+from service.research.extract.contacts import country_of_phone
+from service.research.extract.countries import country_of_tld
 from service.research.taxonomy import classify_industry
 
 METHOD_RANK = {
@@ -60,7 +63,7 @@ def merge_pages(pages: Sequence[PageExtraction], *, name: str, website: str) -> 
         best = ranked.get(field)
         if best:
             _set(profile, field, best[0][3].value, best[0][3].source)
-    _merge_hq(profile, ranked)
+    _merge_hq(profile, ranked, website)
     _merge_lists(profile, ranked, website)
     if pages:
         _classify(profile, pages)
@@ -82,16 +85,46 @@ def _set(profile: CompanyProfile, field: str, value: object, source: FieldSource
     profile.sources[field] = source
 
 
-def _merge_hq(profile: CompanyProfile, ranked: dict[str, list[Ranked]]) -> None:
+def _merge_hq(profile: CompanyProfile, ranked: dict[str, list[Ranked]], website: str) -> None:
+    """City, region and country from one block; a country not written there is inferred (see ``infer_country``)."""
+    cities = ranked.get("hq_city") or []
     countries = ranked.get("hq_country") or []
-    if not countries:
+    best = min([*cities[:1], *countries[:1]], key=lambda r: r[:3], default=None)
+    if best is None:
+        _infer_country(profile, website, ranked, city="")
         return
-    source = countries[0][3].source
-    _set(profile, "hq_country", countries[0][3].value, source)
-    for field in ("hq_city", "hq_region"):
-        same = [r for r in ranked.get(field, []) if r[3].source == source]
+    source = best[3].source
+    for field in ("hq_city", "hq_region", "hq_country"):
+        same = [r for r in ranked.get(field, []) if r[3].source == source and r[1] == best[1]]
         if same:
             _set(profile, field, same[0][3].value, source)
+    if not profile.hq_country:
+        _infer_country(profile, website, ranked, city=profile.hq_city)
+
+
+def _infer_country(profile: CompanyProfile, website: str, ranked: dict[str, list[Ranked]], *, city: str) -> None:
+    """The site's country from the strongest evidence; the evidence is the field's source."""
+    found = infer_country(website, [r[3] for r in ranked.get("phones", [])], city)
+    if found:
+        _set(profile, "hq_country", found[0], found[1])
+
+
+def infer_country(website: str, phones: Sequence[Candidate], city: str) -> tuple[str, FieldSource] | None:
+    """Country evidence in order: international phone codes that agree, the ccTLD, the city gazetteer.
+
+    A ccTLD that disagrees with the phones' country gives nothing (empty is better than wrong).
+    """
+    by_phone = {country_of_phone(c.value): c.source for c in phones if str(c.value).startswith("+")}
+    by_phone.pop("", None)
+    host = urlsplit(website).hostname or ""
+    tld = country_of_tld(host)
+    if len(by_phone) == 1:
+        country, source = next(iter(by_phone.items()))
+        return (country, source) if not tld or tld == country else None
+    if tld and (not by_phone or tld in by_phone):
+        return tld, FieldSource(url=website, method=FieldMethod.URL)
+    place = gazetteer_country(city) if city and not by_phone else ""
+    return (place, FieldSource(url=website, method=FieldMethod.TEXT)) if place else None
 
 
 def _merge_lists(profile: CompanyProfile, ranked: dict[str, list[Ranked]], website: str) -> None:
@@ -131,8 +164,10 @@ def _classify(profile: CompanyProfile, pages: Sequence[PageExtraction]) -> None:
     home = pages[0].url
     text = "\n".join(p.text[:CLASSIFY_CHARS_PER_PAGE] for p in pages)
     title = " ".join([pages[0].title, profile.description, *pages[0].headings[:3]])
-    industry = classify_industry(text, title=title)
-    if industry:
+    named = _ranked(pages).get("industry")
+    if named:  # a schema.org type that names the industry outright
+        _set(profile, "industry", named[0][3].value, named[0][3].source)
+    elif industry := classify_industry(text, title=title):
         _set(profile, "industry", industry, FieldSource(url=home, method=FieldMethod.CLASSIFIER))
     b2b, b2c = find_signals(text)
     model = classify_business_model(b2b, b2c)

@@ -1,6 +1,6 @@
 """The industry taxonomy and its offline classifier.
 
-Twenty-six industries (see ``service/research/TAXONOMY.md``), each with weighted keyword
+Twenty-nine industries (see ``service/research/TAXONOMY.md``), each with weighted keyword
 phrases in English, German, French and Spanish. ``classify_industry(text,
 title=...)`` counts word-bounded phrase hits (title and description count
 three times), sums the weights per industry and returns the winner only when
@@ -62,7 +62,7 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("Legal Services", _kw("law firm|legal services|attorneys|lawyers|rechtsanwälte|kanzlei|cabinet d'avocats|avocats|abogados|bufete", "legal|law|litigation|contracts|counsel|recht|juridique|jurídico")),  # noqa: E501
     Industry("Agriculture", _kw("agriculture|agritech|farming|farm|landwirtschaft|agriculture biologique|agricultura|vineyard", "crops|harvest|farmers|soil|seeds|livestock|irrigation|greenhouse")),  # noqa: E501
     Industry("Fashion & Apparel", _kw("fashion|apparel|clothing|streetwear|sneakers|mode|bekleidung|vêtements|ropa|moda", "collection|wear|jackets|shirts|dresses|fabrics|cotton|outfits")),  # noqa: E501
-    Industry("HR & Recruiting", _kw("recruiting|recruitment agency|staffing|talent acquisition|personalvermittlung|recrutement|reclutamiento|hr software|payroll", "hiring|candidates|jobs|talent|employees|onboarding|hr")),  # noqa: E501
+    Industry("HR & Recruiting", _kw("recruiting|recruitment agency|staffing|talent acquisition|personalvermittlung|recrutement|reclutamiento|hr software|job board|offres d'emploi|stellenangebote|vacatures", "hiring|candidates|jobs|talent|employees|onboarding|hr")),  # noqa: E501
 )  # fmt: skip
 
 
@@ -103,4 +103,86 @@ def classify_industry(text: str, *, title: str = "") -> str:
     return name if clear else ""
 
 
+# Industries for the small businesses that make up much of the web, and more languages (it, nl, pt) for all.
+NEW_INDUSTRIES: tuple[Industry, ...] = (
+    Industry("Accounting & Tax Services", _kw("chartered accountants|chartered accountancy|accounting firm|accountancy|bookkeeping|tax advisor|tax consultancy|payroll|steuerberater|steuerberatung|buchhaltung|lohnbuchhaltung|expert-comptable|expertise comptable|cabinet comptable|commercialista|consulenza fiscale|contabilità|elaborazione paghe|consulenza aziendale|boekhouder|accountantskantoor|administratiekantoor|contabilidad|asesoría fiscal|gestoría|contabilidade|escritório de contabilidade", "accounting|tax|taxes|audit|income tax|gst|fiscal|fiscale|steuer|comptabilité|contabile|belasting|impuestos|bilancio")),  # noqa: E501
+    Industry("Beauty & Personal Care", _kw("barber|barbershop|barber shop|hair salon|beauty salon|barbier|friseur|friseursalon|coiffeur|coiffure|institut de beauté|centro estetico|estetica|parrucchiere|kapsalon|schoonheidssalon|huidzorg|huidverbetering|peluquería|barbería|salón de belleza|salão de beleza|massage|massages|masajes|massaggi|day spa|nail salon", "haircut|beard|manicure|pedicure|skincare|facial|waxing|epilazione|laserontharing|beauty|beauté|bellezza|belleza|spa|relax|wellness")),  # noqa: E501
+    Industry("Facility Services & Cleaning", _kw("cleaning company|cleaning services|commercial cleaning|office cleaning|janitorial|facility management|facility services|gebäudereinigung|reinigungsfirma|unterhaltsreinigung|hausmeisterservice|hausmeister|gartenpflege|baumpflege|baumfällung|landscaping|tree care|entreprise de nettoyage|nettoyage|impresa di pulizie|pulizie|giardinaggio|manutenzione del verde|schoonmaakbedrijf|schoonmaak|glasbewassing|groenbeheer|groenonderhoud|hoveniersbedrijf|tuinonderhoud|empresa de limpieza|limpieza|jardinería|limpeza|jardinagem", "cleaning|reinigung|garden|gardens|garten|jardin|giardini|tuin|winterdienst|lawn|ménage|glasreinigung")),  # noqa: E501
+)  # fmt: skip
+_MORE: dict[str, tuple[str, str]] = {
+    "Legal Services": ("rechtsanwalt|rechtsanwaltskanzlei|strafrecht|avocat|avocate|avocat fiscaliste|avvocato|studio legale|advocaat|advocatenkantoor|advogado|advocacia|abogado", "droit|diritto|direito|derecho|verteidigung"),  # noqa: E501
+    "Real Estate & Construction": ("painting contractor|painters|malerbetrieb|malermeister|schilderwerken|schildersbedrijf|schilderwerk|peintre en bâtiment|imbianchino|electrician|elektriker|elektriciteitswerken|elektricien|électricien|elettricista|electricista|roofing|dakdekker|bouwtekeningen|bouwkundig|bouwadvies|vermessung|vermessungswesen|ingenieurbüro|land surveying|travaux publics|voirie|btp|edilizia|impresa edile|bouwbedrijf|aannemer|rental apartments|apartments for rent|lotissement|terrains à bâtir|immobiliare", "renovatie|verbouwing|bouw|chantier|construction|building|obra|lofts|vergunning"),  # noqa: E501
+    "Automotive & Mobility": ("garage automobile|autohaus|kfz-werkstatt|fahrzeugaufbereitung|autoreinigung|car detailing|car wash|lavage automobile|autobedrijf|concessionaria|auto usate|officina|taller mecánico|occasions", "voiture|véhicule|fahrzeug|carrozzeria|garage|auto's|autos"),  # noqa: E501
+    "Logistics & Transportation": ("trasporti|spedizioni|corriere|transportbedrijf|mensajería|paquetería|casillero|transportadora|monitoramento de cargas", "consegne|carga|paquetes|fretes|envíos"),  # noqa: E501
+    "Restaurants & Hospitality": ("ristorante|pizzeria|agriturismo|location per matrimoni|wedding venue|burger|burgers|food truck|foodtruck|traiteur|buffet", "menú|carta|la carte|matrimoni|wedding|mariage|pub|bar"),  # noqa: E501
+    "Travel & Tourism": ("location de bateaux|location de yachts|yacht charter|boat rental|ferienwohnung|ferienvilla|ferienhaus|vakantiehuis|casa vacanze|holiday villa|luxusvilla", "urlaub|vacances|vacanze|bateaux|yachts|apartments"),  # noqa: E501
+    "Healthcare & Medical": ("psychologie|klinische psychologie|psychotherapie|diagnostics|diagnostic centre|radiology|mri|ct scan|pathology|dementia care|nursing home|farmácia|farmácias|farmácia de manipulação|pharmacy|apotheke|pharmacie|farmacia|huidkliniek", "salute|saúde|gezondheid|zorg|therapie|terapia|nursing|dementia"),  # noqa: E501
+    "Education & E-learning": ("yoga teacher training|yoga school|scuola|opleiding|formação|cursus", "curso|corsi|yoga"),  # noqa: E501
+    "Manufacturing & Industrial": ("zeilmakerij|manifattura|pelletteria|fustellificio|stampa 3d|aserradero|carpintería|fabbrica|fabriek|maßanfertigung", "produzione|productie|werkplaats|madera|maderas|doek|pelle|produção"),  # noqa: E501
+    "Energy & Utilities": ("zonnepanelen|thuisbatterij|laadpaal|laadpalen|fotovoltaico|painéis solares|energia solar|énergie renouvelable", "energie|energia|batterij"),  # noqa: E501
+    "Financial Services & Fintech": ("gestion de patrimoine|conseil en gestion de patrimoine|vermögensberatung|bullion|precious metals|gold prices", "patrimoine|placements|investissement|épargne|gold|silver|spot price"),  # noqa: E501
+    "Telecommunications": ("internet corporativo|proveedor de internet|fibra óptica|internet dedicado", "conectividad|internet|red"),  # noqa: E501
+    "Agriculture": ("azienda agricola|castagneti|castagne|olivicoltura|landbouw", "raccolto|castagni|uliveti|oogst"),  # noqa: E501
+}  # fmt: skip
+
+
+def _extended(industry: Industry) -> Industry:
+    strong, weak = _MORE.get(industry.name, ("", ""))
+    return Industry(industry.name, {**industry.keywords, **_kw(strong, weak)})
+
+
+INDUSTRIES = tuple(_extended(i) for i in INDUSTRIES) + NEW_INDUSTRIES
 INDUSTRY_NAMES: tuple[str, ...] = tuple(i.name for i in INDUSTRIES)
+
+# schema.org types (JSON-LD / microdata) that name an industry outright.
+SCHEMA_TYPES: dict[str, str] = {
+    "LegalService": "Legal Services",
+    "Attorney": "Legal Services",
+    "Notary": "Legal Services",
+    "Restaurant": "Restaurants & Hospitality",
+    "FoodEstablishment": "Restaurants & Hospitality",
+    "CafeOrCoffeeShop": "Restaurants & Hospitality",
+    "BarOrPub": "Restaurants & Hospitality",
+    "LodgingBusiness": "Restaurants & Hospitality",
+    "Hotel": "Restaurants & Hospitality",
+    "BedAndBreakfast": "Restaurants & Hospitality",
+    "Bakery": "Food & Beverage",
+    "Winery": "Food & Beverage",
+    "Brewery": "Food & Beverage",
+    "CleaningService": "Facility Services & Cleaning",
+    "HairSalon": "Beauty & Personal Care",
+    "BeautySalon": "Beauty & Personal Care",
+    "DaySpa": "Beauty & Personal Care",
+    "NailSalon": "Beauty & Personal Care",
+    "HealthAndBeautyBusiness": "Beauty & Personal Care",
+    "AutoRepair": "Automotive & Mobility",
+    "AutoDealer": "Automotive & Mobility",
+    "AutoWash": "Automotive & Mobility",
+    "AutomotiveBusiness": "Automotive & Mobility",
+    "Dentist": "Healthcare & Medical",
+    "Physician": "Healthcare & Medical",
+    "MedicalClinic": "Healthcare & Medical",
+    "MedicalBusiness": "Healthcare & Medical",
+    "Pharmacy": "Healthcare & Medical",
+    "AccountingService": "Accounting & Tax Services",
+    "RealEstateAgent": "Real Estate & Construction",
+    "GeneralContractor": "Real Estate & Construction",
+    "Electrician": "Real Estate & Construction",
+    "HousePainter": "Real Estate & Construction",
+    "Plumber": "Real Estate & Construction",
+    "RoofingContractor": "Real Estate & Construction",
+    "HomeAndConstructionBusiness": "Real Estate & Construction",
+    "TravelAgency": "Travel & Tourism",
+    "MusicGroup": "Media & Entertainment",
+    "InsuranceAgency": "Insurance",
+    "EducationalOrganization": "Education & E-learning",
+    "School": "Education & E-learning",
+    "EmploymentAgency": "HR & Recruiting",
+    "MovingCompany": "Logistics & Transportation",
+}
+
+
+def industry_of_types(types: set[str]) -> str:
+    """The industry a set of schema.org types names, when exactly one does; else ""."""
+    named = {SCHEMA_TYPES[t] for t in types if t in SCHEMA_TYPES}
+    return named.pop() if len(named) == 1 else ""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.research.taxonomy import INDUSTRY_NAMES, classify_industry, industry_scores
+from service.research.taxonomy import INDUSTRY_NAMES, classify_industry, industry_of_types, industry_scores
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,26 @@ def test_taxonomy_size_and_docs_are_in_sync():
 def test_one_repeated_word_is_not_enough():
     title = "Nimbus is a weather API and dashboard for developers and logistics planners."
     assert classify_industry("", title=title) == ""
+
+
+def test_small_business_industries_in_several_languages():
+    # real-web dev half: ca-mahesh.github.io, stadtbarbier-lounge.de, brabantschoon.nl, buhlke.de
+    accountants = "Mahesh Bandi & Associates is a leading chartered accountancy firm. Audit, income tax, GST, payroll."
+    assert classify_industry(accountants, title="CA Mahesh Bandi") == "Accounting & Tax Services"
+    barber = "Premium Barber Shop Experience in Lingen. Haarschnitt, Bart, Rasur."
+    assert classify_industry(barber, title="Stadtbarbier Lounge | Premium Barber & Club Experience") == (
+        "Beauty & Personal Care"
+    )
+    cleaning = "Brabantschoon is uw schoonmaakpartner voor kantoren. Glasbewassing en kantoorreiniging."
+    assert classify_industry(cleaning, title="Schoonmaakbedrijf in Brabant") == "Facility Services & Cleaning"
+    lawyer = "Ich biete Ihnen Beratung und Vertretung in allen Angelegenheiten des Strafrechts."
+    assert classify_industry(lawyer, title="Kanzlei Buhlke | Strafrecht, Jugendstrafrecht & Verkehrsrecht") == (
+        "Legal Services"
+    )
+
+
+def test_schema_types_name_an_industry_only_when_unambiguous():
+    assert industry_of_types({"LocalBusiness", "CleaningService"}) == "Facility Services & Cleaning"
+    assert industry_of_types({"LodgingBusiness"}) == "Restaurants & Hospitality"
+    assert industry_of_types({"Organization"}) == ""
+    assert industry_of_types({"Attorney", "Bakery"}) == ""

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+import phonenumbers
+
 from service.domain import FieldMethod
 from service.research.extract.candidates import Candidate, candidate
+from service.research.extract.countries import country_of_code
 from service.research.extract.document import Document
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}")
@@ -110,3 +113,14 @@ def normalize_phone(raw: str) -> str:
     if not 7 <= len(digits) <= 15:
         return ""
     return f"+{digits}" if international else digits
+
+
+def country_of_phone(number: str) -> str:
+    """The English country name of an international number ("+4930..." → "Germany"), via libphonenumber."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(parsed):
+        return ""
+    return country_of_code(phonenumbers.region_code_for_number(parsed) or "")

@@ -1,66 +1,82 @@
-"""Country names in several languages and ISO codes → one English name.
+"""Country names in every language and ISO codes → one English name, via babel and pycountry.
 
-Used to recognise the country of an address (JSON-LD ``addressCountry`` or
-an imprint/contact address block). Only countries we can name with
-confidence; an unknown string yields ``""``.
+``country_name("Deutschland")`` → "Germany", ``country_name("België")`` →
+"Belgium", ``country_name("DE", allow_code=True)`` → "Germany". The names
+come from the Unicode CLDR (babel's territory names) in the languages the
+research engine meets, plus pycountry's ISO names and a few common short
+forms ("USA", "UK", "England"). Used for address countries (JSON-LD
+``addressCountry``, imprint/contact blocks) and for the country evidence of
+a site (``country_of_tld``, ``country_of_code``). An unknown string yields "".
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
-_COUNTRIES: dict[str, tuple[str, ...]] = {
-    "United States": ("us", "usa", "u.s.", "u.s.a.", "united states", "united states of america",
-        "estados unidos", "états-unis", "etats-unis", "vereinigte staaten"),
-    "United Kingdom": ("gb", "uk", "u.k.", "united kingdom", "great britain", "england", "scotland", "wales",
-        "royaume-uni", "reino unido", "vereinigtes königreich", "großbritannien"),
-    "Germany": ("de", "germany", "deutschland", "allemagne", "alemania"),
-    "France": ("fr", "france", "frankreich", "francia"),
-    "Spain": ("es", "spain", "españa", "espana", "espagne", "spanien"),
-    "Italy": ("it", "italy", "italia", "italie", "italien"),
-    "Netherlands": ("nl", "netherlands", "the netherlands", "nederland",
-        "niederlande", "pays-bas", "países bajos"),
-    "Belgium": ("be", "belgium", "belgique", "belgië", "belgien", "bélgica"),
-    "Switzerland": ("ch", "switzerland", "schweiz", "suisse", "svizzera", "suiza"),
-    "Austria": ("at", "austria", "österreich", "autriche"),
-    "Portugal": ("pt", "portugal"),
-    "Ireland": ("ie", "ireland", "irland", "irlande", "irlanda"),
-    "Sweden": ("se", "sweden", "sverige", "schweden", "suède"),
-    "Norway": ("no", "norway", "norge", "norwegen", "norvège"),
-    "Denmark": ("dk", "denmark", "danmark", "dänemark", "danemark"),
-    "Finland": ("fi", "finland", "suomi", "finnland"),
-    "Poland": ("pl", "poland", "polska", "polen", "pologne"),
-    "Czechia": ("cz", "czechia", "czech republic", "tschechien"),
-    "Canada": ("ca", "canada", "kanada"),
-    "Mexico": ("mx", "mexico", "méxico", "mexique"),
-    "Brazil": ("br", "brazil", "brasil", "brésil", "brasilien"),
-    "Argentina": ("ar", "argentina", "argentine"),
-    "Chile": ("cl", "chile"),
-    "Colombia": ("co", "colombia", "colombie"),
-    "Australia": ("au", "australia", "australien", "australie"),
-    "New Zealand": ("nz", "new zealand"),
-    "Japan": ("jp", "japan", "japon", "japón"),
-    "India": ("in", "india", "inde", "indien"),
-    "Singapore": ("sg", "singapore", "singapur", "singapour"),
-    "Israel": ("il", "israel", "israël"),
-    "Luxembourg": ("lu", "luxembourg", "luxemburg"),
-    "Estonia": ("ee", "estonia", "eesti", "estland"),
+import pycountry
+from babel import Locale
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "nb", "fi", "cs", "hr", "ro", "hu", "tr", "ca")
+_EXTRA = {
+    "usa": "US", "u.s.": "US", "u.s.a.": "US", "united states of america": "US", "america": "US",
+    "uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "the netherlands": "NL", "holland": "NL", "czech republic": "CZ", "espana": "ES", "peru": "PE",
+    "bundesrepublik deutschland": "DE", "méxico": "MX", "hrvatska": "HR",
 }  # fmt: skip
-
-# Two-letter codes are only trusted where a field says it is a country code.
-_BY_NAME = {alias: name for name, aliases in _COUNTRIES.items() for alias in aliases if len(alias) > 2}
-_BY_CODE = {alias: name for name, aliases in _COUNTRIES.items() for alias in aliases if len(alias) == 2}
+# Country-code TLDs that are sold as generic names ("acme.io", "shop.co") say nothing about a country.
+GENERIC_TLDS = frozenset({"co", "io", "ai", "me", "tv", "cc", "ly", "fm", "am", "to", "ws", "gg", "sh", "ac", "app"})
 
 
 def _key(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip().strip(".,;").lower()
+    return unicodedata.normalize("NFC", text).strip().strip(".,;()").casefold()
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Every known spelling (folded) → ISO alpha-2."""
+    codes = {c.alpha_2 for c in pycountry.countries}
+    out: dict[str, str] = {}
+    for language in LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if code in codes and len(name) > 2:
+                out.setdefault(_key(name), code)
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                out.setdefault(_key(value), country.alpha_2)
+    out.update({_key(k): v for k, v in _EXTRA.items()})
+    return out
+
+
+@cache
+def country_of_code(code: str) -> str:
+    """English country name for an ISO alpha-2 code ("DE" → "Germany"), or ""."""
+    code = code.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        return ""
+    return str(Locale.parse("en").territories.get(code, ""))
+
+
+def country_code(text: str, *, allow_code: bool = False) -> str:
+    """ISO alpha-2 for a country name in any known language (or a code when ``allow_code``), or ""."""
+    key = _key(text)
+    if key in _names():
+        return _names()[key]
+    if allow_code and len(key) in (2, 3):
+        found = pycountry.countries.get(alpha_2=key.upper()) or pycountry.countries.get(alpha_3=key.upper())
+        return str(found.alpha_2) if found else ""
+    return ""
 
 
 def country_name(text: str, *, allow_code: bool = False) -> str:
     """The English country name for ``text`` ("Deutschland" → "Germany"), or ""."""
-    key = _key(text)
-    if key in _BY_NAME:
-        return _BY_NAME[key]
-    if allow_code and key in _BY_CODE:
-        return _BY_CODE[key]
-    return ""
+    return country_of_code(country_code(text, allow_code=allow_code))
+
+
+def country_of_tld(host: str) -> str:
+    """The country a host's country-code TLD names ("acme.de" → "Germany"; "acme.io" → "")."""
+    tld = host.lower().rstrip(".").rsplit(".", 1)[-1]
+    tld = "gb" if tld == "uk" else tld
+    return "" if tld in GENERIC_TLDS else country_of_code(tld) if len(tld) == 2 else ""

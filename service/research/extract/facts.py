@@ -34,6 +34,8 @@ _SINCE_NOT_ABOUT_US = re.compile(
     r"|listed|partners?|kunden|bestellungen|verkauft|commandes|utilisateurs|pedidos|usuarios|vendid",
     re.I,
 )
+# "seit 2010 als Rechtsanwalt tätig", "since 2010 as an attorney": a person's career, not the firm's start.
+_A_CAREER = re.compile(r"\s*(?:als|as an?|en tant qu|como|come|in qualità di)\b", re.I)
 _N = r"(\d{1,3}(?:[,.\u202f ]\d{3})+|\d{1,6})"
 _EMPLOYEES = [
     re.compile(rf"{_N}\+? (?:full-time )?(?:employees|staff members|team members|colleagues)", re.I),
@@ -69,7 +71,7 @@ def _founding_year(line: str) -> int | None:
             return int(match.group(1))
     for match in _SINCE.finditer(line):
         clause = re.split(r"[.!?;:]\s", line[: match.start()])[-1]
-        if not _SINCE_NOT_ABOUT_US.search(clause):
+        if not _SINCE_NOT_ABOUT_US.search(clause) and not _A_CAREER.match(line[match.end() :]):
             return int(match.group(1))
     return None
 

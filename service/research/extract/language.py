@@ -31,6 +31,9 @@ def extract_language(doc: Document) -> list[Candidate]:
     root = doc.tree.css_first("html")
     declared = _code((root.attributes.get("lang") or "") if root else "")
     if declared:
+        written = detect_language(doc.text, strict=True)
+        if written and written != declared:  # a template's lang="en" over a page written in French
+            return [candidate("language", written, doc.url, FieldMethod.TEXT)]
         return [candidate("language", declared, doc.url, FieldMethod.META)]
     declared = _code(doc.meta.get("content-language", "") or doc.meta.get("og:locale", ""))
     if declared:
@@ -44,11 +47,15 @@ def _code(value: str) -> str:
     return match.group(1) if match else ""
 
 
-def detect_language(text: str) -> str:
-    """The language whose stop words are most frequent, if clearly ahead; else ""."""
+def detect_language(text: str, *, strict: bool = False) -> str:
+    """The language whose stop words are most frequent, if clearly ahead; else "".
+
+    ``strict`` asks for a wide margin (enough to overrule a page's declared ``lang``).
+    """
     tokens = _TOKEN.findall(text.lower())
-    if len(tokens) < 20:
+    if len(tokens) < (200 if strict else 20):
         return ""
     scores = sorted(((sum(t in words for t in tokens), code) for code, words in _WORDS.items()), reverse=True)
     (best, code), (second, _) = scores[0], scores[1]
-    return code if best >= 5 and best >= 1.5 * second else ""
+    least, lead = (40, 3.0) if strict else (5, 1.5)
+    return code if best >= least and best >= lead * second else ""

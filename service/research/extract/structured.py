@@ -22,10 +22,13 @@ from service.research.extract.contacts import normalize_phone
 from service.research.extract.countries import country_name
 from service.research.extract.document import Document, clean
 from service.research.extract.social import social_profile
+from service.research.taxonomy import industry_of_types
 
 _ORG_TYPES = re.compile(
     r"(Organization|Corporation|Business|Store|Company|Restaurant|Brand|NGO|Bakery|CafeOrCoffeeShop|Hotel"
-    r"|Winery|Brewery|Agency|Clinic|Dentist|Physician|LegalService|Attorney|Manufacturer)$"
+    r"|Winery|Brewery|Agency|Clinic|Dentist|Physician|LegalService|Attorney|Manufacturer|Service|Salon|Spa"
+    r"|Group|Establishment|Contractor|Electrician|Plumber|HousePainter|Pharmacy|School|Notary|AutoRepair|AutoDealer"
+    r"|AutoWash|BarOrPub|BedAndBreakfast)$"
 )
 _PRODUCT_TYPES = {"Product", "Service", "SoftwareApplication", "WebApplication"}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -41,6 +44,9 @@ def extract_structured(doc: Document) -> tuple[list[Candidate], list[str]]:
             types = _types(node)
             if any(_ORG_TYPES.search(t) for t in types):
                 out.extend(_organization(node, doc.url, method))
+                industry = industry_of_types(types)
+                if industry:
+                    out.append(candidate("industry", industry, doc.url, method))
                 if isinstance(node.get("name"), str):
                     names.append(clean(node["name"]))
             elif types & _PRODUCT_TYPES and isinstance(node.get("name"), str):

@@ -66,8 +66,39 @@ def test_address_block_german_imprint():
     assert values(html, "hq_country", url) == ["Germany"]
 
 
-def test_address_needs_a_country():
-    assert values("<p>Hauptstraße 5<br>10115 Berlin</p>", "hq_city") == []
+def test_imprint_without_a_country_gives_the_city_and_no_country():
+    # rundumderbaum.github.io (real-web dev half): an imprint that never writes "Deutschland"
+    html = "<p>Rund um den Baum · Fa. Pfaff · Möllekensfeld 10 · 46569 Hünxe</p>"
+    assert values(html, "hq_city") == ["Hünxe"]
+    assert values(html, "hq_country") == []
+
+
+def test_a_postal_line_alone_is_not_an_address_unless_the_gazetteer_knows_the_city():
+    assert values("<p>Ausbildung</p><p>2019 Lehrgang</p>", "hq_city") == []
+    assert values("<p>Kontakt</p><p>76437 Rastatt</p>", "hq_city") == ["Rastatt"]  # geofurrer.de
+
+
+def test_international_layouts():
+    # ca-mahesh.github.io, vandendam.nl, bresciaserviziespressi.github.io (real-web dev half)
+    assert values("<p>Bharat Nagar, Uppal, Hyderabad - 500 039 (T.S.)</p>", "hq_city") == ["Hyderabad"]
+    assert values("<p>De Tamboer 4</p><p>6921 TD Duiven</p>", "hq_city") == ["Duiven"]
+    assert values("<p>Via Valsorda 12</p><p>25124 Brescia (BS)</p><p>Brescia, Italia</p>", "hq_city") == ["Brescia"]
+    assert values("<p>2960 Brecht, België</p>", "hq_country") == ["Belgium"]  # elektriciteitmb.be
+
+
+def test_a_hosts_address_is_not_the_company_address():
+    # m-patachon.fr (real-web dev half): the mentions légales name the web host's address
+    html = (
+        "<p>Petit Quevilly — 7 Rue Hélène Boucher, 76100 Rouen</p><p>Hébergement :</p>"
+        "<p>7 place de la Gare, BP 70109, 57200 Sarreguemines Cedex, France</p>"
+    )
+    assert values(html, "hq_city") == ["Rouen"]
+
+
+def test_city_in_prose_only_when_the_gazetteer_knows_it():
+    # kristall-reinigung (real-web): "Kristall Reinigung ist ein Familienunternehmen aus Wesel."
+    assert values("<p>Kristall Reinigung ist ein Familienunternehmen aus Wesel.</p>", "hq_city") == ["Wesel"]
+    assert values("<p>Frische Ideen aus Liebe zum Detail.</p>", "hq_city") == []
 
 
 def test_parse_address_shapes():
@@ -80,3 +111,10 @@ def test_parse_address_shapes():
     assert parse_address(["Rue de Rivoli 12", "75001 Paris", "France"]) == ("Paris", "", "France")
     assert parse_address(["CH-8001 Zürich", "Schweiz"]) == ("Zürich", "", "Switzerland")
     assert parse_address(["We ship to", "France"]) is None
+
+
+def test_a_career_is_not_a_founding_year():
+    # buhlke.de (real-web dev half)
+    html = "<p>Ich bin seit 2010 als Rechtsanwalt tätig und biete Ihnen umfassende Beratung.</p>"
+    assert values(html, "founded_year") == []
+    assert values("<p>Die Firma Pfaff steht seit 1998 für fachgerechte Baumpflege.</p>", "founded_year") == [1998]

@@ -35,9 +35,26 @@ def test_hq_fields_come_from_one_source():
     ]
     profile = merge_pages(pages, name="Acme", website=HOME)
     assert (profile.hq_city, profile.hq_country) == ("Berlin", "Germany")
-    # a city without a country is not enough for a headquarters
+    # a city without a written country keeps its city; the gazetteer places Munich in Germany
     alone = merge_pages([pages[0]], name="Acme", website=HOME)
-    assert alone.hq_city == "" and "hq_city" not in alone.sources
+    assert (alone.hq_city, alone.hq_country) == ("Munich", "Germany")
+    assert alone.sources["hq_country"].method == FieldMethod.TEXT
+
+
+def test_country_not_written_is_inferred_and_its_evidence_is_the_source():
+    city = candidate("hq_city", "Wesel", "https://kristall.example.de/impressum", FieldMethod.TEXT)
+    phone = candidate("phones", "+4917647156017", "https://kristall.example.de/kontakt", FieldMethod.LINK)
+    by_phone = merge_pages([page("https://kristall.example.de/", city, phone)], name="", website="https://x.de/")
+    assert by_phone.hq_country == "Germany" and by_phone.sources["hq_country"].method == FieldMethod.LINK
+    by_tld = merge_pages([page("https://autoyilmaz.de/", city)], name="", website="https://autoyilmaz.de/")
+    assert by_tld.hq_country == "Germany" and by_tld.sources["hq_country"].method == FieldMethod.URL
+    # a ccTLD that disagrees with the phones' country gives nothing: empty is better than wrong
+    french = candidate("phones", "+33661486842", "https://acme.de/", FieldMethod.LINK)
+    clash = merge_pages([page("https://acme.de/", city, french)], name="", website="https://acme.de/")
+    assert clash.hq_country == "" and clash.hq_city == "Wesel"
+    # generic-use ccTLDs (.io, .co) are no evidence; the gazetteer knows Wesel is in Germany
+    by_place = merge_pages([page("https://acme.io/", city)], name="", website="https://acme.io/")
+    assert by_place.hq_country == "Germany" and by_place.sources["hq_country"].method == FieldMethod.TEXT
 
 
 def test_emails_prefer_own_domain_and_lists_dedupe():
