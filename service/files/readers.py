@@ -22,7 +22,7 @@ from service.domain.errors import InputError
 from service.domain.tables import InputRecord, InputTable
 from service.files.cells import CellCleaner, WarningLog
 from service.files.csv_source import iter_csv_rows
-from service.files.excel_source import count_unsaved_formulas, iter_excel_rows
+from service.files.excel_source import ExcelSheet
 from service.files.formats import FileFormat, input_format
 from service.files.headers import dedupe_headers, first_row_is_data, generic_headers
 from service.files.json_source import read_json_rows, read_jsonl_rows
@@ -104,16 +104,17 @@ def _layout(fmt: FileFormat, path: Path, sheet: str | None, log: WarningLog) -> 
     if fmt == FileFormat.JSONL:
         headers, _ = read_jsonl_rows(path, log)
         return _Layout(dedupe_headers(headers, log), 0), lambda: read_jsonl_rows(path, log)[1]
-    raw: RawRows = (
-        (lambda: iter_excel_rows(path, sheet=sheet)) if fmt == FileFormat.XLSX else lambda: iter_csv_rows(path, log)
-    )
-    layout = _grid_layout(path, raw, CellCleaner(WarningLog()), log)
-    if fmt == FileFormat.XLSX and (unsaved := count_unsaved_formulas(path, sheet=sheet)):
+    if fmt != FileFormat.XLSX:
+        csv_rows: RawRows = lambda: iter_csv_rows(path, log)  # noqa: E731
+        return _grid_layout(path, csv_rows, CellCleaner(WarningLog()), log), csv_rows
+    excel = ExcelSheet.open(path, sheet)  # the archive is checked before anything is parsed
+    layout = _grid_layout(path, excel.rows, CellCleaner(WarningLog()), log)
+    if unsaved := excel.unsaved_formulas:  # counted while the first rows were read
         log.add(
             f"{unsaved} formula cell(s) have no saved result and read as empty; "
             "open the file in Excel or Sheets and save it to keep their values"
         )
-    return layout, raw
+    return layout, excel.rows
 
 
 def _grid_layout(path: Path, raw: RawRows, cleaner: CellCleaner, log: WarningLog) -> _Layout:

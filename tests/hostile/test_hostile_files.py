@@ -82,6 +82,28 @@ def _zip_bomb(folder: Path) -> Path:
     return path
 
 
+def _sheet_rows(name: str, rows: bytes, *, stored: bool = False) -> Maker:
+    """A small .xlsx whose sheet gets ``rows`` appended as raw XML (``stored``: not compressed)."""
+
+    def make(folder: Path) -> Path:
+        path = folder / name
+        seed = _xlsx(f"seed-{name}", ["Company"], [["Acme"]])(folder)
+        compression = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        with zipfile.ZipFile(seed) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename.endswith("sheet1.xml"):
+                    out.writestr(item.filename, data.replace(b"</sheetData>", rows + b"</sheetData>"), compression)
+                else:
+                    out.writestr(item, data)
+        return path
+
+    return make
+
+
+ROW_TWO = b'<row r="2"><c r="A2" t="inlineStr"><is><t>Acme</t></is></c></row>'
+
+
 def _nested_json(folder: Path) -> Path:
     path = folder / "nested.json"
     depth = 100_000
@@ -122,6 +144,11 @@ CORPUS: dict[str, object] = {
         None,  # checked in its own test below
     ),
     "xlsx-zip-bomb": (_zip_bomb, None),
+    "xlsx-2m-empty-rows": (_sheet_rows("empty-rows.xlsx", b"<row/>" * 2_000_000), None),
+    "xlsx-2m-empty-rows-stored": (_sheet_rows("empty-stored.xlsx", b"<row/>" * 2_000_000, stored=True), None),
+    "xlsx-200k-rows-numbered-2": (_sheet_rows("row-two.xlsx", ROW_TWO * 200_000), None),
+    "xlsx-200k-rows-numbered-2-stored": (_sheet_rows("row-two-stored.xlsx", ROW_TWO * 200_000, stored=True), None),
+    "xlsx-row-past-the-limit": (_sheet_rows("far.xlsx", ROW_TWO.replace(b"2", b"9999999")), None),
 }
 
 
@@ -186,6 +213,25 @@ def test_huge_cells_are_capped_with_a_warning(tmp_path: Path) -> None:
     assert cells[0]["Company"] == "Acme"
     assert len(cells[0]["Notes"]) <= MAX_CELL_CHARS + 100
     assert table.warnings
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("xlsx-zip-bomb", "zip bomb"),
+        ("xlsx-2m-empty-rows", "zip bomb"),
+        ("xlsx-2m-empty-rows-stored", "more than 300,000 rows"),
+        ("xlsx-200k-rows-numbered-2", "zip bomb"),
+        ("xlsx-200k-rows-numbered-2-stored", "row 2 comes after row 2"),
+        ("xlsx-row-past-the-limit", "is damaged"),
+    ],
+)
+@pytest.mark.timeout(60)
+def test_hostile_workbooks_are_refused_with_the_reason(case: str, says: str, tmp_path: Path) -> None:
+    maker, _ = CORPUS[case]  # type: ignore[misc]
+    with pytest.raises(InputError) as caught:
+        read_all(maker(tmp_path))
+    assert says in caught.value.message, caught.value.message
 
 
 def test_nul_bytes_are_reported(tmp_path: Path) -> None:
