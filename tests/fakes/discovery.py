@@ -28,9 +28,8 @@ DOCUMENT = Path(googleapiclient.__file__).parent / "discovery_cache" / "document
 
 ZERO_OMITTED = frozenset({"GridRange", "DimensionRange", "GridCoordinate"})
 ONE_OF = {"Request": (1, 1), "Response": (0, 1), "DataFilter": (1, 1)}  # (min, max) members set
-REQUIRED = {  # fields Google always sends in a full (unmasked) response
-    "DeveloperMetadata": ("metadataId", "metadataKey", "location", "visibility"),
-    "DeveloperMetadataLocation": ("locationType",),
+REQUIRED = {  # fields Google always sends in a full (unmasked) response ("a.b": b inside a)
+    "DeveloperMetadata": ("metadataId", "metadataKey", "location", "visibility", "location.locationType"),
     "SheetProperties": ("sheetId", "title", "index", "sheetType"),
     "Spreadsheet": ("spreadsheetId", "properties"),
     "BatchUpdateSpreadsheetResponse": ("spreadsheetId",),
@@ -174,7 +173,7 @@ class _Checker:
         self._one_of(value, path, name)
         if self.response and self.complete and name in REQUIRED:
             for key in REQUIRED[name]:
-                if key not in value:
+                if not _has(value, key):
                     self._fail(path, f"{name} without {key!r} (Google always sends it)")
 
     def _one_of(self, value: dict[str, Any], path: str, name: str | None) -> None:
@@ -213,6 +212,13 @@ class _Checker:
     def _boolean(self, value: Any, node: dict[str, Any], path: str, name: str | None) -> None:
         if not isinstance(value, bool):
             self._fail(path, f"expected a boolean, got {type(value).__name__} {value!r}")
+
+
+def _has(value: dict[str, Any], dotted: str) -> bool:
+    head, _, rest = dotted.partition(".")
+    if head not in value:
+        return False
+    return not rest or (isinstance(value[head], dict) and _has(value[head], rest))
 
 
 def _collect_methods(resource: dict[str, Any], out: dict[str, dict[str, Any]]) -> None:

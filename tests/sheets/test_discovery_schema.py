@@ -67,7 +67,7 @@ def test_a_good_response_passes() -> None:
         (lambda m: m["developerMetadata"].__setitem__("visibility", "PUBLIC"), "is not one of"),
         (lambda m: m["developerMetadata"].__setitem__("metadataKey", None), "null is never sent"),
         (lambda m: m["developerMetadata"].pop("visibility"), "without 'visibility'"),
-        (lambda m: m["developerMetadata"]["location"].pop("locationType"), "without 'locationType'"),
+        (lambda m: m["developerMetadata"]["location"].pop("locationType"), "without 'location.locationType'"),
         (lambda m: m["developerMetadata"]["location"]["dimensionRange"].__setitem__("startIndex", 1.5), "integer"),
         (lambda m: m["developerMetadata"]["location"]["dimensionRange"].__setitem__("sheet", 0), "unknown field"),
         (lambda m: m.__setitem__("dataFilters", {"a1Range": "A1"}), "expected an array"),

@@ -350,3 +350,25 @@ def test_every_endpoint_answers_in_googles_schema(server: FakeSheetsServer, api:
         "deleteDeveloperMetadata",
     ]
     assert server.problems == []
+
+
+def test_location_lookups_match_exactly_or_by_intersection(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["a", "b"], ["c", "d"]]})
+    _tag(api, "row1", 1)
+    _tag_column(api, "colB", 1)
+    row1 = {"dimensionRange": {"dimension": "ROWS", "startIndex": 1, "endIndex": 2}}  # sheetId 0 left out
+
+    def values(strategy: str | None) -> set[str]:
+        lookup: dict[str, Any] = {"metadataLocation": row1}
+        if strategy:
+            lookup["locationMatchingStrategy"] = strategy
+        return {m["metadataValue"] for m in api.search_metadata("s", [{"developerMetadataLookup": lookup}])}
+
+    assert values("EXACT_LOCATION") == {"row1"}
+    assert values(None) == values("INTERSECTING_LOCATION") == {"row1", "colB"}  # column B crosses row 1
+    with pytest.raises(HttpError) as info:
+        _raw(api).developerMetadata().search(
+            spreadsheetId="s",
+            body={"dataFilters": [{"developerMetadataLookup": {"locationMatchingStrategy": "EXACT_LOCATION"}}]},
+        ).execute()
+    assert info.value.resp.status == 400
