@@ -1,7 +1,8 @@
 """Streaming rows out of a delimited text file: encoding, delimiter sniffing, NUL bytes, huge fields.
 
 Rows are produced one at a time from the open file, so a 100,000-row CSV is
-never held in memory. The delimiter (``,`` ``;`` tab ``|``) is the one that
+never held in memory, and lines are read with a length cap
+(``MAX_LINE_CHARS``), so neither is a file without line breaks. The delimiter (``,`` ``;`` tab ``|``) is the one that
 splits the first lines into the most consistent number of fields.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from service.files.decoding import SAMPLE_BYTES, detect_encoding
 
 DELIMITERS = (",", ";", "\t", "|")
 MAX_FIELD_BYTES = 32 * 1024 * 1024
+MAX_LINE_CHARS = MAX_FIELD_BYTES  # one physical line; a quoted cell may span several
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 50
 
@@ -32,7 +35,7 @@ def iter_csv_rows(path: Path, log: WarningLog) -> Iterator[list[str]]:
         delimiter = sniff_delimiter(sample.replace("\x00", "")[:_SNIFF_CHARS])
         raw.seek(0)
         text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        lines = _without_nul(text, log)
+        lines = _without_nul(_lines(text, path), log)
         yield from _read(csv.reader(lines, delimiter=delimiter), path)
 
 
@@ -58,6 +61,20 @@ def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
         return list(csv.reader(lines[:_SNIFF_LINES], delimiter=delimiter))
     except csv.Error:
         return []
+
+
+def _lines(text: io.TextIOWrapper, path: Path) -> Iterator[str]:
+    """The file's lines, each read with a length cap (a file with no line breaks cannot fill memory)."""
+    for number in itertools.count(1):
+        line = text.readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise InputError(
+                f"line {number:,} of {path.name!r} is longer than {MAX_LINE_CHARS // 2**20} million characters; "
+                "is it really a CSV file?"
+            )
+        yield line
 
 
 def _without_nul(lines: Iterable[str], log: WarningLog) -> Iterator[str]:

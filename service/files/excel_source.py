@@ -46,7 +46,7 @@ HEAD_ROWS = 250  # kept from the first pass (header detection and column samplin
 _FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
 
 
-class _CountingParser(WorkSheetParser):  # type: ignore[misc]
+class _CountingParser(WorkSheetParser):
     """openpyxl's sheet parser, counting ``<row>`` elements and formula cells without a saved value."""
 
     def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """Reading an input file (CSV, Excel, JSON, JSON Lines) into an ``InputTable``.
 
-``read_table`` checks the file, finds the header row (or sees that there is
+``read_table`` checks the file (a file over ``MAX_INPUT_BYTES`` is refused
+unread; .xlsx archives are checked part by part, see ``excel_source``), finds the header row (or sees that there is
 none), detects the name and website columns from the header and the first
 ``HEADER_SAMPLE_ROWS`` rows, and returns records that stream from the file
 each time they are iterated — a 100,000-row file is never held in memory.
@@ -31,6 +32,7 @@ from service.files.schema import detect_columns, names_known_column
 __all__ = ["read_table", "record_key"]
 
 HEADER_SAMPLE_ROWS = 200
+MAX_INPUT_BYTES = 512 * 2**20  # refused before reading: far above 200,000 rows of any real table
 _HEAD_BYTES = 8192
 
 RawRows = Callable[[], Iterator[list[Any]]]
@@ -79,6 +81,11 @@ def _head(path: Path) -> bytes:
         raise InputError(f"file not found: {path}")
     if not path.is_file():
         raise InputError(f"not a file: {path}")
+    if (size := path.stat().st_size) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"{path.name!r} is {size / 2**30:.1f} GB; Rowscout reads files up to "
+            f"{MAX_INPUT_BYTES // 2**20:,} MB (a job holds at most 200,000 rows): split it into smaller files"
+        )
     try:
         with path.open("rb") as handle:
             head = handle.read(_HEAD_BYTES)
