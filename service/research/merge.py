@@ -30,8 +30,8 @@ from service.domain import SOCIAL_NETWORKS, CompanyProfile, FieldMethod, FieldSo
 from service.research.extract import Candidate, PageExtraction
 from service.research.extract.address import gazetteer_country
 from service.research.extract.business import classify_business_model, find_signals
-from service.research.extract.contacts import country_of_phone
-from service.research.extract.countries import country_of_tld
+from service.research.extract.contacts import country_of_phone, e164
+from service.research.extract.countries import country_code, country_of_tld
 from service.research.taxonomy import classify_industry
 
 METHOD_RANK = {
@@ -139,8 +139,17 @@ def _merge_lists(profile: CompanyProfile, ranked: dict[str, list[Ranked]], websi
         for r in items:
             if r[3].value not in values:
                 values.append(r[3].value)
+        if field == "phones":
+            values = _distinct_numbers(values, profile.hq_country)
         if values:
             _set(profile, field, values[:limit], items[0][3].source)
+
+
+def _distinct_numbers(numbers: list[str], country: str) -> list[str]:
+    """Without a national spelling ("028112345678") of a number also listed internationally ("+4928112345678")."""
+    region = country_code(country) if country else ""
+    international = {n for n in numbers if n.startswith("+")}
+    return [n for n in numbers if n.startswith("+") or not region or e164(n, region) not in international]
 
 
 @cache

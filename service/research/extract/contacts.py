@@ -124,3 +124,12 @@ def country_of_phone(number: str) -> str:
     if not phonenumbers.is_possible_number(parsed):
         return ""
     return country_of_code(phonenumbers.region_code_for_number(parsed) or "")
+
+
+def e164(number: str, region: str) -> str:
+    """``number`` in E.164 ("+4928112345678"), reading a national number in ``region`` (ISO code); "" if invalid."""
+    try:
+        parsed = phonenumbers.parse(number, region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -97,3 +97,18 @@ def test_classifiers_run_over_all_pages_text():
     profile = merge_pages(pages, name="A", website=HOME)
     assert profile.industry == "Robotics & Automation" and profile.sources["industry"].method == FieldMethod.CLASSIFIER
     assert profile.business_model == "B2B" and "request a demo" in profile.business_model_signals
+
+
+def test_a_number_listed_nationally_and_internationally_is_one_number():
+    # kristall-reinigung.github.io (real-web): tel: link "+4917647156017", imprint text "0176 471 56017"
+    url = "https://kristall.example.de/"
+    pages = [
+        page(
+            url,
+            candidate("hq_city", "Wesel", url, FieldMethod.TEXT),
+            candidate("phones", "+4917647156017", url, FieldMethod.LINK),
+            candidate("phones", "017647156017", url, FieldMethod.TEXT),
+        )
+    ]
+    profile = merge_pages(pages, name="", website="https://kristall.example.de/")
+    assert profile.phones == ["+4917647156017"]
