@@ -34,7 +34,7 @@ from service.sheets.google_api import GoogleSheetsApi  # noqa: E402
 from service.sheets.prepare import prepare_sheet  # noqa: E402
 from service.sheets.sink import SheetResultSink  # noqa: E402
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer  # noqa: E402
-from tests.sheets.helpers import done_row, job  # noqa: E402
+from tests.sheets.helpers import done_row, job, pending_row  # noqa: E402
 
 FIELDS = ["industry", "description"]
 
@@ -58,7 +58,7 @@ def run_rowscout(server: FakeSheetsServer, clock: FakeClock, rows: int, rate: fl
     prepared = prepare_sheet(api, SheetSource("rowscout", sheet_name="Sheet1"), FIELDS, key_prefix="bench")
     sink = SheetResultSink(api, prepared.source, flush_interval=window, clock=clock)
     records = list(prepared.table.records)
-    sink.write_statuses([r.key for r in records], "queued")
+    sink.write(job(), [pending_row(r.key, r.cells["Company"]) for r in records])  # "queued"
     sink.flush()
     for record in records:
         clock.advance(1.0 / rate)

@@ -80,7 +80,10 @@ def research() -> Response:
 
 @bp.post("/tasks/plan")
 def plan() -> Response:
-    return task_response(plan_sheet_job(api_context().services, _task(TaskKind.PLAN).task.job_id))
+    task = _task(TaskKind.PLAN).task
+    chunk = task.payload.get("chunk")  # planning runs in chunks; a repeated delivery of a done chunk is a no-op
+    chunk = chunk if type(chunk) is int else None
+    return task_response(plan_sheet_job(api_context().services, task.job_id, chunk=chunk))
 
 
 @bp.post("/tasks/flush")

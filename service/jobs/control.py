@@ -1,21 +1,34 @@
-"""Pause, resume, cancel and retry-failed: state changes on a job, checked by every row task.
+"""Pause, resume, cancel, retry-failed, complete and fail: state changes on a job, checked by every row task.
 
 A user may only act on their own jobs: every function takes the caller as
 ``owner`` (None for the local CLI, which owns its workspace).
+
+A sheet job's developer metadata (row and column tags) is removed from the
+sheet when nothing will be written there any more (``clean_up_sheet``): when
+the job completes with no failed row and no refresh policy, when it fails,
+and after the flush that follows a cancel (``flush.flush_results``). A job
+that completes with failed rows or a refresh policy keeps its tags, so
+retry-failed and refresh still find their rows; ``clean`` and the refresh
+cron's sweep of jobs about to expire remove them (Firestore's TTL deletes a
+job's documents silently and would leave them).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from service.domain import Job, JobState, Row, RowState
-from service.domain.errors import JobNotFound, JobStateError
+from service.domain.errors import JobNotFound, JobStateError, RowscoutError
 from service.domain.sources import FileSource, SheetSource
 from service.jobs.enqueue import BATCH_SIZE, enqueue_keys, new_generation
 from service.jobs.ports import Services
 from service.queue.port import Task, TaskKind
+
+log = logging.getLogger(__name__)
 
 _ACTIVE = (JobState.PLANNING, JobState.QUEUED, JobState.RUNNING)
 _WORKING = (JobState.QUEUED, JobState.RUNNING)  # planned: rows exist
@@ -44,9 +57,13 @@ def resume_job(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
     if job.state in (JobState.CANCELLED, JobState.COMPLETED):
         raise JobStateError(f"job {job_id} is {job.state.value}; nothing to resume")
     if awaits_plan(job):
-        _transition(svc, job, JobState.PLANNING, only_from=(*_ACTIVE, JobState.PAUSED, JobState.FAILED))
-        svc.queue.enqueue(Task(kind=TaskKind.PLAN, job_id=job.id, priority=job.options.priority.value))
-        return get_job(svc, job_id)
+        assert isinstance(job.source, SheetSource)
+        state = JobState.PLANNING if job.source.layout is None else JobState.RUNNING
+        _transition(svc, job, state, only_from=(*_ACTIVE, JobState.PAUSED, JobState.FAILED))
+        chunk = job.source.planned_chunks
+        svc.queue.enqueue(plan_task(job, chunk, generation=new_generation(svc) if chunk else ""))
+        if job.source.layout is None:
+            return get_job(svc, job_id)
     _transition(svc, job, JobState.RUNNING, only_from=(*_ACTIVE, JobState.PAUSED, JobState.FAILED))
     job = get_job(svc, job_id)
     _enqueue_unfinished(svc, job)
@@ -64,6 +81,8 @@ def cancel_job(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
     for row in list(_rows(svc, job_id, RowState.PENDING)):
         svc.store.skip_row(job_id, row.key, reason="job cancelled")
     svc.store.update_job(job_id, now=svc.clock(), finished_at=svc.clock())
+    if isinstance(job.source, SheetSource):  # the last flush writes the statuses, then removes the tags
+        svc.queue.enqueue(Task(kind=TaskKind.FLUSH, job_id=job.id, row_key="cancelled"))
     return get_job(svc, job_id)
 
 
@@ -83,9 +102,13 @@ def retry_failed(svc: Services, job_id: str, *, owner: str | None = None) -> Job
 
 
 def complete_if_finished(svc: Services, job_id: str) -> Job:
-    """Mark an active job completed once no row is pending or leased."""
+    """Mark an active job completed once every row is stored and none is pending or leased.
+
+    Call it after the job's last flush: a sheet job that completes without a
+    failed row (and without a refresh policy) has its tags removed here.
+    """
     job = get_job(svc, job_id)
-    if job.state not in _WORKING:
+    if job.state not in _WORKING or awaits_plan(job):
         return job
     counts = svc.store.count_rows(job_id)
     if counts[RowState.PENDING] or counts[RowState.LEASED]:
@@ -93,12 +116,58 @@ def complete_if_finished(svc: Services, job_id: str) -> Job:
     now = svc.clock()
     if svc.store.set_job_state(job_id, JobState.COMPLETED, now=now, only_from=_WORKING):
         svc.store.update_job(job_id, now=now, finished_at=now)
+        if not counts[RowState.FAILED] and not job.options.refresh_days:
+            clean_up_sheet(svc, job_id)
     return get_job(svc, job_id)
 
 
+def fail_job(svc: Services, job_id: str, message: str) -> Job:
+    """End a job as failed with a message for the sidebar and ``status`` (e.g. its tab was deleted)."""
+    job = get_job(svc, job_id)
+    now = svc.clock()
+    changes: dict[str, object] = {"state": JobState.FAILED, "finished_at": now}
+    if isinstance(job.source, SheetSource):
+        changes["source"] = replace(job.source, error=message)
+    svc.store.update_job(job_id, now=now, **changes)
+    clean_up_sheet(svc, job_id)
+    return get_job(svc, job_id)
+
+
+def clean_up_sheet(svc: Services, job_id: str) -> bool:
+    """Remove a sheet job's row and column tags from the sheet (once); False when that failed or is not needed.
+
+    Best effort: a sheet that is gone or no longer shared keeps nothing of
+    ours anyway, or cannot be changed; the failure is logged, never raised.
+    """
+    job = get_job(svc, job_id)
+    source = job.source
+    if not isinstance(source, SheetSource) or source.layout is None or source.cleaned:
+        return False
+    keys = [row.key for row in svc.store.iter_rows(job_id, batch_size=BATCH_SIZE)]
+    try:
+        svc.sheet_gateway().cleanup(job, keys)
+    except RowscoutError as exc:
+        log.warning("could not remove the job's sheet tags: %s", exc.user_message, extra={"job_id": job_id})
+        return False
+    svc.store.update_job(job_id, now=svc.clock(), source=replace(source, cleaned=True))
+    return True
+
+
+def plan_task(job: Job, chunk: int, *, generation: str = "") -> Task:
+    """The task that plans chunk ``chunk`` of a sheet job (``plan-JOB`` for the first, ``plan-JOB-cN`` after)."""
+    return Task(
+        kind=TaskKind.PLAN,
+        job_id=job.id,
+        row_key=f"c{chunk}" if chunk else "",
+        payload={"chunk": chunk},
+        priority=job.options.priority.value,
+        generation=generation,
+    )
+
+
 def awaits_plan(job: Job) -> bool:
-    """A sheet job whose rows a plan task has still to read (its sheet is not prepared yet)."""
-    return isinstance(job.source, SheetSource) and job.source.layout is None and not job.state.is_final
+    """A sheet job with rows still to read from the sheet (a plan task, or the next chunk, will store them)."""
+    return isinstance(job.source, SheetSource) and not job.source.planned and not job.state.is_final
 
 
 def latest_job(svc: Services, *, input_path: str | None = None) -> Job:
@@ -140,6 +209,7 @@ def clean_jobs(svc: Services, *, older_than: timedelta) -> int:
         if (job.state.is_final or job.state == JobState.PAUSED) and job.updated_at < cutoff
     ]
     for job in old:
+        clean_up_sheet(svc, job.id)
         svc.store.delete_job(job.id)
     return len(old)
 

@@ -3,8 +3,13 @@
 Rows are read from the store (``unflushed_only``), handed to every sink in
 batches, committed, and only then marked ``flushed``: a crash in between
 writes a row twice (harmless: same cells), never loses one. A sink may
-report keys it could not write (a sheet row the user deleted); those rows
-become ``skipped``.
+report keys it could not write (a sheet row the user deleted, or one that
+no longer holds its company); those rows become ``skipped`` with the sheet
+writer's reason. What a sheet writer left in each row's cells is stored with
+the row (``Row.written``), so the next flush can tell the user's edits from
+Rowscout's own values. A flush that fails for good (the tab was deleted, the
+sheet is no longer shared, the cells are protected) fails the job with that
+message: no job stays running because its sheet cannot be written.
 
 Sheet jobs in the cloud are flushed by one named flush task per job and
 time window (``flush-JOB-wN``, ``flush_task``): at most one sheet write per
@@ -18,13 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from service.domain import Job, RowState
+from service.domain import Job, JobState, RowState, WrittenCells
+from service.domain.errors import RowscoutError
 from service.domain.sinks import ResultSink
 from service.domain.sources import SheetSource
-from service.jobs.control import complete_if_finished, get_job
+from service.jobs.control import clean_up_sheet, complete_if_finished, fail_job, get_job
 from service.jobs.enqueue import batched
 from service.jobs.ports import Services
 from service.queue.port import Task, TaskKind
+from service.sheets.port import SheetWriter
 
 FINAL_STATES = (RowState.DONE, RowState.FAILED, RowState.SKIPPED)
 
@@ -50,16 +57,35 @@ def flush_results(svc: Services, job_id: str, sinks: Sequence[ResultSink], *, ba
     job = get_job(svc, job_id)
     rows = svc.store.iter_rows(job_id, states=FINAL_STATES, unflushed_only=True, batch_size=batch_size)
     keys: list[str] = []
-    for batch in batched(rows, batch_size):
-        for sink in sinks:
-            sink.write(job, batch)
-        keys.extend(row.key for row in batch)
-    missing = sorted({key for sink in sinks for key in sink.commit()})
+    try:
+        for batch in batched(rows, batch_size):
+            for sink in sinks:
+                sink.write(job, batch)
+            keys.extend(row.key for row in batch)
+        missing = sorted({key for sink in sinks for key in sink.commit()})
+    except RowscoutError as exc:
+        if not exc.retryable and isinstance(job.source, SheetSource):
+            fail_job(svc, job_id, exc.message)
+        raise
+    reasons, written = _sheet_outcomes(sinks)
     for key in missing:
-        svc.store.skip_row(job_id, key, reason="row deleted from the sheet")
+        svc.store.skip_row(job_id, key, reason=reasons.get(key, "row deleted from the sheet"))
     for part in batched(keys, batch_size):
-        svc.store.mark_flushed(job_id, part)
+        svc.store.mark_flushed(job_id, part, written={key: written[key] for key in part if key in written})
+    if job.state.is_final and job.state != JobState.COMPLETED:
+        clean_up_sheet(svc, job_id)  # cancelled (or failed): these were the last writes
     return FlushReport(written=len(keys) - len(missing), missing_keys=missing)
+
+
+def _sheet_outcomes(sinks: Sequence[ResultSink]) -> tuple[dict[str, str], dict[str, WrittenCells]]:
+    """Why sheet rows were not written, and what the written ones' cells hold now."""
+    reasons: dict[str, str] = {}
+    written: dict[str, WrittenCells] = {}
+    for sink in sinks:
+        if isinstance(sink, SheetWriter):
+            reasons.update(sink.skip_reasons())
+            written.update(sink.row_writes())
+    return reasons, written
 
 
 def show_queued(svc: Services, job_id: str, sink: ResultSink, *, batch_size: int = 500) -> int:
@@ -98,15 +124,24 @@ def enqueue_flush(svc: Services, job: Job) -> None:
 
 
 def flush_sheet_job(svc: Services, job_id: str) -> FlushReport:
-    """Write the job's finished rows to its sheet, then complete the job if nothing is left."""
+    """Write the job's finished rows to its sheet, then complete the job if nothing is left.
+
+    A permanent failure ends the job as failed (``SheetSource.error`` says why)
+    and answers normally; a retryable one is raised for the queue to retry.
+    """
     job = get_job(svc, job_id)
-    if not isinstance(job.source, SheetSource) or job.source.layout is None:
-        return FlushReport()  # nothing to write to, or not planned yet (no rows)
+    source = job.source
+    if not isinstance(source, SheetSource) or source.layout is None or source.cleaned:
+        return FlushReport()  # nothing to write to, not planned yet, or ended and cleaned up
+    if job.state == JobState.FAILED:
+        return FlushReport()
     sink = svc.sheet_gateway().writer(job)
     try:
         report = flush_results(svc, job_id, [sink])
-    finally:
-        sink.close()
+    except RowscoutError as exc:
+        if exc.retryable:
+            raise
+        return FlushReport()  # flush_results failed the job with the message
     complete_if_finished(svc, job_id)
     return report
 

@@ -1,29 +1,44 @@
 """What a row's output cells in a sheet say: status, time, field values, sources.
 
-Long cells are cut by the shared ``service.files.cells.truncate`` at Google's
-50,000-character limit, with the same marker as in files. No formula guard:
-sheet values are written with ``RAW`` input, so text is never run.
+Only texts worth writing come out: a field research left empty is absent
+(Rowscout never writes an empty value over a cell), and a row that failed or
+was skipped gets its status and nothing else. Long cells are cut by the
+shared ``service.files.cells.truncate`` at Google's 50,000-character limit,
+with the same marker as in files. No formula guard: sheet values are written
+with ``RAW`` input, so text is never run.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 from service.domain import CompanyProfile, Row, RowState
 from service.files.cells import SHEETS_MAX_CELL_CHARS, truncate
 from service.sheets.layout import RESEARCHED_AT, SOURCES, STATUS
 
 
-def row_cells(row: Row, columns: dict[str, int], limit: int = SHEETS_MAX_CELL_CHARS) -> dict[int, str | None]:
-    """Column → text for one row. Before a row finishes only its status is written."""
-    cells: dict[int, str | None] = {columns[STATUS]: truncate(row.status_text, limit)}
-    if row.state not in (RowState.DONE, RowState.FAILED) or row.result is None:
-        return cells
-    if row.researched_at is not None:
-        cells[columns[RESEARCHED_AT]] = row.researched_at.isoformat(timespec="seconds")
-    for name, column in columns.items():
-        if name not in (STATUS, RESEARCHED_AT, SOURCES):
-            cells[column] = truncate(row.result.cell_value(name), limit)
-    cells[columns[SOURCES]] = truncate(sources_text(row.result), limit)
-    return cells
+def row_texts(row: Row, outputs: Iterable[str], limit: int = SHEETS_MAX_CELL_CHARS) -> dict[str, str]:
+    """Output → non-empty text for one row; before a row is done only its status is written."""
+    texts = {STATUS: truncate(row.status_text, limit)}
+    if row.state != RowState.DONE or row.result is None:
+        return texts
+    for name in outputs:
+        if name == STATUS:
+            continue
+        if name == RESEARCHED_AT:
+            text = row.researched_at.isoformat(timespec="seconds") if row.researched_at else ""
+        elif name == SOURCES:
+            text = sources_text(row.result)
+        else:
+            text = row.result.cell_value(name)
+        if text.strip():
+            texts[name] = truncate(text, limit)
+    return texts
+
+
+def row_cells(row: Row, columns: Mapping[str, int], limit: int = SHEETS_MAX_CELL_CHARS) -> dict[int, str]:
+    """Column → non-empty text for one row (``columns``: output → 0-based column)."""
+    return {columns[name]: text for name, text in row_texts(row, columns, limit).items() if name in columns}
 
 
 def sources_text(profile: CompanyProfile) -> str:

@@ -1,21 +1,29 @@
-"""Output columns: find or create ``Rowscout status``, ``Researched at``, one per field, ``Sources``.
+"""Rowscout's own columns: ``Rowscout status``, ``Researched at``, one per field, ``Sources``.
 
-An existing header with the same text (case and spaces ignored) is reused;
-a missing one is created to the right of everything already used, so a
-user's column with a different header is never written over. Input columns
-(the detected name/website columns) are never reused for output. Creating
-columns (and widening the grid when needed) is one ``batchUpdate`` call.
+Every job gets its own output columns, inserted to the right of the user's
+data (the header row and the selected cells), so nothing of the user's is
+ever written over: cells right of the insertion point move right, they are
+not overwritten. A user's column is never reused because its header looks
+like a field name; a header that collides with one of the user's gets
+`` (Rowscout)`` appended. Each output column is tagged with column developer
+metadata (``metadata.column_tag``), and so are the identity columns (company
+name, website) and the user columns named in an explicit ``column_map``
+(field → header text or column letter), which Rowscout only fills where
+empty. ``plan_columns`` returns the layout and the ``batchUpdate`` requests
+(insert, headers, tags) for the caller to send with the row tags.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from service.domain.errors import SheetsError
+from service.domain.errors import InputError
 from service.domain.sources import SheetColumns
-from service.sheets.a1 import A1Range
-from service.sheets.google_api import GoogleSheetsApi, JsonDict
-from service.sheets.selection import SheetSelection
+from service.domain.tables import column_index
+from service.sheets.google_api import JsonDict
+from service.sheets.metadata import NAME, WEBSITE, column_tag, column_value
 
 STATUS = "status"
 RESEARCHED_AT = "researched_at"
@@ -35,84 +43,111 @@ DEFAULT_HEADERS: dict[str, str] = {
     "github": "GitHub",
     "youtube": "YouTube",
 }
+_LETTERS = re.compile(r"[A-Za-z]{1,3}")
 
 
 def default_header(name: str) -> str:
     return DEFAULT_HEADERS.get(name) or name.replace("_", " ").capitalize()
 
 
-def ensure_output_columns(
-    api: GoogleSheetsApi,
-    selection: SheetSelection,
-    fields: Sequence[str],
-    column_map: Mapping[str, str] | None = None,
-    *,
-    header_row: int | None = None,
-    data_width: int = 0,
-    input_columns: Collection[str] = (),
-) -> SheetColumns:
-    """Find or create the output columns (one read of properties, one of the header row, ≤ 1 write)."""
-    sheet = _sheet_properties(api, selection)
-    title, sheet_id = sheet["title"], int(sheet.get("sheetId", 0))
-    grid_columns = int(sheet.get("gridProperties", {}).get("columnCount", 26))
-    row = header_row or selection.header_row or 1
-    header_text = SheetSelection(selection.spreadsheet_id, title).a1(A1Range(None, row - 1, row))
-    headers = [
-        str(v) for v in (api.batch_get_values(selection.spreadsheet_id, [header_text])[0].get("values") or [[]])[0]
-    ]
-    wanted = {name: (column_map or {}).get(name) or default_header(name) for name in _outputs(fields)}
-    columns, new = _assign(headers, wanted, max(data_width, len(headers)), set(input_columns))
-    if new:
-        api.batch_update(selection.spreadsheet_id, _create_requests(sheet_id, row, new, grid_columns))
-    created = tuple(text for _, text in sorted(new.items()))
-    return SheetColumns(sheet_id, row, columns, created)
-
-
-def _outputs(fields: Sequence[str]) -> list[str]:
+def outputs_of(fields: Sequence[str]) -> list[str]:
+    """Every output of a job, in column order."""
     return [STATUS, RESEARCHED_AT, *fields, SOURCES]
 
 
-def _sheet_properties(api: GoogleSheetsApi, selection: SheetSelection) -> JsonDict:
-    spreadsheet = api.get_spreadsheet(selection.spreadsheet_id, fields="sheets.properties")
-    sheets = [s["properties"] for s in spreadsheet.get("sheets", [])]
-    for props in sheets:
-        if not selection.sheet_name or props.get("title") == selection.sheet_name:
-            return dict(props)
-    raise SheetsError(f"no sheet named {selection.sheet_name!r} in this spreadsheet", status=400)
+@dataclass(frozen=True)
+class SheetGrid:
+    """What submit learned about the tab: its id, grid width, header row and the user's columns."""
+
+    sheet_id: int
+    column_count: int
+    header_row: int  # 1-based
+    headers: Sequence[str]  # the header row's texts, by 0-based column
+    data_width: int  # columns used by the header row or the selected data
+    inputs: Mapping[str, int]  # NAME / WEBSITE → 0-based column (the detected identity columns)
 
 
-def _assign(
-    headers: list[str], wanted: dict[str, str], used_width: int, input_columns: set[str]
-) -> tuple[dict[str, int], dict[int, str]]:
-    existing = {_norm(text): c for c, text in enumerate(headers) if text.strip()}
-    protected = {_norm(text) for text in input_columns}
-    columns: dict[str, int] = {}
-    new: dict[int, str] = {}
-    next_free = used_width
-    for name, wanted_text in wanted.items():
-        text = f"{wanted_text} (Rowscout)" if _norm(wanted_text) in protected else wanted_text
-        column = existing.get(_norm(text))
-        if column is not None and column not in columns.values():
-            columns[name] = column
-            continue
-        columns[name] = next_free
-        new[next_free] = text
-        next_free += 1
-    return columns, new
+def plan_columns(
+    grid: SheetGrid, fields: Sequence[str], *, job_id: str, column_map: Mapping[str, str] | None = None
+) -> tuple[SheetColumns, list[JsonDict]]:
+    """The job's layout and the requests that make it: insert own columns, write headers, tag columns.
+
+    Raises:
+        InputError: a ``column_map`` entry names an unknown field or column, or an identity column.
+    """
+    mapped = _mapped_columns(grid, fields, column_map or {})
+    own = [name for name in outputs_of(fields) if name not in mapped]
+    taken = {_norm(text) for text in grid.headers if text.strip()}
+    start = grid.data_width
+    columns = {name: start + offset for offset, name in enumerate(own)}
+    headers = {name: _own_header(name, taken) for name in own}
+    headers.update({name: grid.headers[column] for name, column in mapped.items()})
+    requests = _insert(grid, start, len(own))
+    requests += [_header_cell(grid, columns[name], headers[name]) for name in own]
+    tagged = {**columns, **mapped, **grid.inputs}
+    requests += [column_tag(grid.sheet_id, column, column_value(job_id, name)) for name, column in tagged.items()]
+    layout = SheetColumns(
+        sheet_id=grid.sheet_id,
+        header_row=grid.header_row,
+        columns={**columns, **mapped},
+        created=tuple(headers[name] for name in own),
+        inputs=dict(grid.inputs),
+        mapped=tuple(mapped),
+        headers=headers,
+    )
+    return layout, requests
 
 
-def _create_requests(sheet_id: int, row: int, new: dict[int, str], grid_columns: int) -> list[JsonDict]:
-    requests: list[JsonDict] = []
-    needed = max(new) + 1
-    if needed > grid_columns:
-        requests.append(
-            {"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS", "length": needed - grid_columns}}
-        )
-    for column, text in sorted(new.items()):
-        cell = {"values": [{"userEnteredValue": {"stringValue": text}}]}
-        start = {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": column}
-        requests.append({"updateCells": {"rows": [cell], "fields": "userEnteredValue", "start": start}})
-    return requests
+def tagged_columns(job_id: str, layout: SheetColumns) -> dict[str, str]:
+    """Output (and identity column) → its column tag value, for every column the job tagged."""
+    names = [*layout.columns, *(name for name in (NAME, WEBSITE) if name in layout.inputs)]
+    return {name: column_value(job_id, name) for name in names}
+
+
+def _mapped_columns(grid: SheetGrid, fields: Sequence[str], column_map: Mapping[str, str]) -> dict[str, int]:
+    mapped: dict[str, int] = {}
+    for name, wanted in column_map.items():
+        if name not in fields:
+            raise InputError(f"column_map: {name!r} is not one of the fields being researched")
+        column = _find_column(grid.headers, wanted)
+        if column is None:
+            raise InputError(f"column_map: no column {wanted!r} in the header row for {name}")
+        if column in grid.inputs.values():
+            raise InputError(f"column_map: {wanted!r} holds the company name or website; pick another column")
+        if column in mapped.values():
+            raise InputError(f"column_map: two fields are mapped to column {wanted!r}")
+        mapped[name] = column
+    return mapped
+
+
+def _find_column(headers: Sequence[str], wanted: str) -> int | None:
+    by_header = [c for c, text in enumerate(headers) if text.strip() and _norm(text) == _norm(wanted)]
+    if by_header:
+        return by_header[0]
+    if _LETTERS.fullmatch(wanted.strip()):
+        return column_index(wanted.strip().upper())
+    return None
+
+
+def _own_header(name: str, taken: set[str]) -> str:
+    text = default_header(name)
+    return f"{text} (Rowscout)" if _norm(text) in taken else text
+
+
+def _insert(grid: SheetGrid, start: int, count: int) -> list[JsonDict]:
+    if not count:
+        return []
+    if start >= grid.column_count:
+        length = start + count - grid.column_count
+        return [{"appendDimension": {"sheetId": grid.sheet_id, "dimension": "COLUMNS", "length": length}}]
+    dimension_range = {"sheetId": grid.sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": start + count}
+    return [{"insertDimension": {"range": dimension_range, "inheritFromBefore": False}}]
+
+
+def _header_cell(grid: SheetGrid, column: int, text: str) -> JsonDict:
+    cell = {"values": [{"userEnteredValue": {"stringValue": text}}]}
+    start = {"sheetId": grid.sheet_id, "rowIndex": grid.header_row - 1, "columnIndex": column}
+    return {"updateCells": {"rows": [cell], "fields": "userEnteredValue", "start": start}}
 
 
 def _norm(text: str) -> str:

@@ -7,7 +7,10 @@ names a known column and row 1 does not). Columns are found with the shared
 ``service.files.schema.detect_columns``. Each record's key is
 ``<key_prefix>:<row number at read time>``, the value later stored in the row's
 developer metadata (see ``tagging``). A selection without a sheet name costs one
-more read (``spreadsheets.get``) to learn the first sheet's title.
+more read (``spreadsheets.get``) to learn the first sheet's title; submit makes
+that read anyway (``sheet_properties``: the tab's id and grid size) and passes
+the title in, so a submit reads twice in all. ``window`` limits the data to a
+band of sheet rows (one planning chunk of a large selection).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class SheetRead:
     header_row: int  # 1-based
     row_numbers: dict[str, int] = field(default_factory=dict)  # key -> 1-based row number
     data_width: int = 0  # columns used by the header row or the selected data
+    header_values: list[str] = field(default_factory=list)  # the header row's texts by 0-based column
+    column_of: dict[str, int] = field(default_factory=dict)  # table header name -> 0-based column
 
 
 def read_selection(
@@ -57,12 +62,19 @@ def read_sheet(
     name_column: str | None = None,
     website_column: str | None = None,
     key_prefix: str | None = None,
+    window: tuple[int, int] | None = None,
 ) -> SheetRead:
-    """Like ``read_selection``, keeping the sheet name, header row and row numbers."""
+    """Like ``read_selection``, keeping the sheet name, header row and row numbers.
+
+    Args:
+        window: only the data in these sheet rows (0-based, end exclusive), e.g. one planning chunk.
+    """
     if not selection.sheet_name:
         selection = replace(selection, sheet_name=first_sheet_title(api, selection.spreadsheet_id))
     header_index = selection.header_row - 1 if selection.header_row else 0
     data_ranges = selection.parsed_ranges() or [A1Range(selection.sheet_name or None)]
+    if window is not None:
+        data_ranges = clip_rows(data_ranges, *window)
     header_range = A1Range(None, header_index, header_index + 1)
     texts = [selection.a1(header_range), *(selection.a1(r) for r in data_ranges)]
     value_ranges = api.batch_get_values(selection.spreadsheet_id, texts)
@@ -72,6 +84,37 @@ def read_sheet(
     if selection.header_row is None:
         header_index, first_row = _detect_header(grid, first_row)
     return _build(grid, header_index, first_row, sheet_name, name_column, website_column, key_prefix)
+
+
+def clip_rows(ranges: Sequence[A1Range], start: int, end: int) -> list[A1Range]:
+    """The parts of ``ranges`` inside sheet rows ``start``–``end`` (0-based, end exclusive)."""
+    clipped = []
+    for rng in ranges:
+        first = max(rng.first_row, start)
+        last = end if rng.end_row is None else min(rng.end_row, end)
+        if first < last:
+            clipped.append(A1Range(rng.sheet, first, last, rng.start_col, rng.end_col))
+    return clipped
+
+
+def sheet_properties(api: GoogleSheetsApi, spreadsheet_id: str, *, sheet_id: int | None, title: str) -> JsonDict:
+    """One tab's properties (id, title, grid size) by id, else by title, else the first tab; one read.
+
+    Raises:
+        SheetsError: no such tab (permanent: deleted, or a wrong name).
+    """
+    sheets = [
+        s["properties"] for s in api.get_spreadsheet(spreadsheet_id, fields="sheets.properties").get("sheets", [])
+    ]
+    for props in sheets:
+        if sheet_id is not None and int(props.get("sheetId", 0)) == sheet_id:
+            return dict(props)
+    if sheet_id is None:
+        for props in sheets:
+            if not title or props.get("title") == title:
+                return dict(props)
+    what = f"tab {title!r}" if title else "tab"
+    raise SheetsError(f"the {what} was not found in the spreadsheet (deleted?)", status=404, reason="NOT_FOUND")
 
 
 def _values(value_range: JsonDict) -> list[list[str]]:
@@ -131,7 +174,9 @@ def _build(
         records.append(InputRecord(key, position, {names[c]: rows[r].get(c, "") for c in columns}))
         numbers[key] = r + 1
     table = InputTable(headers=headers, columns=column_map, records=records)
-    return SheetRead(table, sheet_name, header_index + 1, numbers, len(names))
+    column_of = {name: c for c, name in enumerate(names)}
+    values = [v.strip() for v in header_values]
+    return SheetRead(table, sheet_name, header_index + 1, numbers, len(names), values, column_of)
 
 
 def _header_names(values: list[str], width: int) -> list[str]:

@@ -3,36 +3,31 @@
 Each selected row gets a developer-metadata entry on its row (key
 ``rowscout.row``, value = the row key, visibility DOCUMENT). Google moves the
 entry with the row when the user sorts or inserts rows and deletes it with
-the row. ``locate_rows`` asks where the keys are *now*; a key that is not
-found belongs to a deleted row.
+the row. Whether a sort moves it is not documented: flushes assume it does
+not and check each row's company before writing (``sink``). ``locate_rows``
+asks where the keys are *now*; a key that is not found belongs to a deleted
+row. Column tags, the flush-time lookup and cleanup are in ``metadata``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from service.sheets.batches import send_requests
 from service.sheets.google_api import GoogleSheetsApi, JsonDict
 
 ROW_KEY = "rowscout.row"
-TAG_BATCH = 500  # createDeveloperMetadata requests per batchUpdate call
 SEARCH_BATCH = 500  # data filters per developerMetadata.search call
 
 
-def tag_rows(
-    api: GoogleSheetsApi,
-    spreadsheet_id: str,
-    sheet_id: int,
-    row_numbers: Mapping[str, int],
-    *,
-    batch_size: int = TAG_BATCH,
-) -> int:
-    """Tag each row (key → 1-based row number) in ⌈n / batch_size⌉ batchUpdate calls; returns calls."""
-    requests = [_create(sheet_id, key, number) for key, number in row_numbers.items()]
-    calls = 0
-    for start in range(0, len(requests), batch_size):
-        api.batch_update(spreadsheet_id, requests[start : start + batch_size])
-        calls += 1
-    return calls
+def tag_rows(api: GoogleSheetsApi, spreadsheet_id: str, sheet_id: int, row_numbers: Mapping[str, int]) -> int:
+    """Tag each row (key → 1-based row number) in as few batchUpdate calls as the payload allows; returns calls."""
+    return send_requests(api, spreadsheet_id, tag_requests(sheet_id, row_numbers))
+
+
+def tag_requests(sheet_id: int, row_numbers: Mapping[str, int]) -> list[JsonDict]:
+    """The ``createDeveloperMetadata`` requests tagging rows (key → 1-based row number)."""
+    return [_create(sheet_id, key, number) for key, number in row_numbers.items()]
 
 
 def locate_rows(

@@ -120,14 +120,16 @@ def test_flush_of_a_deleted_job_is_done(env: Env) -> None:
     assert _task(env, "flush", "gone").json == {"status": "done", "written": 0}
 
 
-def test_flush_sheet_failure_retries_then_permanent_is_dropped(env: Env) -> None:
+def test_flush_sheet_failure_retries_then_a_permanent_one_fails_the_job_with_its_message(env: Env) -> None:
     job_id = _submit(env)
     _task(env, "research", job_id, row_key(job_id, 2))
     env.sheets.fail_next(1, status=503)
     assert _task(env, "flush", job_id).status_code == 503
-    env.sheets.fail_next(1, status=400)
-    dropped = _task(env, "flush", job_id)
-    assert dropped.status_code == 200 and dropped.json["status"] == "failed"
+    env.sheets.fail_next(1, status=403)  # the share was revoked
+    assert _task(env, "flush", job_id).status_code == 200
+    job = env.client.get(f"/api/v1/jobs/{job_id}", headers=env.as_user()).json["job"]
+    assert job["state"] == "failed" and "share the sheet" in job["error"]
+    assert _task(env, "flush", job_id).status_code == 200  # later flushes of the failed job do nothing
 
 
 def test_plan_task_reads_the_sheet_and_submits_rows_twice_safely(env: Env) -> None:
@@ -144,7 +146,9 @@ def test_plan_task_reads_the_sheet_and_submits_rows_twice_safely(env: Env) -> No
 def test_plan_task_waits_while_paused_and_skips_cancelled(env: Env) -> None:
     job_id = _submit(env, ranges=["A:B"])
     env.client.post(f"/api/v1/jobs/{job_id}/pause", headers=env.as_user())
-    assert _task(env, "plan", job_id).status_code == 503
+    assert _task(env, "plan", job_id).status_code == 200  # acknowledged, and planned again later:
+    later = [t for t in env.queue.of_kind("plan") if t.schedule_at is not None]
+    assert len(later) == 1 and later[0].payload == {"chunk": 0} and env.sheets.reads == []
     env.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=env.as_user())
     assert _task(env, "plan", job_id).status_code == 200 and env.sheets.reads == []
 

@@ -3,8 +3,9 @@
 Subclass ``SheetGatewayContract`` in a ``Test...`` class and provide a
 ``world`` fixture: a ``SheetWorld`` holding the adapter under test and the
 user's side of the spreadsheets behind it (``UserSheets``: seed a
-spreadsheet, look at a tab, insert or delete rows as a user would, and the
-list of writes that reached the spreadsheet). ``GoogleSheetGateway`` over the
+spreadsheet, look at a tab, insert or delete rows, insert columns, sort (the
+worst case: values move, row tags stay), type into a cell as a user would,
+the tags in the spreadsheet, and the list of writes that reached it). ``GoogleSheetGateway`` over the
 fake Sheets server and the in-memory ``MemorySheetGateway`` must pass every
 test here. Rows and sheet row numbers are 1-based in assertions; the user's
 ``insert_rows``/``delete_rows`` take 0-based row indexes, as the Sheets API does.
@@ -59,6 +60,16 @@ class UserSheets(Protocol):
 
     def delete_rows(self, spreadsheet_id: str, sheet: str, *, start: int, end: int) -> None: ...
 
+    def insert_columns(self, spreadsheet_id: str, sheet: str, *, at: int, count: int = 1) -> None: ...
+
+    def sort_rows(
+        self, spreadsheet_id: str, sheet: str, *, column: int, start_row: int = 1, descending: bool = False
+    ) -> None: ...
+
+    def edit(self, spreadsheet_id: str, sheet: str, row: int, column: int, text: str) -> None: ...
+
+    def tag_values(self, spreadsheet_id: str) -> set[str]: ...
+
 
 @dataclass
 class SheetWorld:
@@ -88,14 +99,27 @@ def sheet_job(prepared: PreparedSheet, job_id: str = "job1") -> Job:
     return Job(job_id, "ann@example.com", "contract", prepared.source, options, JobState.RUNNING, NOW, NOW)
 
 
-def done(key: str, name: str, *, industry: str = "") -> Row:
+def done(key: str, name: str, *, industry: str | None = None, website: str = "", **row: Any) -> Row:
     url = f"https://{name.lower()}.example/about"
     profile = CompanyProfile(
         name=name,
-        industry=industry or f"Industry of {name}",
+        industry=f"Industry of {name}" if industry is None else industry,
         sources={"industry": FieldSource(url, FieldMethod.TEXT)},
     )
-    return Row("job1", key, 1, CompanyInput(name), state=RowState.DONE, result=profile, researched_at=NOW)
+    company = CompanyInput(name, website or _WEBSITES.get(name, ""))
+    return Row("job1", key, 1, company, state=RowState.DONE, result=profile, researched_at=NOW, **row)
+
+
+_WEBSITES = {"Acme": "acme.example", "Initech": "initech.example"}
+
+
+def commit(gateway: SheetGateway, job: Job, rows: list[Row]) -> tuple[list[str], Any]:
+    """Write rows with a fresh writer; (keys not written, the writer)."""
+    writer = gateway.writer(job)
+    writer.write(job, rows)
+    missing = list(writer.commit())
+    writer.close()
+    return missing, writer
 
 
 def keys_by_name(prepared: PreparedSheet) -> dict[str, str]:
@@ -154,14 +178,48 @@ class SheetGatewayContract:
         assert source.layout.created == tuple(OUTPUT_HEADERS)
         assert [r.key for r in prepared.table.records] == ["job1:2", "job1:3", "job1:5"]
 
-    def test_prepare_reuses_output_columns_it_finds(self, world: SheetWorld) -> None:
-        world.seed()
-        first = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
-        again = world.gateway.prepare(selection(), fields=FIELDS, job_id="job2")
-        assert again.source.layout is not None and first.source.layout is not None
-        assert again.source.layout.columns == first.source.layout.columns and again.source.layout.created == ()
-        assert world.grid()[0] == ROWS[0] + OUTPUT_HEADERS
+    def test_each_job_gets_its_own_columns_and_a_users_field_named_column_is_never_reused(
+        self, world: SheetWorld
+    ) -> None:
+        rows = [["Company", "Website", "Industry"], ["Acme", "acme.example", "Aerospace (hand-checked)"]]
+        world.seed(rows)
+        first = world.gateway.prepare(selection(ranges=("A1:C2",)), fields=FIELDS, job_id="job1")
+        again = world.gateway.prepare(selection(ranges=("A1:C2",)), fields=FIELDS, job_id="job2")
+        assert first.source.layout is not None and again.source.layout is not None
+        assert first.source.layout.columns == {"status": 3, "researched_at": 4, "industry": 5, "sources": 6}
+        assert again.source.layout.columns == {"status": 7, "researched_at": 8, "industry": 9, "sources": 10}
+        assert world.grid()[0][3:7] == ["Rowscout status", "Researched at", "Industry (Rowscout)", "Sources"]
+        job = sheet_job(first)
+        assert commit(world.gateway, job, [done(first.table.records[0].key, "Acme")])[0] == []
+        acme = world.grid()[1]
+        assert acme[:3] == rows[1] and acme[5] == "Industry of Acme"
 
+    def test_own_columns_are_inserted_so_cells_right_of_the_data_move_instead_of_being_overwritten(
+        self, world: SheetWorld
+    ) -> None:
+        world.seed([*ROWS, ["", "", "", "a note below, right of the data"]])
+        prepared = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        job = sheet_job(prepared)
+        commit(world.gateway, job, [done(keys_by_name(prepared)["Acme"], "Acme")])
+        assert world.grid()[5][3 + len(OUTPUT_HEADERS)] == "a note below, right of the data"
+
+    def test_an_explicit_column_map_fills_only_empty_cells_of_the_users_column(self, world: SheetWorld) -> None:
+        world.seed()
+        source = selection(column_map={"industry": "Notes"})
+        prepared = world.gateway.prepare(source, fields=FIELDS, job_id="job1")
+        assert prepared.source.layout is not None and prepared.source.layout.mapped == ("industry",)
+        assert world.grid()[0] == ["Company", "Website", "Notes", "Rowscout status", "Researched at", "Sources"]
+        keys = keys_by_name(prepared)
+        job = sheet_job(prepared)
+        _, writer = commit(world.gateway, job, [done(keys["Acme"], "Acme"), done(keys["Globex"], "Globex")])
+        acme, globex = world.row_of("Acme"), world.row_of("Globex")
+        assert acme["Notes"] == "vip" and acme["Rowscout status"] == "done — kept your edit in Notes"
+        assert globex["Notes"] == "Industry of Globex" and globex["Rowscout status"] == "done"
+        writes = writer.row_writes()
+        assert writes[keys["Acme"]].kept == ("Notes",) and "industry" not in writes[keys["Acme"]].values
+        assert writes[keys["Globex"]].values["industry"] == "Industry of Globex"
+
+    # --- writer
     # --- writer
     def test_writer_writes_status_and_fields_into_the_rows_of_the_keys(self, world: SheetWorld) -> None:
         world.seed()
@@ -173,7 +231,7 @@ class SheetGatewayContract:
             "job1", keys["Globex"], 2, CompanyInput("Globex"), state=RowState.FAILED,
             error_kind=ErrorKind.TIMEOUT, error_message="site took longer than 60 s",
         )  # fmt: skip
-        pending = Row("job1", keys["Initech"], 3, CompanyInput("Initech"))
+        pending = Row("job1", keys["Initech"], 3, CompanyInput("Initech", "initech.example"))
         writer.write(job, [done(keys["Acme"], "Acme"), failed, pending])
         assert writer.commit() == []
         writer.close()
@@ -184,6 +242,101 @@ class SheetGatewayContract:
         assert acme["Notes"] == "vip" and acme["Website"] == "acme.example"
         assert globex["Rowscout status"] == "failed: timeout — site took longer than 60 s" and globex["Industry"] == ""
         assert initech["Rowscout status"] == "queued" and initech["Industry"] == ""
+
+    def test_no_empty_value_over_a_cell_and_a_failed_row_gets_its_status_only(self, world: SheetWorld) -> None:
+        world.seed()
+        prepared = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        keys = keys_by_name(prepared)
+        job = sheet_job(prepared)
+        _, writer = commit(world.gateway, job, [done(keys["Acme"], "Acme")])
+        written = writer.row_writes()[keys["Acme"]]
+        assert written.values["industry"] == "Industry of Acme"
+        refreshed = done(keys["Acme"], "Acme", industry="", written=written.values)  # found nothing this time
+        commit(world.gateway, job, [refreshed])
+        assert world.row_of("Acme")["Industry"] == "Industry of Acme"
+        failed = Row(
+            "job1", keys["Acme"], 1, CompanyInput("Acme", "acme.example"), state=RowState.FAILED,
+            error_kind=ErrorKind.TIMEOUT, error_message="slow", result=CompanyProfile(industry="partial"),
+            written=written.values,
+        )  # fmt: skip
+        commit(world.gateway, job, [failed])
+        acme = world.row_of("Acme")
+        assert acme["Industry"] == "Industry of Acme" and acme["Rowscout status"] == "failed: timeout — slow"
+
+    def test_a_cell_the_user_edited_after_rowscout_wrote_it_is_kept_and_the_status_says_so(
+        self, world: SheetWorld
+    ) -> None:
+        world.seed()
+        prepared = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        keys = keys_by_name(prepared)
+        job = sheet_job(prepared)
+        _, writer = commit(world.gateway, job, [done(keys["Acme"], "Acme"), done(keys["Initech"], "Initech")])
+        writes = writer.row_writes()
+        world.sheets.edit(SPREADSHEET, TAB, 1, 5, "Aerospace (hand-checked)")  # Acme's Industry cell
+        again = [
+            done(keys[name], name, industry=f"New industry of {name}", written=writes[keys[name]].values)
+            for name in ("Acme", "Initech")
+        ]
+        _, writer = commit(world.gateway, job, again)
+        acme, initech = world.row_of("Acme"), world.row_of("Initech")
+        assert acme["Industry"] == "Aerospace (hand-checked)"
+        assert acme["Rowscout status"] == "done — kept your edit in Industry"
+        assert initech["Industry"] == "New industry of Initech" and initech["Rowscout status"] == "done"
+        assert writer.row_writes()[keys["Acme"]].kept == ("Industry",)
+
+    def test_a_row_that_no_longer_holds_its_company_is_not_written_and_the_reason_is_told(
+        self, world: SheetWorld
+    ) -> None:
+        world.seed()
+        prepared = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        keys = keys_by_name(prepared)
+        world.sheets.edit(SPREADSHEET, TAB, 1, 0, "Umbrella")  # the user typed another company over Acme
+        before = world.grid()[1]
+        missing, writer = commit(world.gateway, sheet_job(prepared), [done(keys["Acme"], "Acme")])
+        assert missing == [keys["Acme"]] and "not written" in writer.skip_reasons()[keys["Acme"]]
+        assert world.grid()[1] == before
+
+    def test_after_a_sort_results_follow_the_company_not_the_row_tag(self, world: SheetWorld) -> None:
+        world.seed()
+        prepared = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        keys = keys_by_name(prepared)
+        world.sheets.sort_rows(SPREADSHEET, TAB, column=0, descending=True)  # Initech, Globex, Acme
+        missing, _ = commit(
+            world.gateway, sheet_job(prepared), [done(keys[name], name) for name in ("Acme", "Globex", "Initech")]
+        )
+        assert missing == []
+        for name in ("Acme", "Globex", "Initech"):
+            assert world.row_of(name)["Industry"] == f"Industry of {name}", name
+
+    def test_results_follow_their_columns_when_the_user_inserts_columns_left_of_them(self, world: SheetWorld) -> None:
+        world.seed()
+        prepared = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        keys = keys_by_name(prepared)
+        world.sheets.insert_columns(SPREADSHEET, TAB, at=0, count=2)  # everything moves two columns right
+        commit(world.gateway, sheet_job(prepared), [done(keys["Acme"], "Acme")])
+        header, acme = world.grid()[0], world.grid()[1]
+        assert acme[header.index("Industry")] == "Industry of Acme" and acme[2:5] == ["Acme", "acme.example", "vip"]
+
+    def test_cleanup_removes_the_jobs_row_and_column_tags(self, world: SheetWorld) -> None:
+        world.seed()
+        first = world.gateway.prepare(selection(), fields=FIELDS, job_id="job1")
+        world.gateway.prepare(selection(), fields=FIELDS, job_id="job2")
+        assert any(v.startswith("job1:") for v in world.sheets.tag_values(SPREADSHEET))
+        world.gateway.cleanup(sheet_job(first), [r.key for r in first.table.records])
+        left = world.sheets.tag_values(SPREADSHEET)
+        assert not any(v.startswith("job1:") for v in left) and any(v.startswith("job2:") for v in left)
+
+    def test_a_planning_window_reads_its_band_and_skips_rows_tagged_already(self, world: SheetWorld) -> None:
+        world.seed()
+        first = world.gateway.prepare(selection(ranges=("A:C",)), fields=FIELDS, job_id="job1", window=(0, 3))
+        assert [r.cells["Company"] for r in first.table.records] == ["Acme", "Globex"] and first.more
+        source = first.source
+        again = world.gateway.prepare(source, fields=FIELDS, job_id="job1", window=(0, 3))  # a repeated chunk
+        assert [r.key for r in again.table.records] == [r.key for r in first.table.records]
+        world.sheets.insert_rows(SPREADSHEET, TAB, at=1)  # Globex moves into the next band: tagged already
+        rest = world.gateway.prepare(source, fields=FIELDS, job_id="job1", window=(3, 6))
+        assert [r.cells["Company"] for r in rest.table.records] == ["Initech"]
+        assert rest.source.layout == source.layout and world.grid()[0] == ROWS[0] + OUTPUT_HEADERS
 
     def test_a_deleted_rows_key_comes_back_from_commit_and_nothing_is_written_elsewhere(
         self, world: SheetWorld

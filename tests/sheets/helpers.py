@@ -26,6 +26,15 @@ def job(job_id: str = "job1") -> Job:
     return Job(job_id, "owner", "test", source, JobOptions(), JobState.RUNNING, NOW, NOW)
 
 
+def website_of(name: str) -> str:
+    """The website the test sheets list for a company (``companies(n)`` and the hand-made sheets)."""
+    return f"https://{name.lower().replace(' ', '')}.example"
+
+
+def company(name: str) -> CompanyInput:
+    return CompanyInput(name, website_of(name))
+
+
 def done_row(key: str, name: str, *, description: str = "", position: int = 1) -> Row:
     url = f"https://{name.lower().replace(' ', '')}.example/about"
     profile = CompanyProfile(
@@ -34,7 +43,7 @@ def done_row(key: str, name: str, *, description: str = "", position: int = 1) -
         description=description or f"{name} makes things.",
         sources={"industry": FieldSource(url, FieldMethod.JSON_LD), "description": FieldSource(url, FieldMethod.META)},
     )
-    return Row("job1", key, position, CompanyInput(name), state=RowState.DONE, result=profile, researched_at=NOW)
+    return Row("job1", key, position, company(name), state=RowState.DONE, result=profile, researched_at=NOW)
 
 
 def failed_row(key: str, name: str) -> Row:
@@ -42,7 +51,7 @@ def failed_row(key: str, name: str) -> Row:
         "job1",
         key,
         1,
-        CompanyInput(name),
+        company(name),
         state=RowState.FAILED,
         error_kind=ErrorKind.TIMEOUT,
         error_message="site took longer than 60 s",
@@ -50,4 +59,9 @@ def failed_row(key: str, name: str) -> Row:
 
 
 def leased_row(key: str, name: str) -> Row:
-    return Row("job1", key, 1, CompanyInput(name), state=RowState.LEASED)
+    return Row("job1", key, 1, company(name), state=RowState.LEASED)
+
+
+def pending_row(key: str, name: str) -> Row:
+    """A row waiting for research: its status cell says ``queued``."""
+    return Row("job1", key, 1, company(name))

@@ -16,7 +16,7 @@ from service.sheets.prepare import prepare_sheet
 from service.sheets.sink import SheetResultSink
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
 from tests.sheets.conftest import companies
-from tests.sheets.helpers import done_row, job
+from tests.sheets.helpers import done_row, job, pending_row
 
 N = 500
 
@@ -53,7 +53,7 @@ def test_results_follow_their_rows_through_sorts_inserts_and_deletes(
     prepared = _setup(server, api)
     records = list(prepared.table.records)
     sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
-    sink.write_statuses([r.key for r in records], "queued")
+    sink.write(job(), [pending_row(r.key, r.cells["Company"]) for r in records])
     sink.flush()
     deleted_before_result = {"Company 0450", "Company 0499"}
     deleted_after_result = {"Company 0010"}

@@ -1,13 +1,12 @@
-"""Reading selections (one call, disjoint ranges, header detection), output columns, tagging."""
+"""Reading selections (one call, disjoint ranges, header detection), the job's own columns, tagging."""
 
 from __future__ import annotations
 
 import pytest
 
-from service.domain.errors import SchemaError
+from service.domain.errors import InputError, SchemaError
 from service.domain.sources import SheetSource
 from service.sheets.google_api import GoogleSheetsApi
-from service.sheets.layout import ensure_output_columns
 from service.sheets.prepare import prepare_sheet
 from service.sheets.reader import read_selection, read_sheet
 from service.sheets.selection import SheetSelection
@@ -74,48 +73,58 @@ def test_no_company_column_is_a_schema_error(server: FakeSheetsServer, api: Goog
         read_selection(api, SheetSelection("s", "Sheet1"))
 
 
-def test_output_columns_are_added_right_of_the_data(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
-    rows = [["Company", "Website", "Notes", "", "Industry"], ["Acme", "acme.com", "vip", "", "old"]]
+def test_own_columns_are_inserted_right_of_the_data_and_a_users_industry_column_is_not_reused(
+    server: FakeSheetsServer, api: GoogleSheetsApi
+) -> None:
+    rows = [
+        ["Company", "Website", "Notes", "", "Industry"],
+        ["Acme", "acme.com", "vip", "", "Aerospace (hand-checked)"],
+    ]
     server.create_spreadsheet("s", {"Sheet1": rows}, cols=6)
-    layout = ensure_output_columns(
-        api,
-        SheetSelection("s", "Sheet1"),
-        ["industry", "website", "hq_city"],
-        {"hq_city": "City (HQ)"},
-        input_columns=["Website"],
-    )
-    header = server.values("s", "Sheet1")[0]
-    assert header[:5] == rows[0]  # nothing of the user's is overwritten
-    assert layout.columns["industry"] == 4  # same header: reused
-    assert header[5:] == ["Rowscout status", "Researched at", "Website (found)", "City (HQ)", "Sources"]
-    assert server.sheet("s", "Sheet1").col_count == 10  # grid widened in the same call
-    assert server.calls["spreadsheets.batchUpdate"] == 1
-    again = ensure_output_columns(
-        api,
-        SheetSelection("s", "Sheet1"),
-        ["industry", "website", "hq_city"],
-        {"hq_city": "City (HQ)"},
-        input_columns=["Website"],
-    )
-    assert again.columns == layout.columns and again.created == ()
-    assert server.calls["spreadsheets.batchUpdate"] == 1
+    prepared = prepare_sheet(api, SheetSource("s", sheet_name="Sheet1"), ["industry", "website"], key_prefix="job1")
+    layout = prepared.source.layout
+    assert layout is not None
+    header, acme = server.values("s", "Sheet1")[:2]
+    assert header[:5] == rows[0] and acme[:5] == rows[1]  # nothing of the user's is overwritten
+    assert header[5:] == ["Rowscout status", "Researched at", "Industry (Rowscout)", "Website (found)", "Sources"]
+    assert layout.columns == {"status": 5, "researched_at": 6, "industry": 7, "website": 8, "sources": 9}
+    assert layout.inputs == {"input.name": 0, "input.website": 1}
+    assert server.sheet("s", "Sheet1").col_count == 11  # five columns inserted, the grid grows with them
+    assert server.calls["spreadsheets.batchUpdate"] == 1  # columns, headers, column tags and row tags
+
+
+def test_a_column_map_writes_a_field_into_a_users_column_and_refuses_the_identity_columns(
+    server: FakeSheetsServer, api: GoogleSheetsApi
+) -> None:
+    server.create_spreadsheet("s", {"Sheet1": [["Company", "Website", "HQ"], ["Acme", "acme.com", ""]]})
+    source = SheetSource("s", sheet_name="Sheet1", column_map={"hq_city": "C"})
+    layout = prepare_sheet(api, source, ["hq_city"], key_prefix="job1").source.layout
+    assert layout is not None and layout.columns["hq_city"] == 2 and layout.mapped == ("hq_city",)
+    assert "HQ city" not in server.values("s", "Sheet1")[0]
+    for wrong in ({"hq_city": "Website"}, {"hq_city": "Nowhere"}, {"industry": "HQ"}):
+        with pytest.raises(InputError):
+            prepare_sheet(api, SheetSource("s", sheet_name="Sheet1", column_map=wrong), ["hq_city"], key_prefix="j2")
 
 
 def test_input_website_column_is_never_reused_for_output(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
     server.create_spreadsheet("s", {"Sheet1": [["Company", "Website (found)"], ["Acme", "acme.com"]]})
-    layout = ensure_output_columns(api, SheetSelection("s", "Sheet1"), ["website"], input_columns=["Website (found)"])
-    assert layout.columns["website"] > 1
+    layout = prepare_sheet(api, SheetSource("s", sheet_name="Sheet1"), ["website"], key_prefix="j").source.layout
+    assert layout is not None and layout.columns["website"] > 1
     assert "Website (found) (Rowscout)" in server.values("s", "Sheet1")[0]
 
 
-def test_prepare_tags_rows_in_batches(server: FakeSheetsServer, api: GoogleSheetsApi) -> None:
+@pytest.mark.parametrize("tab", ["Sheet1", ""])
+def test_submit_reads_twice_and_tags_1200_rows_in_one_call(
+    server: FakeSheetsServer, api: GoogleSheetsApi, tab: str
+) -> None:
     server.create_spreadsheet("s", {"Sheet1": companies(1200)}, rows=1300)
-    prepared = prepare_sheet(api, SheetSource("s", sheet_name="Sheet1"), ["industry"], key_prefix="job9")
+    prepared = prepare_sheet(api, SheetSource("s", sheet_name=tab), ["industry"], key_prefix="job9")
     assert len(list(prepared.table.records)) == 1200
-    tag_calls = [w for w in server.writes if "createDeveloperMetadata" in str(w.body)[:40]]
-    assert len(tag_calls) == 3  # 500 + 500 + 200
+    reads = {m: n for m, n in server.calls.items() if m in ("spreadsheets.get", "values.batchGet")}
+    assert reads == {"spreadsheets.get": 1, "values.batchGet": 1} and sum(server.calls.values()) == 3
     meta = server.metadata("s")
-    assert {m["metadataKey"] for m in meta} == {ROW_KEY} and {m["visibility"] for m in meta} == {"DOCUMENT"}
+    rows = [m for m in meta if m["metadataKey"] == ROW_KEY]
+    assert len(rows) == 1200 and {m["visibility"] for m in meta} == {"DOCUMENT"}
     server.insert_rows("s", "Sheet1", at=1, count=5)
     where = locate_rows(api, "s", prepared.source.sheet_id or 0, ["job9:2", "job9:1201", "missing"])
     assert where == {"job9:2": 6, "job9:1201": 1205}

