@@ -192,7 +192,11 @@ def cloud_figures(data: dict[str, Any]) -> list[Figure]:
 
 def hostile_figures(data: dict[str, Any]) -> list[Figure]:
     """Worst time and memory per group of hostile inputs, beside a plain parse of the same input (no targets)."""
-    names = {"files": "hostile files (vs plain csv/openpyxl/json)", "markup": "hostile markup (vs plain lexbor parse)"}
+    names = {
+        "files": "hostile files (vs plain csv/openpyxl/json)",
+        "markup": "hostile markup (vs plain lexbor parse)",
+        "streams": "hostile site bodies (vs plain httpx + lexbor)",
+    }
     figures = []
     for group, worst in data["worst"].items():
         title = names.get(group, f"hostile {group} (no baseline)")
@@ -202,6 +206,9 @@ def hostile_figures(data: dict[str, Any]) -> list[Figure]:
     nesting = data["nesting"]
     growth = (nesting["rowscout"]["growth_for_4x_depth"], nesting["baseline"]["growth_for_4x_depth"])
     figures.append(Figure("hostile markup (vs plain lexbor parse)", "time growth for 4x <div> depth", *growth))
+    if "all_within" in data:
+        limit = f"every case ≤ {data['settings']['company_timeout']:g} + 2 s, ≤ 300 MB"
+        figures.append(Figure("hostile inputs", limit, str(data["all_within"]), None, "True", data["all_within"]))
     return figures
 
 

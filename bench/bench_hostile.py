@@ -27,8 +27,9 @@ Rowscout's side stayed within ``--company-timeout`` + 2 s and 300 MB.
 
 Every case runs in a fresh child process (``--child``), so the memory figure
 is that child's peak RSS (``ru_maxrss`` of the child and of any worker
-process it started, whichever is larger; it includes the interpreter and
-its imports, ~60-100 MB); seconds are the child's wall time for the work
+process it started, whichever is larger; it includes the interpreter, its
+imports and the tests' hostile corpus, ~130 MB, and the making of the input
+before the timer starts: the zip-bomb workbook is built in memory); seconds are the child's wall time for the work
 alone. A child that runs past ``--company-timeout`` + ``CHILD_GRACE`` s is
 killed and shown as ``killed``: a plain parser's figure is then a lower bound.
 
