@@ -52,10 +52,14 @@ def prepare_sheet(
     props = sheet_properties(api, source.spreadsheet_id, sheet_id=source.sheet_id, title=source.sheet_name)
     title, sheet_id = str(props["title"]), int(props.get("sheetId", 0))
     selection = SheetSelection(source.spreadsheet_id, title, tuple(source.ranges), source.header_row or None)
-    name_column = source.name_column or source.columns.name if source.layout else source.name_column
-    website_column = source.website_column or source.columns.website if source.layout else source.website_column
     read = read_sheet(
-        api, selection, name_column=name_column, website_column=website_column, key_prefix=key_prefix, window=window
+        api,
+        selection,
+        name_column=source.name_column,
+        website_column=source.website_column,
+        key_prefix=key_prefix,
+        window=window,
+        columns=source.columns if source.layout else None,  # a later chunk keeps the first chunk's columns
     )
     layout, requests = _layout(source, read, props, fields, key_prefix)
     numbers, keep = read.row_numbers, set(read.row_numbers)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from service.domain.errors import SheetsError
+from service.domain.sources import ColumnMap
 from service.domain.tables import InputRecord, InputTable
 from service.files.schema import detect_columns, names_known_column
 from service.sheets.a1 import A1Range, column_letter
@@ -63,11 +64,13 @@ def read_sheet(
     website_column: str | None = None,
     key_prefix: str | None = None,
     window: tuple[int, int] | None = None,
+    columns: ColumnMap | None = None,
 ) -> SheetRead:
     """Like ``read_selection``, keeping the sheet name, header row and row numbers.
 
     Args:
         window: only the data in these sheet rows (0-based, end exclusive), e.g. one planning chunk.
+        columns: the name/website columns found before (a later chunk): no detection, the band may be empty.
     """
     if not selection.sheet_name:
         selection = replace(selection, sheet_name=first_sheet_title(api, selection.spreadsheet_id))
@@ -83,7 +86,8 @@ def read_sheet(
     first_row = _values(value_ranges[0])[0] if _values(value_ranges[0]) else []
     if selection.header_row is None:
         header_index, first_row = _detect_header(grid, first_row)
-    return _build(grid, header_index, first_row, sheet_name, name_column, website_column, key_prefix)
+    chosen = columns or (name_column, website_column)
+    return _build(grid, header_index, first_row, sheet_name, chosen, key_prefix)
 
 
 def clip_rows(ranges: Sequence[A1Range], start: int, end: int) -> list[A1Range]:
@@ -157,8 +161,7 @@ def _build(
     header_index: int,
     header_values: list[str],
     sheet_name: str,
-    name_column: str | None,
-    website_column: str | None,
+    chosen: ColumnMap | tuple[str | None, str | None],
     key_prefix: str | None,
 ) -> SheetRead:
     rows = {r: cells for r, cells in grid.items() if r > header_index}
@@ -166,7 +169,10 @@ def _build(
     names = _header_names(header_values, max([*columns, len(header_values) - 1], default=-1) + 1)
     headers = [names[c] for c in columns]
     matrix = [[rows[r].get(c, "") for c in columns] for r in sorted(rows)]
-    column_map = detect_columns(headers, matrix, name_column=name_column, website_column=website_column)
+    if isinstance(chosen, ColumnMap):
+        column_map = chosen
+    else:
+        column_map = detect_columns(headers, matrix, name_column=chosen[0], website_column=chosen[1])
     prefix = key_prefix or uuid.uuid4().hex[:8]
     records, numbers = [], {}
     for position, r in enumerate(sorted(rows), start=1):
