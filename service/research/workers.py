@@ -21,6 +21,7 @@ when the task raised (its message is kept) or the worker died.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import subprocess
@@ -179,6 +180,7 @@ def shared_pool() -> PagePool:
     with _shared_lock:
         if _shared is None:
             _shared = PagePool(min(4, os.cpu_count() or 2), preload=("service.research.engine",))
+            atexit.register(_shared.close)
         return _shared
 
 
