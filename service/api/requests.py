@@ -57,6 +57,15 @@ FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
     "refresh_days": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_REFRESH_DAYS}, False),
     "use_llm": ({"type": "boolean"}, False),
     "name": ({"type": ["string", "null"], "maxLength": 200}, False),
+    "column_map": (  # field -> one of the user's columns (header text or letter): only its empty cells are filled
+        {
+            "type": "object",
+            "propertyNames": {"enum": list(PROFILE_FIELDS)},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 100},
+            "maxProperties": len(PROFILE_FIELDS),
+        },
+        False,
+    ),
 }
 
 SELECTION_SCHEMA: dict[str, Any] = {
@@ -80,6 +89,7 @@ class SelectionRequest:
     website_column: str | None
     options: JobOptions
     name: str
+    column_map: dict[str, str] | None = None
 
     def row_count(self) -> int | None:
         """Rows the ranges span (header excluded), or None when a range is open-ended."""
@@ -102,6 +112,7 @@ class SelectionRequest:
             header_row=self.header_row or None,
             name_column=self.name_column,
             website_column=self.website_column,
+            column_map=dict(self.column_map or {}),
         )
 
 
@@ -138,11 +149,19 @@ def _build(body: dict[str, Any], settings: Settings) -> SelectionRequest:
         header_row=body.get("header_row", 1),
         name_column=_column(body.get("name_column")),
         website_column=_column(body.get("website_column")),
+        column_map=_column_map(body.get("column_map"), options.fields),
         options=options,
         name=(body.get("name") or "").strip() or f"{body['sheet_name']} {', '.join(body['ranges'])}",
     )
     _check_size(request, settings)
     return request
+
+
+def _column_map(value: dict[str, str] | None, fields: tuple[str, ...]) -> dict[str, str] | None:
+    for name in value or {}:
+        if name not in fields:
+            raise InputError(f"column_map names {name!r}, which is not one of the fields to research")
+    return {name: column.strip() for name, column in value.items()} if value else None
 
 
 def _column(value: str | None) -> str | None:
@@ -169,6 +188,8 @@ def check_value(name: str, value: Any, schema: dict[str, Any]) -> None:
         _check_number(name, value, schema)
     elif kind == "array":
         _check_array(name, value, schema)
+    elif kind == "object":
+        _check_object(name, value, schema)
 
 
 def _json_type(value: Any) -> str:
@@ -198,6 +219,14 @@ def _check_number(name: str, value: int, schema: dict[str, Any]) -> None:
     low, high = schema.get("minimum"), schema.get("maximum")
     if (low is not None and value < low) or (high is not None and value > high):
         raise InputError(f"{name} must be between {low} and {high}")
+
+
+def _check_object(name: str, value: dict[str, Any], schema: dict[str, Any]) -> None:
+    if len(value) > schema.get("maxProperties", 10_000):
+        raise InputError(f"{name} must have at most {schema.get('maxProperties')} entries")
+    for key, item in value.items():
+        check_value(f"{name} key", key, {"type": "string", **schema.get("propertyNames", {})})
+        check_value(f"{name}[{key!r}]", item, schema["additionalProperties"])
 
 
 def _check_array(name: str, value: list[Any], schema: dict[str, Any]) -> None:

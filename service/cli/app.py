@@ -54,6 +54,13 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fields", help=f"comma-separated fields to research (default: all): {','.join(PROFILE_FIELDS)}"
     )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="sheets: write FIELD into your own COLUMN (header or letter), filling only its empty cells",
+    )
     parser.add_argument("--concurrency", type=_positive_int, default=8, help="companies researched at once")
     parser.add_argument("--rate", type=_positive_float, default=5.0, help="companies started per second")
     parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per company")

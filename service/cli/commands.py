@@ -31,6 +31,7 @@ def input_spec(args: argparse.Namespace) -> InputSpec:
         website_column=args.website_column,
         rows=args.rows,
         filters=tuple(args.filter),
+        column_map=tuple(args.map),
     )
 
 

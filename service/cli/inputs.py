@@ -40,10 +40,25 @@ class InputSpec:
     website_column: str | None = None
     rows: str | None = None  # e.g. "2-40,57" (1 = first row under the header)
     filters: tuple[str, ...] = ()  # "COLUMN=VALUE" / "COLUMN!=VALUE"
+    column_map: tuple[str, ...] = ()  # "FIELD=COLUMN": a field written into the user's own sheet column
 
     @property
     def is_sheet(self) -> bool:
         return self.input.startswith(SHEET_PREFIX)
+
+    def mapping(self) -> dict[str, str]:
+        """``--map industry=D`` → {"industry": "D"}; raises InputError for a file input or a bad entry."""
+        if self.column_map and not self.is_sheet:
+            raise InputError("--map works with sheet inputs only (a results file gets its own columns)")
+        mapping: dict[str, str] = {}
+        for entry in self.column_map:
+            field, sep, column = (part.strip() for part in entry.partition("="))
+            if not sep or not column or field.lower() not in PROFILE_FIELDS:
+                raise InputError(
+                    f"--map {entry!r}: expected FIELD=COLUMN with FIELD one of {', '.join(PROFILE_FIELDS)}"
+                )
+            mapping[field.lower()] = column
+        return mapping
 
     def pick(self) -> RowPick:
         return RowPick.parse(self.rows, self.filters)
@@ -104,7 +119,8 @@ class OpenedInput:
 
 def open_input(svc: Services, spec: InputSpec) -> OpenedInput:
     """Read the input once (a sheet: one read call, no writes); raises InputError/SchemaError."""
-    spec.pick()  # a bad --rows / --filter fails before anything is read
+    spec.pick()  # a bad --rows / --filter / --map fails before anything is read
+    spec.mapping()
     if spec.is_sheet:
         table = read_sheet_selection(svc, sheet_source(spec))
         records = list(table.records)  # one read call; a sheet selection fits in memory (≤ 10 M cells)
@@ -149,6 +165,7 @@ def sheet_source(spec: InputSpec, *, output: str = "", fmt: str | None = None) -
         header_row=selection.header_row,
         name_column=spec.name_column,
         website_column=spec.website_column,
+        column_map=spec.mapping(),
         output=output,
         format=str(output_format(Path(output), fmt)) if output else "",
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from service.domain.errors import InputError
 from service.domain.sources import SheetColumns
-from service.domain.tables import column_index
+from service.domain.tables import column_index, column_letter
 from service.sheets.google_api import JsonDict
 from service.sheets.metadata import NAME, WEBSITE, column_tag, column_value
 
@@ -78,10 +78,10 @@ def plan_columns(
     mapped = _mapped_columns(grid, fields, column_map or {})
     own = [name for name in outputs_of(fields) if name not in mapped]
     taken = {_norm(text) for text in grid.headers if text.strip()}
-    start = grid.data_width
+    start = max([grid.data_width, *(column + 1 for column in mapped.values())])  # right of every column we read
     columns = {name: start + offset for offset, name in enumerate(own)}
     headers = {name: _own_header(name, taken) for name in own}
-    headers.update({name: grid.headers[column] for name, column in mapped.items()})
+    headers.update({name: _header_at(grid.headers, column) for name, column in mapped.items()})
     requests = _insert(grid, start, len(own))
     requests += [_header_cell(grid, columns[name], headers[name]) for name in own]
     tagged = {**columns, **mapped, **grid.inputs}
@@ -127,6 +127,10 @@ def _find_column(headers: Sequence[str], wanted: str) -> int | None:
     if _LETTERS.fullmatch(wanted.strip()):
         return column_index(wanted.strip().upper())
     return None
+
+
+def _header_at(headers: Sequence[str], column: int) -> str:
+    return (headers[column] if column < len(headers) else "").strip() or f"column {column_letter(column)}"
 
 
 def _own_header(name: str, taken: set[str]) -> str:

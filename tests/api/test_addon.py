@@ -218,3 +218,18 @@ def test_job_rows_counts_match_the_store(env: Env) -> None:
     counts = env.store.count_rows(job_id)
     job = env.client.get(f"/api/v1/jobs/{job_id}", headers=env.as_user()).json["job"]
     assert job["counts"]["done"] == counts[RowState.DONE] == 2
+
+
+def test_a_column_map_writes_a_field_into_the_users_own_column_where_it_is_empty(env: Env) -> None:
+    job = _submit(env, ranges=["A1:C4"], column_map={"industry": "C"})
+    stored = env.store.get_job(job["id"])
+    assert stored is not None and stored.source.column_map == {"industry": "C"}
+    assert stored.source.layout is not None and stored.source.layout.mapped == ("industry",)
+    header = env.sheets.values(SHEET, TAB)[0]
+    assert "Industry" not in header and "Rowscout status" in header  # no own Industry column
+
+
+def test_a_column_map_must_name_fields_being_researched(env: Env) -> None:
+    for wrong in ({"employees": "C"}, {"industry": ""}, {"industry": 3}, {"nonsense": "C"}):
+        response = env.client.post("/api/v1/jobs", json=selection(column_map=wrong), headers=env.as_user())
+        assert response.status_code == 400 and "column_map" in response.json["error"]["message"], wrong

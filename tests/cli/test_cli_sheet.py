@@ -42,3 +42,36 @@ def test_dry_run_on_a_sheet_reads_once_and_writes_nothing(sheet_server, cli, cli
     assert cli(["research", f"sheet:{SHEET_ID}/Leads", "--dry-run"]) == ExitCode.OK
     assert "website column: Website" in capsys.readouterr().out
     assert not sheet_server.writes
+
+
+def test_map_writes_a_field_into_the_users_column_only_where_it_is_empty(sheet_server, cli, cli_env):
+    sheet_server.user_edit(SHEET_ID, "Leads!D1", [["Sector"], ["Aerospace (hand-checked)"]])
+    code = cli(
+        [
+            "research",
+            f"sheet:{SHEET_ID}/Leads!A1:D7",
+            "--no-progress",
+            "--fields",
+            "industry",
+            "--map",
+            "industry=Sector",
+        ]
+    )
+    assert code == ExitCode.ROWS_FAILED
+    values = sheet_server.values(SHEET_ID, "Leads")
+    header = values[0]
+    assert "Industry" not in header and header[3] == "Sector"
+    by_name = {row[0]: row for row in values[1:]}
+    status = header.index("Rowscout status")
+    assert by_name["Company 1"][3] == "Aerospace (hand-checked)"  # the user's value stays
+    assert by_name["Company 1"][status] == "done — kept your edit in Sector"
+    assert by_name["Company 2"][3] == "Software" and by_name["Company 2"][status] == "done"
+
+
+def test_map_needs_field_equals_column_and_a_sheet_input(sheet_server, cli, cli_env, tmp_path, capsys):
+    assert cli(["research", f"sheet:{SHEET_ID}/Leads", "--map", "industry"]) == ExitCode.INPUT
+    assert "FIELD=COLUMN" in capsys.readouterr().err
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text("Company\nAcme\n")
+    assert cli(["research", str(csv_file), "--map", "industry=B"]) == ExitCode.INPUT
+    assert not sheet_server.writes

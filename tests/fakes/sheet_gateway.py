@@ -46,7 +46,7 @@ from typing import Any
 from service.domain import Job, Row, WrittenCells
 from service.domain.errors import InputError, SheetsError
 from service.domain.sources import SheetColumns, SheetSource
-from service.domain.tables import InputRecord, InputTable, column_letter
+from service.domain.tables import InputRecord, InputTable, column_index, column_letter
 from service.files.schema import detect_columns, names_known_column
 from service.sheets.a1 import A1Range
 from service.sheets.cells import row_texts
@@ -283,12 +283,14 @@ class MemorySheetGateway:
         mapped: dict[str, int] = {}
         for name, wanted in source.column_map.items():
             matches = [c for c, text in enumerate(header) if _norm(text) == _norm(wanted)]
+            if not matches and wanted.isalpha() and len(wanted) <= 3:
+                matches = [column_index(wanted.upper())]
             if name not in fields or not matches or matches[0] in inputs.values():
                 raise InputError(f"column_map: cannot write {name} into column {wanted!r}")
             mapped[name] = matches[0]
         own = [name for name in [STATUS, RESEARCHED_AT, *fields, SOURCES] if name not in mapped]
         taken = {_norm(text) for text in header if text.strip()}
-        start = read.width
+        start = max([read.width, *(c + 1 for c in mapped.values())])
         columns = {name: start + i for i, name in enumerate(own)}
         headers = {name: default_header(name) for name in own}
         headers = {name: f"{text} (Rowscout)" if _norm(text) in taken else text for name, text in headers.items()}
@@ -300,7 +302,12 @@ class MemorySheetGateway:
         tags = self.column_tags[spreadsheet_id]
         for name, column in {**columns, **mapped, **inputs}.items():
             tags[f"{job_id}:{name}"] = (tab, column)
-        headers.update({name: header[column] for name, column in mapped.items()})
+        headers.update(
+            {
+                name: (header + [""] * (column + 1))[column] or f"column {column_letter(column)}"
+                for name, column in mapped.items()
+            }
+        )
         return SheetColumns(
             self.sheet_id(spreadsheet_id, tab),
             read.header_row,
