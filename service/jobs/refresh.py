@@ -3,6 +3,11 @@
 Cloud Scheduler calls ``POST /cron/refresh`` (OIDC); the CLI can run the same
 function. Only jobs with ``options.refresh_days`` set take part, and only
 finished (completed) or running jobs: paused and cancelled jobs are left alone.
+
+The same cron sweeps sheet jobs about to expire (``EXPIRY_SWEEP`` before
+``expire_at``): their tags are removed from the sheet now, because
+Firestore's TTL deletes the job's documents silently and nothing would
+remove them afterwards.
 """
 
 from __future__ import annotations
@@ -10,10 +15,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.domain import Job, JobState, RowState
+from service.domain.sources import SheetSource
+from service.jobs.control import clean_up_sheet
 from service.jobs.enqueue import enqueue_keys, new_generation
 from service.jobs.ports import Services
 
 REFRESHABLE = (JobState.COMPLETED, JobState.RUNNING)
+EXPIRY_SWEEP = timedelta(days=1)
 
 
 def refresh_stale_rows(svc: Services, *, max_jobs: int = 1000) -> dict[str, int]:
@@ -24,11 +32,22 @@ def refresh_stale_rows(svc: Services, *, max_jobs: int = 1000) -> dict[str, int]
     """
     refreshed: dict[str, int] = {}
     for job in svc.store.list_jobs(limit=max_jobs):
+        if _expiring(svc, job):
+            clean_up_sheet(svc, job.id)
+            continue
         if job.options.refresh_days and job.state in REFRESHABLE:
             count = refresh_job(svc, job)
             if count:
                 refreshed[job.id] = count
     return refreshed
+
+
+def _expiring(svc: Services, job: Job) -> bool:
+    """A sheet job that still has tags in its sheet and will be deleted by the TTL within ``EXPIRY_SWEEP``."""
+    source = job.source
+    if not isinstance(source, SheetSource) or source.layout is None or source.cleaned or job.expire_at is None:
+        return False
+    return job.expire_at - svc.clock() <= EXPIRY_SWEEP
 
 
 def refresh_job(svc: Services, job: Job) -> int:
