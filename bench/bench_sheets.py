@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +59,15 @@ def run_rowscout(server: FakeSheetsServer, clock: FakeClock, rows: int, rate: fl
     prepared = prepare_sheet(api, SheetSource("rowscout", sheet_name="Sheet1"), FIELDS, key_prefix="bench")
     sink = SheetResultSink(api, prepared.source, flush_interval=window, clock=clock)
     records = list(prepared.table.records)
-    sink.write(job(), [pending_row(r.key, r.cells["Company"]) for r in records])  # "queued"
+    columns = prepared.table.columns
+    queued = [replace(pending_row(r.key, r.cells["Company"]), input=r.company(columns)) for r in records]
+    sink.write(job(), queued)  # "queued"
     sink.flush()
     for record in records:
         clock.advance(1.0 / rate)
-        sink.write(job(), [done_row(record.key, record.cells["Company"])])
+        sink.write(job(), [replace(done_row(record.key, record.cells["Company"]), input=record.company(columns))])
     sink.close()
+    assert len(sink.written) == rows and not sink.skipped, "every row must reach its cells"
     api.close()
     return _report(server, "rs", rows, clock() - started, time.perf_counter() - wall)
 
