@@ -19,7 +19,7 @@ from service.api.errors import error_response, http_error_for
 from service.api.numbers import strict_int
 from service.domain import ErrorKind
 from service.domain.errors import AuthError, ConfigError, InputError, JobNotFound, RowscoutError, SheetsError
-from service.jobs.flush import flush_sheet_job
+from service.jobs.flush import flush_sheet_job, give_up_flush
 from service.jobs.plan import plan_sheet_job
 from service.jobs.refresh import refresh_stale_rows
 from service.jobs.rowtask import reschedule_flush, run_cloud_research_task
@@ -93,12 +93,18 @@ def flush() -> Response:
         report = flush_sheet_job(api_context().services, delivery.task.job_id)
     except JobNotFound:
         return task_response(TaskResult.done(), written=0)  # job deleted (TTL): nothing to write
-    except SheetsError as exc:
-        if not (exc.retryable and exc.retry_after):
+    except RowscoutError as exc:
+        if not exc.retryable:
             raise
-        # the shared Sheets budget (or Google) names the time: come back then, do not slow the queue
-        reschedule_flush(api_context().services, delivery.task.job_id, exc.retry_after)
-        return task_response(TaskResult.done(), written=0, rescheduled=True)
+        svc, max_deliveries = api_context().services, api_context().settings.cloud.tasks_max_attempts
+        if isinstance(exc, SheetsError) and exc.retry_after:
+            # the shared Sheets budget (or Google) names the time: come back then, do not slow the queue
+            reschedule_flush(svc, delivery.task.job_id, exc.retry_after)
+            return task_response(TaskResult.done(), written=0, rescheduled=True)
+        if max_deliveries and delivery.attempt >= max_deliveries:
+            give_up_flush(svc, delivery.task.job_id, exc.user_message)  # the queue's last try: the job ends
+            return task_response(TaskResult.done(), written=0, gave_up=True)
+        raise
     return task_response(TaskResult.done(), written=report.written, missing=len(report.missing_keys))
 
 

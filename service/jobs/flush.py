@@ -146,6 +146,20 @@ def flush_sheet_job(svc: Services, job_id: str) -> FlushReport:
     return report
 
 
+def give_up_flush(svc: Services, job_id: str, message: str) -> Job:
+    """The queue will not deliver this job's sheet write again: end the job as failed, saying why.
+
+    Called on a flush task's last delivery when its failure was retryable (a
+    sheet unavailable for longer than the queue retries), so no job stays
+    running because its results can never reach the sheet; the results stay in
+    the job (export, retry-failed).
+    """
+    job = get_job(svc, job_id)
+    if job.state.is_final:
+        return job
+    return fail_job(svc, job_id, f"the sheet could not be written after repeated tries ({message})")
+
+
 def export_results(svc: Services, job_id: str, sink: ResultSink, *, owner: str | None = None) -> int:
     """Write every row of the job (finished or not) to ``sink`` and commit; returns the row count."""
     job = get_job(svc, job_id, owner=owner)

@@ -132,6 +132,23 @@ def test_flush_sheet_failure_retries_then_a_permanent_one_fails_the_job_with_its
     assert _task(env, "flush", job_id).status_code == 200  # later flushes of the failed job do nothing
 
 
+def test_a_flush_failing_until_the_queues_last_delivery_fails_the_job_instead_of_leaving_it_running(
+    env: Env,
+) -> None:
+    context = env.app.extensions["rowscout"]
+    context.settings = replace(context.settings, cloud=replace(context.settings.cloud, tasks_max_attempts=3))
+    job_id = _submit(env)
+    _task(env, "research", job_id, row_key(job_id, 2))
+    env.sheets.fail_next(3, status=503)  # the sheet stays unavailable for every try the queue makes
+    assert _task(env, "flush", job_id, retries=0).status_code == 503
+    assert _task(env, "flush", job_id, retries=1).status_code == 503
+    last = _task(env, "flush", job_id, retries=2)
+    assert last.status_code == 200 and last.json["gave_up"] is True
+    job = env.client.get(f"/api/v1/jobs/{job_id}", headers=env.as_user()).json["job"]
+    assert job["state"] == "failed" and "could not be written after repeated tries" in job["error"]
+    assert env.store.get_row(job_id, row_key(job_id, 2)).state == RowState.DONE  # the research result is kept
+
+
 def test_plan_task_reads_the_sheet_and_submits_rows_twice_safely(env: Env) -> None:
     job_id = _submit(env, ranges=["A:B"])
     assert env.client.get(f"/api/v1/jobs/{job_id}", headers=env.as_user()).json["job"]["state"] == "planning"
