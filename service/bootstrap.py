@@ -25,10 +25,10 @@ from service.domain.errors import InputError
 from service.domain.retry import RetryPolicy
 from service.domain.sinks import ResultSink
 from service.domain.sources import JobSource, SheetSource
-from service.jobs.local_run import LocalRun
+from service.jobs.local_run import LocalRun, handle_local_task
 from service.jobs.ports import Services, utc_now
 from service.jobs.progress import JobProgress
-from service.jobs.rowtask import give_up_row, handle_research_task
+from service.jobs.rowtask import give_up_row
 from service.queue.port import TaskDelivery, TaskQueue, TaskResult
 from service.research.port import Researcher
 from service.sheets.port import SheetGateway
@@ -236,7 +236,7 @@ class Embedded:
         holder: list[Services] = []
 
         def handle(delivery: TaskDelivery) -> TaskResult:
-            return handle_research_task(holder[0], delivery)
+            return handle_local_task(holder[0], delivery)
 
         queue = InProcessQueue(
             handle,

@@ -3,8 +3,11 @@
 Each checkpoint writes the complete current table to a temporary file next
 to the output and then ``os.replace``s it over the output: whatever happens
 (crash, Ctrl-C, full disk), the output is always the last complete snapshot,
-never half a file. A crash may leave the temporary ``.<name>.tmp`` behind; the
-next snapshot overwrites it.
+never half a file. Each snapshot has its own temporary file
+(``.<name>.<random>.tmp``), so two processes writing the same output (a second
+worker on the same job) never move each other's half-written file; the last
+complete snapshot wins. A temporary file left by a process that died
+(kill -9 mid-write) is never read, and the next snapshot deletes it.
 
 The table's shape is any ``TableColumns`` (``ResultColumns`` for files; the
 API's ``/results`` export passes its own), and the same code writes both:
@@ -18,9 +21,11 @@ with a BOM so Excel shows accents correctly.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -49,9 +54,10 @@ class TableColumns(Protocol):
 
 def write_snapshot(path: Path, fmt: FileFormat, columns: TableColumns, rows: Iterable[Row]) -> int:
     """Write every row to ``path`` atomically (temp file + ``os.replace``); returns the row count."""
-    temp = path.with_name(f".{path.name}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    _remove_dead_temps(path)
     try:
-        with temp.open("wb") as handle:
+        with temp.open("xb") as handle:
             count = write_table(handle, fmt, columns, rows)
             handle.flush()
             os.fsync(handle.fileno())
@@ -65,6 +71,27 @@ def write_snapshot(path: Path, fmt: FileFormat, columns: TableColumns, rows: Ite
             temp.unlink()
         raise
     return count
+
+
+def _remove_dead_temps(path: Path) -> None:
+    """Delete temporary files of this output left by processes that no longer run."""
+    for temp in path.parent.glob(f".{glob.escape(path.name)}.*-*.tmp"):
+        pid = temp.name[len(path.name) + 2 :].partition("-")[0]
+        if pid.isascii() and pid.isdigit() and not _alive(int(pid)):
+            with suppress(OSError):
+                temp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def write_table(handle: BinaryIO, fmt: FileFormat, columns: TableColumns, rows: Iterable[Row]) -> int:

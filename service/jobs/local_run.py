@@ -22,10 +22,12 @@ from typing import Protocol
 from service.domain import JobState, RowState
 from service.domain.sinks import ResultSink
 from service.jobs.control import complete_if_finished, get_job
-from service.jobs.enqueue import enqueue_keys
+from service.jobs.enqueue import enqueue_keys, new_generation
 from service.jobs.flush import flush_results
 from service.jobs.ports import Services
 from service.jobs.progress import JobProgress, job_progress
+from service.jobs.rowtask import handle_research_task
+from service.queue.port import TaskDelivery, TaskResult
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +84,35 @@ class LocalRun:
     def _work(self, job_id: str) -> None:
         interval = self.checkpoint_seconds
         last_checkpoint = time.monotonic()
-        while not self.queue.join(timeout=self.progress_seconds):
-            if time.monotonic() - last_checkpoint >= interval:
-                started = time.monotonic()
-                self.checkpoint(job_id)
-                last_checkpoint = time.monotonic()
-                # rewriting a big file must not eat the run: checkpoints take at most a fifth of the time
-                interval = max(self.checkpoint_seconds, 4 * (last_checkpoint - started))
-            if not self._report(job_id).job.state.accepts_work:
-                return  # paused or cancelled from another process
+        while True:
+            while not self.queue.join(timeout=self.progress_seconds):
+                if time.monotonic() - last_checkpoint >= interval:
+                    started = time.monotonic()
+                    self.checkpoint(job_id)
+                    last_checkpoint = time.monotonic()
+                    # rewriting a big file must not eat the run: checkpoints take at most a fifth of the time
+                    interval = max(self.checkpoint_seconds, 4 * (last_checkpoint - started))
+                if not self._report(job_id).job.state.accepts_work:
+                    return  # paused or cancelled from another process
+            if not self._rows_left_elsewhere(job_id):
+                return
+
+    def _rows_left_elsewhere(self, job_id: str) -> bool:
+        """After the queue drained: wait for rows another live process of this workspace holds.
+
+        Returns True when rows came back to this runner (their holder died, or a
+        retry left them pending) and were enqueued again; False when the job
+        has no unfinished row left, or it was paused or cancelled meanwhile.
+        """
+        while True:
+            release_dead_leases(self.svc, job_id)
+            counts = self.svc.store.count_rows(job_id)
+            if counts[RowState.PENDING]:
+                keys = [row.key for row in self.svc.store.iter_rows(job_id, states=(RowState.PENDING,))]
+                return enqueue_keys(self.svc, get_job(self.svc, job_id), keys, generation=new_generation(self.svc)) > 0
+            if not counts[RowState.LEASED] or not self._report(job_id).job.state.accepts_work:
+                return False
+            time.sleep(self.progress_seconds)
 
     def _interrupt(self, job_id: str) -> None:
         log.warning("interrupted: finishing rows in flight, then pausing job %s", job_id)
@@ -105,6 +127,22 @@ class LocalRun:
         if self.on_progress is not None:
             self.on_progress(progress)
         return progress
+
+
+def handle_local_task(svc: Services, delivery: TaskDelivery) -> TaskResult:
+    """A row task on the embedded runner's queue: ``handle_research_task``, except for busy rows.
+
+    A row whose lease another worker holds (another CLI process on the same
+    workspace, or a task of this process already in flight) is that worker's
+    to finish: the task is done here, and the runner waits for such rows at
+    the end (``LocalRun``), taking back the leases of processes that died,
+    instead of sleeping in the queue until the lease expires.
+    """
+    result = handle_research_task(svc, delivery)
+    if result.ok:
+        return result
+    row = svc.store.get_row(delivery.task.job_id, delivery.task.row_key)
+    return TaskResult.done() if row is not None and row.state == RowState.LEASED else result
 
 
 def unfinished_keys(svc: Services, job_id: str) -> Iterable[str]:

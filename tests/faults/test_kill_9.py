@@ -99,19 +99,23 @@ def test_kill_during_a_snapshot_leaves_a_valid_file(tmp_path: Path) -> None:
     ws = CliWorkspace(tmp_path, latency=0.0)
     names = write_companies(tmp_path / "in.csv", rows)
     out = tmp_path / "out.xlsx"
-    temp = tmp_path / ".out.xlsx.tmp"
     process = ws.research(tmp_path / "in.csv", out, concurrency=8, extra=["--fields", "industry"])
     job_id = ws.job_id()
+
+    def temps() -> list[Path]:
+        return list(tmp_path.glob(".out.xlsx.*.tmp"))
+
     try:
-        wait_for(temp.exists, timeout=60, poll=0.001)
+        wait_for(lambda: bool(temps()), timeout=60, poll=0.001)
     finally:
         kill_9(process)
-    assert temp.exists(), "the kill did not land during a snapshot"
+    assert temps(), "the kill did not land during a snapshot"
     if out.exists():
         _assert_xlsx(out, names, complete=False)
     resumed = ws.resume(job_id)
     assert finish(resumed, timeout=90) == 0, ws.stderr("resume1.err")
     _assert_xlsx(out, names, complete=True)
+    assert not temps()  # the killed writer's half-written file was cleaned up
 
 
 def _assert_xlsx(path: Path, names: list[str], *, complete: bool) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -223,13 +226,18 @@ def test_failed_snapshot_leaves_previous_output_intact(tmp_path: Path) -> None:
     assert not (tmp_path / ".out.csv.tmp").exists()
 
 
-def test_stale_temp_file_from_a_crash_is_replaced(tmp_path: Path) -> None:
+def test_stale_temp_file_from_a_crash_is_removed_and_a_live_writers_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "out.xlsx"
     export(path)
-    (tmp_path / ".out.xlsx.tmp").write_bytes(b"half a zip from a killed process")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its pid no longer runs, like a writer killed mid-snapshot
+    stale = tmp_path / f".out.xlsx.{gone.pid}-0badf00d.tmp"
+    stale.write_bytes(b"half a zip from a killed process")
+    live = tmp_path / f".out.xlsx.{os.getpid()}-1234abcd.tmp"  # another writer of this process, still writing
+    live.write_bytes(b"in progress")
     assert openpyxl.load_workbook(path).active is not None  # the output is still a valid workbook
     export(path)
-    assert not (tmp_path / ".out.xlsx.tmp").exists()
+    assert not stale.exists() and live.exists()
     assert openpyxl.load_workbook(path).active.max_row == 4  # type: ignore[union-attr]
 
 
