@@ -12,7 +12,7 @@ var ROWSCOUT_RECENT_JOBS = 20;
 /**
  * Asks the backend how many rows a job would research, how long and at what cost.
  *
- * @param {Object} request {selection, nameColumn, websiteColumn, fields, useLlm}.
+ * @param {Object} request {selection, nameColumn, websiteColumn, fields, columnMap, useLlm}.
  * @return {{rows: number, skipped: number, seconds: number, cost_usd: number,
  *           columns: Object, headers: string[]}}
  */
@@ -73,7 +73,8 @@ function listJobs() {
 function researchBody_(request) {
   const req = request || {};
   const selection = checkSelection_(req.selection);
-  return {
+  const fields = validateFields_(req.fields);
+  const body = {
     spreadsheet_id: SpreadsheetApp.getActiveSpreadsheet().getId(),
     sheet_id: selection.sheetId,
     sheet_name: selection.sheetName,
@@ -81,9 +82,36 @@ function researchBody_(request) {
     header_row: selection.headerRow,
     name_column: columnOrNull_(req.nameColumn),
     website_column: columnOrNull_(req.websiteColumn),
-    fields: validateFields_(req.fields),
+    fields: fields,
     use_llm: req.useLlm === true
   };
+  const columnMap = columnMap_(req.columnMap, fields);
+  if (Object.keys(columnMap).length) {
+    body.column_map = columnMap;
+  }
+  return body;
+}
+
+/**
+ * The fields the user chose to write into their own columns: field -> column header.
+ * Only fields being researched, each to a non-empty header of at most 100 characters.
+ */
+function columnMap_(value, fields) {
+  const map = {};
+  if (value === null || value === undefined) {
+    return map;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error('The column choices are not valid.');
+  }
+  Object.keys(value).forEach(function (field) {
+    const column = String(value[field] === null || value[field] === undefined ? '' : value[field]).trim();
+    if (fields.indexOf(field) < 0 || column === '' || column.length > 100) {
+      throw new Error('Choose one of your columns for "' + field + '", or a new Rowscout column.');
+    }
+    map[field] = column;
+  });
+  return map;
 }
 
 function checkSelection_(selection) {

@@ -179,6 +179,22 @@ test('requests are refused before any fetch when fields or the selection are bad
   assert.equal(world.fetch.requests.length, 0);
 });
 
+test('column choices are sent for researched fields only, and refused when malformed', () => {
+  const world = addon({ respond: () => reply(202, { job: JOB }) });
+  const fields = ['industry', 'hq_country'];
+  world.ctx.startJob({ ...request(world), fields, columnMap: { industry: ' Sector ' }, name: 'mapped' });
+  assert.deepEqual(world.fetch.requests[0].body.column_map, { industry: 'Sector' });
+  world.ctx.startJob({ ...request(world), fields, columnMap: {}, name: 'unmapped' });
+  assert.equal('column_map' in world.fetch.requests[1].body, false);
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields, columnMap: { employees: 'Staff' } })),
+    /Choose one of your columns for "employees"/);
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields, columnMap: { industry: '' } })),
+    /Choose one of your columns for "industry"/);
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields, columnMap: ['industry'] })),
+    /column choices are not valid/);
+  assert.equal(world.fetch.requests.length, 2);
+});
+
 test('getJob, controlJob and listJobs use the documented routes', () => {
   const world = addon({
     respond: (req) => (req.url.endsWith('/api/v1/jobs') ? reply(200, { jobs: [JOB] }) : reply(200, { job: JOB })),

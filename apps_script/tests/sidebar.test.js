@@ -227,3 +227,27 @@ test('the sidebar shows no editable backend URL', async () => {
   assert.ok(inputValues.every((value) => !value.includes(addon.backend.base)), 'no field holds the backend URL');
   await page.close();
 });
+
+test('a field can be written into one of the user\'s columns, and only the chosen ones are sent', async () => {
+  const addon = world();
+  const page = await sidebar(addon, { name: 'sidebar-mapping' });
+  await waitFor(page, () => document.getElementById('estimate').innerText.includes('rows to research'));
+  await page.locator('#mapping-box summary').click();
+  const offered = await page.locator('#mapping select[data-field="hq_country"] option').allInnerTexts();
+  assert.deepEqual(offered, ['a new Rowscout column', 'Company', 'Website', 'Country']);
+  await page.locator('#mapping select[data-field="hq_country"]').selectOption('Country');
+  await waitFor(page, () => !document.getElementById('start').disabled);
+  const lastEstimate = addon.fetch.requests.filter((r) => r.url.endsWith('/estimate')).at(-1).body;
+  assert.deepEqual(lastEstimate.column_map, { hq_country: 'Country' });
+
+  await page.locator('#fields input[value="hq_country"]').uncheck();  // a field no longer researched is not mapped
+  assert.equal(await page.locator('#mapping select[data-field="hq_country"]').count(), 0);
+  await page.locator('#fields input[value="hq_country"]').check();
+  await page.locator('#mapping select[data-field="industry"]').selectOption('Country');
+  await waitFor(page, () => !document.getElementById('start').disabled);
+  await page.locator('#start').click();
+  await waitFor(page, () => document.getElementById('job-state').innerText !== '');
+  assert.deepEqual(addon.backend.jobs.get('job-1').body.column_map, { industry: 'Country' });
+  assert.deepEqual(page.pageErrors, []);
+  await page.close();
+});
