@@ -11,13 +11,14 @@ Every request is recorded, so tests count what reached "Google".
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import serving
 
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.metadata.readonly"
 
@@ -114,11 +115,5 @@ class FakeGoogle:
 
     @contextmanager
     def running(self) -> Iterator[FakeGoogle]:
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(self.server):
             yield self
-        finally:
-            self.server.shutdown()
-            self.server.server_close()
-            thread.join(timeout=5)

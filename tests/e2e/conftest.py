@@ -10,7 +10,6 @@ every task to that app over HTTP. Everything is stopped afterwards.
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from tests.api.tokens import CertsServer, KeyPair, claims
 from tests.fakes.sheets_server import FakeSheetsServer
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
 from tests.support.firestore_emulator import EmulatorUnavailable, skip_requested, start_firestore_emulator
+from tests.support.loopback import serving
 from tests.support.tasks_emulator import EmulatorUnavailable as TasksUnavailable
 from tests.support.tasks_emulator import TasksEmulator, start_emulator
 
@@ -105,14 +105,10 @@ def cloud(firestore_client: firestore.Client, tasks_emulator: TasksEmulator) -> 
         access = FakeAccess({f"oauth-{USER}": {"e2e-sheet-0001"}})
         gateway = _gateway(sheets)
         server.app = _app(store, queue, gateway, web, certs, access)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
         try:
-            yield Cloud(url, sheets, web, store, key, access)
+            with serving(server, join_timeout=10):
+                yield Cloud(url, sheets, web, store, key, access)
         finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
             gateway.close()
 
 
