@@ -170,11 +170,6 @@ def check_archive(path: Path) -> None:
             )
 
 
-def iter_excel_rows(path: Path, *, sheet: str | None = None) -> Iterator[list[Any]]:
-    """Every row of the chosen sheet (the first one by default) as a list of cell values."""
-    return ExcelSheet.open(path, sheet).rows()
-
-
 def _open(path: Path) -> Workbook:
     try:
         with warnings.catch_warnings():
