@@ -52,7 +52,7 @@ FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
         },
         False,
     ),
-    "priority": ({"type": "string", "enum": [p.value for p in Priority]}, False),
+    "priority": ({"type": "string", "enum": [p.value for p in Priority if p != Priority.URGENT]}, False),
     "max_concurrency": ({"type": "integer", "minimum": 1, "maximum": MAX_CONCURRENCY}, False),
     "refresh_days": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_REFRESH_DAYS}, False),
     "use_llm": ({"type": "boolean"}, False),

@@ -262,6 +262,9 @@ class ResearchOutcome:
 
 
 class Priority(StrEnum):
+    """Which queue a job's tasks go to (in-process: dispatch order; Cloud Tasks: ``queues`` setting)."""
+
+    URGENT = "urgent"
     HIGH = "high"
     NORMAL = "normal"
     LOW = "low"
@@ -277,6 +280,12 @@ class JobOptions:
     priority: Priority = Priority.NORMAL
     refresh_days: int | None = None  # re-research rows older than this
     use_llm: bool = False
+    # --- completion notices (issue 16): where to tell the submitter that the job ended ---
+    webhook_url: str = ""  # https (or loopback http) URL, validated by the entry point that accepts it
+    notification_email: str = ""  # one address, syntax-checked by the entry point
+    include_failed_results: bool = True  # batch API: results list failed rows unless the caller said no
+    export_format: str = ""  # batch API: the caller's preferred results format (json, csv or xlsx)
+    # --- end completion notices ---
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -285,7 +294,8 @@ class JobOptions:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobOptions:
-        values = dict(data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
         values["fields"] = tuple(values.get("fields") or PROFILE_FIELDS)
         values["priority"] = Priority(values.get("priority", Priority.NORMAL))
         return cls(**values)

@@ -138,9 +138,11 @@ class CloudTasksQueue:
         return sum(1 for outcome in outcomes if outcome is True)
 
     def queue_path(self, priority: str, kind: TaskKind | None = None) -> str:
-        """The queue of a task: its kind's own queue, else its priority's (else "normal")."""
+        """The queue of a task: its kind's own queue, else its priority's (urgent: else high's; else "normal")."""
         if kind is not None and kind in self._kind_paths:
             return self._kind_paths[kind]
+        if priority == "urgent" and "urgent" not in self._queue_paths:
+            priority = "high"
         return self._queue_paths.get(priority, self._queue_paths["normal"])
 
     def build_task(self, task: Task) -> tasks_v2.Task:

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 GiveUpCallback = Callable[[TaskDelivery, str], None]
 
-_PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+_PRIORITY_RANK = {"urgent": -1, "high": 0, "normal": 1, "low": 2}
 _HISTORY = 10_000  # dispatch times / retry delays kept for measurement
 
 
