@@ -233,6 +233,7 @@ class Usage:
     llm_input_tokens: int = 0
     llm_output_tokens: int = 0
     cost_usd: float = 0.0
+    seconds: float = 0.0  # wall time of the research call (batch API statistics)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -1,4 +1,4 @@
-"""Where a job's rows came from and where its results go: ``FileSource | SheetSource``.
+"""Where a job's rows came from and where its results go: ``FileSource | SheetSource | ApiSource``.
 
 A job keeps one of these (``Job.source``); stores serialize it with
 ``source_to_dict`` / ``source_from_dict`` (a ``kind`` key tells them apart).
@@ -116,7 +116,28 @@ class SheetSource:
         return f"sheet:{self.spreadsheet_id}"
 
 
-JobSource = FileSource | SheetSource
+@dataclass(frozen=True)
+class ApiSource:
+    """Companies sent in a batch API request (``POST /api/v1/batches``): no file, no sheet.
+
+    The rows carry the companies; their results stay in the store, where the
+    batch's results endpoint reads them. ``output``/``format`` stay empty (no
+    results file); ``headers`` are the extra input keys of the companies.
+    """
+
+    kind: ClassVar[str] = "api"
+
+    output: str = ""
+    format: str = ""
+    headers: tuple[str, ...] = ()
+    columns: ColumnMap = field(default_factory=lambda: ColumnMap("name", "website"))
+
+    @property
+    def label(self) -> str:
+        return "api"
+
+
+JobSource = FileSource | SheetSource | ApiSource
 
 
 def source_to_dict(source: JobSource) -> dict[str, Any]:
@@ -139,6 +160,8 @@ def source_from_dict(data: dict[str, Any]) -> JobSource:
     kind = values.pop("kind", "file")
     values["columns"] = _columns(values.get("columns"))
     values["headers"] = tuple(values.get("headers") or ())
+    if kind == ApiSource.kind:
+        return ApiSource(**_known(ApiSource, values))
     if kind == SheetSource.kind:
         values["ranges"] = tuple(values.get("ranges") or ())
         layout = values.get("layout")

@@ -11,6 +11,7 @@ stored in another.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ from service.domain import (
     RowOutcome,
     RowState,
 )
+from service.domain.sources import ApiSource
+from service.jobs.control import complete_if_finished
 from service.jobs.enqueue import new_generation, research_task
 from service.jobs.flush import enqueue_flush
 from service.jobs.ports import Services
@@ -81,9 +84,13 @@ def _research(svc: Services, job: Job, row: Row) -> ResearchOutcome:
         timeout=job.options.timeout,
         use_llm=job.options.use_llm,
         attempt=row.attempts,
+        questions=job.options.questions,
     )
+    started = time.monotonic()
     try:
-        return svc.researcher.research(row.input, options)
+        outcome = svc.researcher.research(row.input, options)
+        outcome.usage.seconds = round(time.monotonic() - started, 3)
+        return outcome
     except Exception:  # a bug in research must cost one row, not the worker
         log.exception("research crashed", extra={"job_id": job.id, "row_key": row.key})
         return ResearchOutcome(
@@ -220,6 +227,8 @@ def run_cloud_research_task(svc: Services, delivery: TaskDelivery, *, max_delive
         job = svc.store.get_job(task.job_id)
         if job is not None:
             enqueue_flush(svc, job)
+            if isinstance(job.source, ApiSource):  # no flush task completes a batch: its last row does
+                complete_if_finished(svc, job.id)
         return CloudTaskAnswer(result, rescheduled=not outcome.ok)
     row = svc.store.get_row(task.job_id, task.row_key)
     return CloudTaskAnswer(result, kind=row.error_kind if row and row.error_kind else ErrorKind.LEASE_BUSY)

@@ -167,6 +167,25 @@ class MemoryJobStore:
                 table[key] = skip_transition(table[key], reason=reason)
 
 
+    def jobs_since(self, since: datetime, *, owner: str | None = None, limit: int = 1000) -> list[Job]:
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.updated_at >= since and owner in (None, j.owner)]
+            jobs.sort(key=lambda j: j.updated_at, reverse=True)
+            return copy.deepcopy(jobs[:limit])
+
+    def rows_researched_since(self, job_id: str, since: datetime, *, limit: int = 10_000) -> list[Row]:
+        with self._lock:
+            found = [
+                row
+                for row in self._rows.get(job_id, {}).values()
+                if row.state in _RESEARCHED and row.researched_at is not None and row.researched_at >= since
+            ]
+            return copy.deepcopy(found[:limit])
+
+
+_RESEARCHED = (RowState.DONE, RowState.FAILED)
+
+
 def _matches(row: Row, states: Sequence[RowState], unflushed_only: bool) -> bool:
     if states and row.state not in states:
         return False

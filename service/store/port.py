@@ -89,3 +89,12 @@ class JobStore(Protocol):
     def skip_row(self, job_id: str, key: str, *, reason: str) -> None:
         """Mark a row SKIPPED (e.g. its sheet row was deleted)."""
         ...
+
+    # --- statistics (the batch API's ``/stats``; every answer bounded by ``limit``) ---
+    def jobs_since(self, since: datetime, *, owner: str | None = None, limit: int = 1000) -> list[Job]:
+        """Jobs updated at or after ``since`` (the owner's when given), most recently updated first."""
+        ...
+
+    def rows_researched_since(self, job_id: str, since: datetime, *, limit: int = 10_000) -> list[Row]:
+        """The job's DONE and FAILED rows researched at or after ``since``, at most ``limit`` (any order)."""
+        ...

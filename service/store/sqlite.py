@@ -24,6 +24,7 @@ from typing import Any
 from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
 from service.domain.errors import JobNotFound, StoreError
 from service.store.serialize import (
+    as_utc,
     empty_counts,
     finish_transition,
     flushed_transition,
@@ -348,6 +349,19 @@ class SqliteJobStore:
             row = self._row_in(conn, job_id, key)
             if row is not None:
                 self._put_row(conn, skip_transition(row, reason=reason))
+
+    def jobs_since(self, since: datetime, *, owner: str | None = None, limit: int = 1000) -> list[Job]:
+        filters, params = ["updated_at >= ?"], [_value_to_sql("updated_at", as_utc(since))]
+        if owner is not None:
+            filters.append("owner = ?")
+            params.append(owner)
+        sql = f"SELECT * FROM jobs WHERE {' AND '.join(filters)} ORDER BY updated_at DESC LIMIT ?"
+        return [job_from_record(_from_sql(r)) for r in self._read(sql, [*params, limit])]
+
+    def rows_researched_since(self, job_id: str, since: datetime, *, limit: int = 10_000) -> list[Row]:
+        sql = "SELECT * FROM rows WHERE job_id = ? AND state IN (?, ?) AND researched_at >= ? LIMIT ?"
+        params = [job_id, RowState.DONE.value, RowState.FAILED.value, _value_to_sql("researched_at", as_utc(since))]
+        return [row_from_record(_from_sql(r)) for r in self._read(sql, [*params, limit])]
 
     @staticmethod
     def _row_in(conn: sqlite3.Connection, job_id: str, key: str) -> Row | None:

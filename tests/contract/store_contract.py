@@ -533,3 +533,35 @@ class StoreContract:
         assert not store.finish_row(job.id, "b", owner="w1", outcome=RowOutcome(RowState.DONE), now=T0)
         assert store.count_rows(job.id)[RowState.SKIPPED] == 2
         assert store.get_row(job.id, "ghost") is None
+
+    # --- statistics (batch API) ----------------------------------------------
+
+    def test_jobs_since_filters_by_update_time_and_owner(self, store: JobStore) -> None:
+        for n, owner in enumerate(["ann", "bob", "ann", "ann"]):
+            store.create_job(make_job(f"j{n}", owner=owner, created_at=T0 + timedelta(hours=n)))
+        store.update_job("j0", now=T0 + timedelta(hours=5), name="touched")  # old job, recent update
+        since = T0 + timedelta(hours=2)
+        assert [j.id for j in store.jobs_since(since)] == ["j0", "j3", "j2"]
+        assert [j.id for j in store.jobs_since(since, owner="ann", limit=2)] == ["j0", "j3"]
+        assert store.jobs_since(since, owner="bob") == []
+        assert store.jobs_since(T0 + timedelta(hours=6)) == []
+
+    def test_rows_researched_since_only_finished_recent_rows(self, store: JobStore, job: Job) -> None:
+        store.add_rows(job.id, [make_row(k, n) for n, k in enumerate("abcde", start=1)])
+        outcomes = {
+            "a": (RowOutcome(RowState.DONE, result=make_profile(), usage=Usage(seconds=1.5)), T0),
+            "b": (RowOutcome(RowState.FAILED, error_kind=ErrorKind.TIMEOUT), T0 + timedelta(minutes=10)),
+            "c": (RowOutcome(RowState.DONE, usage=Usage(seconds=2.25)), T0 + timedelta(minutes=20)),
+            "d": (RowOutcome(RowState.PENDING, error_kind=ErrorKind.TIMEOUT), T0 + timedelta(minutes=30)),
+        }
+        for key, (outcome, at) in outcomes.items():
+            self.lease(store, key, now=at)
+            assert store.finish_row(job.id, key, owner="w1", outcome=outcome, now=at)
+        found = store.rows_researched_since(job.id, T0 + timedelta(minutes=5))
+        assert sorted(row.key for row in found) == ["b", "c"]
+        by_key = {row.key: row for row in found}
+        assert by_key["b"].error_kind == ErrorKind.TIMEOUT
+        assert by_key["c"].usage == Usage(seconds=2.25)
+        assert len(store.rows_researched_since(job.id, T0, limit=2)) == 2
+        assert len(store.rows_researched_since(job.id, T0)) == 3
+        assert store.rows_researched_since("other-job", T0) == []
