@@ -19,7 +19,7 @@ from service.api.access import USER_TOKEN_HEADER
 from service.api.context import api_context
 from service.api.numbers import MAX_DIGITS, strict_int
 from service.api.requests import JOB_ID, SelectionRequest, parse_selection_request
-from service.domain import JobOptions, RowState
+from service.domain import PROFILE_FIELDS, JobOptions, RowState
 from service.domain.companies import count_researchable
 from service.domain.errors import InputError
 from service.domain.sources import SheetSource
@@ -28,7 +28,8 @@ from service.jobs import control
 from service.jobs.estimate import estimate_job
 from service.jobs.flush import enqueue_flush
 from service.jobs.plan import read_sheet_selection, start_sheet_job
-from service.jobs.progress import job_progress
+from service.jobs.progress import JobProgress, job_progress, summarize_job
+from service.sheets.layout import default_header, new_column_headers
 
 bp = Blueprint("addon", __name__, url_prefix="/api/v1")
 
@@ -75,7 +76,19 @@ def _json_body() -> Any:
 
 def _job_json(job_id: str) -> dict[str, Any]:
     progress = job_progress(api_context().services, _job_id(job_id), owner=_owner())
-    return {"job": render.with_sheet(progress.to_dict(), progress.job)}
+    job = render.with_sheet(progress.to_dict(), progress.job)
+    job["totals"] = _totals(progress)  # issue 17 (sidebar): duration and cost once the job is finished
+    return {"job": job}
+
+
+def _totals(progress: JobProgress) -> dict[str, Any] | None:
+    """Duration and research cost of a finished job (one pass over its rows, so only once it is final)."""
+    job = progress.job
+    if not job.state.is_final or job.finished_at is None:
+        return None
+    cost = summarize_job(api_context().services, job.id).cost_usd
+    duration = max(0.0, (job.finished_at - job.created_at).total_seconds())
+    return {"duration_seconds": round(duration), "cost_usd": round(cost, 4)}
 
 
 def _job_id(job_id: str) -> str:
@@ -102,7 +115,8 @@ def submit() -> tuple[dict[str, Any], int]:
 def estimate() -> dict[str, Any]:
     selection = _selection()
     table = read_sheet_selection(api_context().services, selection.source())
-    return _estimate(table, selection.options)
+    new_columns = new_column_headers(selection.options.fields, table.headers, selection.column_map)
+    return {**_estimate(table, selection.options), "new_columns": new_columns}
 
 
 def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
@@ -113,6 +127,17 @@ def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
         "columns": {"name": columns.name, "website": columns.website, "reasons": list(columns.reasons)},
         "headers": table.headers,
     }
+
+
+@bp.get("/fields")
+def fields() -> dict[str, Any]:
+    """The researchable fields, each with the header the sheet path writes and whether it is a default.
+
+    The one field list of every client: the defaults are ``JobOptions``' (the CLI's and the API's too).
+    """
+    defaults = JobOptions().fields
+    catalog = [{"name": name, "label": default_header(name), "default": name in defaults} for name in PROFILE_FIELDS]
+    return {"fields": catalog}
 
 
 @bp.get("/jobs")

@@ -61,6 +61,10 @@ SCHEMAS: dict[str, Any] = {
             "source": _OBJECT,
             "spreadsheet_id": _NULLABLE_STRING,
             "error": _NULLABLE_STRING,
+            "totals": {  # null until the job is finished
+                "type": ["object", "null"],
+                "properties": {"duration_seconds": {"type": "integer"}, "cost_usd": {"type": "number"}},
+            },
         },
     },
     "JobEnvelope": {
@@ -100,6 +104,25 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "headers": {"type": "array", "items": {"type": "string"}},
+            "new_columns": {"type": "array", "items": {"type": "string"}},  # headers of the columns a job adds
+        },
+    },
+    "Fields": {
+        "type": "object",
+        "required": ["fields"],
+        "properties": {
+            "fields": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "label", "default"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "label": {"type": "string"},
+                        "default": {"type": "boolean"},
+                    },
+                },
+            }
         },
     },
     "Row": {
@@ -239,6 +262,13 @@ def _paths() -> dict[str, Any]:
             },
         },
         "/api/v1/estimate": {"post": _selection_op("Rows, time and cost a job would take", "200", "Estimate")},
+        "/api/v1/fields": {
+            "get": {
+                "summary": "The researchable fields, their sheet headers and the default choice",
+                "security": _ADDON,
+                "responses": {"200": _json("Fields"), **_errors(401, 403)},
+            }
+        },
         "/api/v1/stats": {
             "get": {
                 "summary": "The caller's job statistics",

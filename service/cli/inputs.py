@@ -65,9 +65,9 @@ class InputSpec:
 
 
 def resolve_fields(spec: str | None) -> tuple[str, ...]:
-    """``--fields description,industry`` → validated field names (all when empty)."""
+    """``--fields description,industry`` → validated field names (the default set when empty)."""
     if not spec:
-        return PROFILE_FIELDS
+        return JobOptions().fields  # the one default set: the API's and the add-on's (GET /api/v1/fields) too
     names = tuple(dict.fromkeys(part.strip().lower() for part in spec.split(",") if part.strip()))
     unknown = [name for name in names if name not in PROFILE_FIELDS]
     if unknown:

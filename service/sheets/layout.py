@@ -104,6 +104,20 @@ def tagged_columns(job_id: str, layout: SheetColumns) -> dict[str, str]:
     return {name: column_value(job_id, name) for name in names}
 
 
+def new_column_headers(
+    fields: Sequence[str], headers: Sequence[str], column_map: Mapping[str, str] | None = None
+) -> list[str]:
+    """The headers of the columns a job adds to a tab whose header row holds ``headers``, in order.
+
+    The same texts ``plan_columns`` writes (a header the user already has gets `` (Rowscout)``);
+    fields written into the user's own columns (``column_map``) add no column. For previews, which
+    know the headers of the columns holding data (a header over an empty column is not seen).
+    """
+    taken = {_norm(text) for text in headers if text.strip()}
+    mapped = set(column_map or {})
+    return [_own_header(name, taken) for name in outputs_of(fields) if name not in mapped]
+
+
 def _mapped_columns(grid: SheetGrid, fields: Sequence[str], column_map: Mapping[str, str]) -> dict[str, int]:
     mapped: dict[str, int] = {}
     for name, wanted in column_map.items():

@@ -1,0 +1,106 @@
+"""What the sidebar reads from the add-on API (issue 17): the one field catalog, the preview of the
+columns a job adds, and a finished job's totals.
+
+Each answer is checked against what the product really does with the same input: the catalog's
+labels against the headers a submitted job writes, the preview against the sheet after submit, the
+totals against the rows' recorded usage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from service.cli.inputs import resolve_fields
+from service.domain import PROFILE_FIELDS, CompanyInput, JobOptions, ResearchOptions, ResearchOutcome
+from service.jobs.flush import flush_sheet_job
+from service.jobs.rowtask import handle_research_task
+from service.queue.port import TaskDelivery
+from tests.api.conftest import SHEET, TAB, Env, selection
+from tests.api.fakes import FakeResearcher
+
+
+def _user_headers(env: Env) -> list[str]:
+    return list(env.sheets.values(SHEET, TAB)[0])
+
+
+def _submit(env: Env, **changes: object) -> dict:
+    response = env.client.post("/api/v1/jobs", json=selection(**changes), headers=env.as_user())
+    assert response.status_code == 202, response.json
+    return response.json["job"]
+
+
+def test_the_field_catalog_is_the_one_list_with_the_sheet_headers_and_one_default_set(env: Env) -> None:
+    response = env.client.get("/api/v1/fields", headers=env.as_user())
+    assert response.status_code == 200
+    catalog = response.json["fields"]
+    assert [f["name"] for f in catalog] == list(PROFILE_FIELDS)
+    defaults = tuple(f["name"] for f in catalog if f["default"])
+    assert defaults == JobOptions().fields == resolve_fields(None)  # add-on, API and CLI agree
+    labels = {f["name"]: f["label"] for f in catalog}
+    assert labels["hq_country"] == "HQ country" and labels["hq_city"] == "HQ city"
+
+    before = _user_headers(env)
+    body = selection()
+    del body["fields"]  # the API's own default
+    assert env.client.post("/api/v1/jobs", json=body, headers=env.as_user()).status_code == 202
+    written = _user_headers(env)[len(before) :]
+    assert written == ["Rowscout status", "Researched at", *(labels[name] for name in defaults), "Sources"]
+
+
+def test_the_fields_need_a_verified_user(env: Env) -> None:
+    assert env.client.get("/api/v1/fields").status_code == 401
+
+
+def test_the_estimate_previews_exactly_the_columns_submit_adds(env: Env) -> None:
+    env.sheets.create_spreadsheet(
+        SHEET, {TAB: [["Company", "Website", "Industry"], ["Acme", "acme.example", "Robots"]]}
+    )
+    fields = ["website", "industry", "hq_country", "employees"]
+    response = env.client.post(
+        "/api/v1/estimate", json=selection(ranges=["A1:C2"], fields=fields), headers=env.as_user()
+    )
+    preview = response.json["new_columns"]
+    assert "Industry (Rowscout)" in preview  # the user's own "Industry" header is never reused
+    _submit(env, ranges=["A1:C2"], fields=fields)
+    assert _user_headers(env)[3:] == preview
+
+    env.sheets.create_spreadsheet(
+        SHEET, {TAB: [["Company", "Website", "Notes"], ["Acme", "acme.example", "call back"]]}
+    )
+    mapped = selection(ranges=["A1:C2"], fields=fields, column_map={"employees": "Notes"})
+    preview = env.client.post("/api/v1/estimate", json=mapped, headers=env.as_user()).json["new_columns"]
+    assert "Employees" not in preview
+    _submit(env, ranges=["A1:C2"], fields=fields, column_map={"employees": "Notes"})
+    assert _user_headers(env)[3:] == preview
+
+
+class PricedResearcher(FakeResearcher):
+    """The fake researcher, each company costing ``price`` dollars."""
+
+    def __init__(self, price: float) -> None:
+        super().__init__()
+        self.price = price
+
+    def research(self, company: CompanyInput, options: ResearchOptions) -> ResearchOutcome:
+        outcome = super().research(company, options)
+        return replace(outcome, usage=replace(outcome.usage, cost_usd=self.price, pages_fetched=3))
+
+
+def test_totals_appear_once_the_job_is_finished(env: Env) -> None:
+    services = env.app.extensions["rowscout"].services
+    services.researcher = PricedResearcher(0.0125)
+    job = _submit(env)
+    assert job["totals"] is None
+    start = env.now[0]
+    for task in list(env.queue.of_kind("research")):
+        env.now[0] += timedelta(seconds=40)
+        handle_research_task(services, TaskDelivery(task, 1))
+    flush_sheet_job(services, job["id"])  # the flush task writes the rows and completes the job
+    job = env.client.get(f"/api/v1/jobs/{job['id']}", headers=env.as_user()).json["job"]
+    assert job["state"] == "completed", job
+    assert job["totals"] == {
+        "duration_seconds": round((env.now[0] - start).total_seconds()),
+        "cost_usd": round(0.0125 * job["counts"]["done"], 4),
+    }
+    assert job["totals"]["duration_seconds"] == 80 and job["counts"]["done"] == 2
