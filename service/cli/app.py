@@ -66,6 +66,13 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per company")
     parser.add_argument("--max-retries", type=_non_negative_int, default=2, help="retries per company")
     parser.add_argument("--llm", action="store_true", help="use the configured LLM (ROWSCOUT_LLM_*)")
+    parser.add_argument(
+        "--ask",
+        action="append",
+        default=[],
+        metavar="QUESTION[::KIND]",
+        help="a custom question, one column per question (repeatable); KIND: yes_no, number, text, list",
+    )
 
 
 def _add_research(commands: argparse._SubParsersAction) -> None:

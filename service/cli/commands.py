@@ -17,6 +17,7 @@ from service.cli import render
 from service.cli.exits import ExitCode
 from service.cli.inputs import InputSpec, open_input, output_path_for, resolve_fields, submit
 from service.domain import Job, JobOptions, JobState, RowState
+from service.domain.question_specs import parse_questions
 from service.jobs import control
 from service.jobs.estimate import estimate_job
 from service.jobs.flush import export_results, flush_results
@@ -43,6 +44,7 @@ def job_options(args: argparse.Namespace) -> JobOptions:
         timeout=args.timeout,
         max_attempts=args.max_retries + 1,
         use_llm=args.llm,
+        questions=parse_questions(args.ask),
     )
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from service.domain.questions import Answer, Question, question_of
 from service.domain.sources import JobSource
 
 
@@ -179,8 +180,13 @@ class CompanyProfile:
     language: str = ""
     logo_url: str = ""
     sources: dict[str, FieldSource] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)  # custom question text → its answer (or evidence)
 
     def value(self, name: str) -> Any:
+        question = question_of(name)  # a custom question's output (``ask:<text>``)
+        if question is not None:
+            answer = self.answers.get(question)
+            return answer.value if answer else ""
         return getattr(self, name)
 
     def filled_fields(self) -> list[str]:
@@ -191,6 +197,10 @@ class CompanyProfile:
         value = self.value(name)
         if value is None:
             return ""
+        question = question_of(name)
+        if question is not None:
+            answer = self.answers.get(question)
+            return answer.cell_text if answer else ""
         if isinstance(value, list):
             return "; ".join(str(v) for v in value)
         return str(value)
@@ -198,14 +208,16 @@ class CompanyProfile:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["sources"] = {k: v.to_dict() for k, v in self.sources.items()}
+        data["answers"] = {k: v.to_dict() for k, v in self.answers.items()}
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CompanyProfile:
         known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known and k != "sources"}
+        values = {k: v for k, v in data.items() if k in known and k not in ("sources", "answers")}
         sources = {k: FieldSource.from_dict(v) for k, v in (data.get("sources") or {}).items()}
-        return cls(**values, sources=sources)
+        answers = {k: Answer.from_dict(v) for k, v in (data.get("answers") or {}).items()}  # none before issue 15
+        return cls(**values, sources=sources, answers=answers)
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ class ResearchOptions:
     timeout: float = 60.0  # seconds for the whole company
     use_llm: bool = False
     attempt: int = 1  # 1 for the first try; engines may grow timeouts with it
+    questions: tuple[Question, ...] = ()  # custom questions (issue 15), answered into ``CompanyProfile.answers``
 
 
 @dataclass
@@ -287,10 +300,17 @@ class JobOptions:
     include_failed_results: bool = True  # batch API: results list failed rows unless the caller said no
     export_format: str = ""  # batch API: the caller's preferred results format (json, csv or xlsx)
     # --- end completion notices ---
+    questions: tuple[Question, ...] = ()  # custom questions (issue 15): one output column each
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The fields, then one output per custom question (``ask:<text>``), in column order."""
+        return (*self.fields, *(question.output for question in self.questions))
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["fields"] = list(self.fields)
+        data["questions"] = [question.to_dict() for question in self.questions]
         return data
 
     @classmethod
@@ -299,6 +319,7 @@ class JobOptions:
         values = {k: v for k, v in data.items() if k in known}
         values["fields"] = tuple(values.get("fields") or PROFILE_FIELDS)
         values["priority"] = Priority(values.get("priority", Priority.NORMAL))
+        values["questions"] = tuple(Question.from_dict(q) for q in values.get("questions") or ())
         return cls(**values)
 
 

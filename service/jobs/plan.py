@@ -144,7 +144,7 @@ def _plan(svc: Services, job: Job, pick: Pick | None = None) -> Job:
     """Prepare the whole selection at once, store the rows, show them as queued."""
     assert isinstance(job.source, SheetSource)
     gateway = svc.sheet_gateway()
-    prepared = gateway.prepare(job.source, fields=job.options.fields, job_id=job.id)
+    prepared = gateway.prepare(job.source, fields=job.options.outputs, job_id=job.id)
     require_company_column(prepared.table)
     source = replace(prepared.source, planned=True, planned_chunks=1)
     svc.store.update_job(job.id, now=svc.clock(), source=source)
@@ -163,7 +163,7 @@ def _plan_chunk(svc: Services, job: Job, chunk: int) -> Job:
     assert isinstance(job.source, SheetSource)
     gateway = svc.sheet_gateway()
     window = (chunk * PLAN_CHUNK_ROWS, (chunk + 1) * PLAN_CHUNK_ROWS)
-    prepared = gateway.prepare(job.source, fields=job.options.fields, job_id=job.id, window=window)
+    prepared = gateway.prepare(job.source, fields=job.options.outputs, job_id=job.id, window=window)
     if chunk == 0:
         require_company_column(prepared.table)
     header = prepared.source.header_row or 1

@@ -9,7 +9,8 @@ time runs out (``analyse_site``): extract every page (first cut to the bounds
 of ``markup``), fail on a bot challenge or parked domain (home page), merge
 with a source per field. So a company costs at most its timeout plus
 ``MIN_EXTRACT_SECONDS``, whatever its pages contain. Optionally the LLM fills
-what is still empty; only ``options.fields`` are kept. It never raises for a
+what is still empty; only ``options.fields`` are kept; custom questions
+(``options.questions``) get answers or evidence (``research/questions``). It never raises for a
 company's problem: errors become ``error_kind`` / ``error_message`` /
 ``retry_after`` on the outcome.
 """
@@ -37,6 +38,7 @@ from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFet
 from service.research.llm import LLM, fill_missing
 from service.research.markup import bound_html
 from service.research.merge import merge_pages
+from service.research.questions import QuestionSearch, answer_questions
 from service.research.workers import PagePool, WorkerFailed, shared_pool
 
 _CRAWL_SHARE = 0.85  # of the company timeout; the rest is for extraction and the LLM
@@ -59,6 +61,7 @@ class WebResearcher:
         site_finder: finds a website from a name; ``SiteFinder()`` by default.
         llm_token_budget: page text sent to the LLM, in tokens (≈ 4 characters each).
         pages: the worker processes that extract pages; the process-wide ``shared_pool()`` by default.
+        question_search: optional search results for custom questions' LLM answers (``research/questions/hook.py``).
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class WebResearcher:
         site_finder: SiteFinder | None = None,
         llm_token_budget: int = 6000,
         pages: PagePool | None = None,
+        question_search: QuestionSearch | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self.resolver = resolver
@@ -77,6 +81,7 @@ class WebResearcher:
         self.site_finder = site_finder or SiteFinder()
         self.llm_token_budget = llm_token_budget
         self._pages = pages
+        self.question_search = question_search
 
     def research(self, company: CompanyInput, options: ResearchOptions) -> ResearchOutcome:
         usage = Usage()
@@ -90,6 +95,8 @@ class WebResearcher:
             pages, profile = _analyse(pool, crawled, company.name, deadline)
             if options.use_llm and self.llm is not None:
                 self._ask_llm(self.llm, profile, pages, options, usage)
+            if options.questions:
+                self._answer_questions(profile, pages, options, usage)
         except RowscoutError as exc:
             return _failed(profile, usage, exc, options.fields)
         return ResearchOutcome(profile=_only(profile, options.fields), usage=usage)
@@ -122,6 +129,20 @@ class WebResearcher:
             usage.llm_input_tokens += answer.input_tokens
             usage.llm_output_tokens += answer.output_tokens
             usage.cost_usd += answer.cost_usd
+
+    def _answer_questions(
+        self, profile: CompanyProfile, pages: list[PageExtraction], options: ResearchOptions, usage: Usage
+    ) -> None:
+        """Custom questions: LLM answers with verified quotes when the job uses the LLM, else evidence."""
+        llm = self.llm if options.use_llm else None
+        search = self.question_search if llm is not None else None
+        result = answer_questions(
+            options.questions, pages, name=profile.name, llm=llm, search=search, char_budget=self.llm_token_budget * 4
+        )
+        profile.answers = result.answers
+        usage.llm_input_tokens += result.input_tokens
+        usage.llm_output_tokens += result.output_tokens
+        usage.cost_usd += result.cost_usd
 
 
 @dataclass

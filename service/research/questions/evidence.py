@@ -1,0 +1,58 @@
+"""Without an LLM: the passage of the company's pages that best matches a question, ranked with BM25.
+
+The company's sentences (``passages.sentences``) are the documents; the
+question is the query. Tokens are lower-cased words of two or more letters,
+English stop words removed, with a light suffix stemmer (``offers`` →
+``offer``) so a question and a page need not use the same inflection. The
+best sentence with a positive score is returned (ties: the earlier one, so
+the home page wins); no shared word → no evidence. BM25 comes from ``bm25s``
+(see ``service/research/README.md``), imported on first use: it sets its own
+logger to DEBUG on import, which would print index-building lines under any
+logging setup, so ``_bm25`` sets it back to WARNING.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import ModuleType
+
+from service.research.questions.passages import Passage
+
+_SUFFIXES = ("ies", "ing", "ed", "es", "s")
+
+
+def best_passage(question: str, passages: Sequence[Passage]) -> Passage | None:
+    """The passage that best answers ``question`` by BM25, or None when no passage shares a word with it."""
+    query = _tokens([question])[0]
+    if not query or not passages:
+        return None
+    corpus = _tokens([p.text for p in passages])
+    ranker = _bm25().BM25()
+    ranker.index(corpus, show_progress=False)
+    scores = ranker.get_scores(query)
+    best = max(range(len(passages)), key=lambda i: (scores[i], -i))
+    return passages[best] if scores[best] > 0 else None
+
+
+def _tokens(texts: list[str]) -> list[list[str]]:
+    tokens = _bm25().tokenize(texts, stopwords="en", stemmer=_stem, return_ids=False, show_progress=False)
+    return [list(words) for words in tokens]
+
+
+def _bm25() -> ModuleType:
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def _stem(words: list[str]) -> list[str]:
+    return [_stem_word(word) for word in words]
+
+
+def _stem_word(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
