@@ -18,6 +18,10 @@ and jobs ``(owner, created_at desc)``; for the batch API's statistics jobs
 from __future__ import annotations
 
 import contextlib
+import random
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
@@ -29,7 +33,7 @@ from google.api_core.retry import Retry, if_transient_error
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
-from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
+from service.domain import ErrorKind, Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
 from service.domain.errors import JobError, JobNotFound, StoreError
 from service.store.serialize import (
     as_utc,
@@ -54,6 +58,86 @@ MAX_ID_BYTES = 1500
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 _FIXED_FIELDS = ("job_id", "key", "position", "input")
 _CONFLICTS = (gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound)
+# Counter shards per job: each takes at most ~1 write/s sustained, so this is the rows/s one job can
+# finish without a hot document (the fastest queue in infra/config.env dispatches 20 tasks/s).
+COUNTER_SHARDS = 20
+COUNTED_STATES = (RowState.DONE, RowState.FAILED, RowState.SKIPPED)
+_TOTAL = "rows"
+_ERRORS = "errors"
+_SUMMED = (_TOTAL, *(state.value for state in COUNTED_STATES))
+_GUARDED_TRIES = 5  # optimistic writes retried on a refused precondition before giving up (retryable)
+SEEN_LIMIT = 20_000  # update times remembered per store (lease -> finish, flush page -> mark flushed)
+
+
+def tally(before: Row | None, after: Row | None) -> dict[str, int]:
+    """Counter deltas for a row going from ``before`` to ``after`` (None: absent).
+
+    Counted: rows created (``rows``), rows in each final state, failed rows per error kind.
+    PENDING and LEASED are not counted (LEASED is counted by a small query, PENDING is the rest).
+    """
+    delta: dict[str, int] = {}
+
+    def add(name: str, n: int) -> None:
+        delta[name] = delta.get(name, 0) + n
+
+    for row, sign in ((before, -1), (after, 1)):
+        if row is None:
+            continue
+        if before is None and sign == 1:
+            add(_TOTAL, 1)
+        if row.state in COUNTED_STATES:
+            add(row.state.value, sign)
+        if row.state == RowState.FAILED:
+            add(f"{_ERRORS}.{(row.error_kind or ErrorKind.INTERNAL).value}", sign)
+    return {name: n for name, n in delta.items() if n}
+
+
+def _merged(*deltas: Mapping[str, int]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for delta in deltas:
+        for name, n in delta.items():
+            total[name] = total.get(name, 0) + n
+    return {name: n for name, n in total.items() if n}
+
+
+def _increments(delta: Mapping[str, int]) -> dict[str, Any]:
+    """A merge-set document adding ``delta`` (``errors.kind`` names become a nested map).
+
+    Every summed field is present in every shard (``Increment(0)``): the emulator's multi-field
+    ``sum()`` answers 0 for all fields when one is missing from a document.
+    """
+    document: dict[str, Any] = {name: firestore.Increment(0) for name in _SUMMED}
+    for name, n in delta.items():
+        head, _, tail = name.partition(".")
+        if tail:
+            document.setdefault(head, {})[tail] = firestore.Increment(n)
+        else:
+            document[head] = firestore.Increment(n)
+    return document
+
+
+class _Seen:
+    """Update times this store wrote or read, per row: the guard of the next write (bounded, thread-safe)."""
+
+    def __init__(self, limit: int = SEEN_LIMIT) -> None:
+        self._items: OrderedDict[tuple[str, str], tuple[Any, Row]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def put(self, job_id: str, key: str, update_time: Any, row: Row) -> None:
+        with self._lock:
+            self._items[(job_id, key)] = (update_time, row)
+            self._items.move_to_end((job_id, key))
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+    def get(self, job_id: str, key: str) -> tuple[Any, Row] | None:
+        with self._lock:
+            return self._items.get((job_id, key))
+
+    def drop(self, job_id: str, key: str) -> None:
+        with self._lock:
+            self._items.pop((job_id, key), None)
 
 
 def encode_key(key: str) -> str:
@@ -94,11 +178,24 @@ class FirestoreJobStore:
     Args:
         client: a ``google.cloud.firestore.Client`` (emulator or real).
         collection_prefix: prepended to the ``jobs`` collection (e.g. per test or per tenant).
+        job_cache_seconds: how long a job document read is reused by ``get_job`` (0: never). A row
+            task reads its job twice; another instance's pause or cancel is seen this much later
+            (this store's own job writes are seen at once).
     """
 
-    def __init__(self, client: firestore.Client, *, collection_prefix: str = "", timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        client: firestore.Client,
+        *,
+        collection_prefix: str = "",
+        timeout: float = 20.0,
+        job_cache_seconds: float = 0.0,
+    ) -> None:
         self._client = client
         self._jobs = client.collection(f"{collection_prefix}jobs")
+        self._seen = _Seen()
+        self._job_cache: dict[str, tuple[float, Job | None]] = {}
+        self._job_cache_seconds = job_cache_seconds
         # Every call is bounded: an unreachable Firestore becomes a retryable StoreError in
         # seconds, well inside a task's dispatch deadline, instead of hanging the worker.
         self._io: dict[str, Any] = {"timeout": timeout, "retry": _bounded_retry(timeout)}
@@ -112,6 +209,14 @@ class FirestoreJobStore:
     def _row_ref(self, job_id: str, key: str) -> Any:
         return self._rows(job_id).document(encode_key(key))
 
+    def _shard(self, job_id: str) -> Any:
+        return self._job_ref(job_id).collection("counters").document(str(random.randrange(COUNTER_SHARDS)))
+
+    def _count(self, writer: Any, job_id: str, delta: Mapping[str, int]) -> None:
+        """Add counter ``delta`` to one random shard inside ``writer`` (a batch or a transaction)."""
+        if delta:
+            writer.set(self._shard(job_id), _increments(delta), merge=True)
+
     def _transact(self, action: str, body: Callable[..., T], *args: Any) -> T:
         """Run ``body(transaction, *args)`` in a retried transaction; contention becomes StoreError."""
         with _translated(action):
@@ -122,13 +227,20 @@ class FirestoreJobStore:
 
     # --- jobs ---
     def create_job(self, job: Job) -> None:
+        self._job_cache.pop(job.id, None)
         with _translated("create a job"):
             self._job_ref(job.id).set(job_to_record(job), **self._io)
 
     def get_job(self, job_id: str) -> Job | None:
+        cached = self._job_cache.get(job_id)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
         with _translated("read a job"):
             snapshot = self._job_ref(job_id).get(**self._io)
-        return job_from_record(snapshot.to_dict() or {}) if snapshot.exists else None
+        job = job_from_record(snapshot.to_dict() or {}) if snapshot.exists else None
+        if self._job_cache_seconds > 0:
+            self._job_cache[job_id] = (time.monotonic() + self._job_cache_seconds, job)
+        return job
 
     def list_jobs(self, *, owner: str | None = None, limit: int = 100) -> list[Job]:
         query: Any = self._jobs
@@ -139,6 +251,8 @@ class FirestoreJobStore:
             return [job_from_record(s.to_dict() or {}) for s in query.stream(**self._io)]
 
     def update_job(self, job_id: str, *, now: datetime, **changes: Any) -> Job:
+        self._job_cache.pop(job_id, None)
+
         def body(transaction: Any) -> Job:
             updated = job_with_changes(self._job_in(transaction, job_id), changes, now=now)
             transaction.set(self._job_ref(job_id), job_to_record(updated))
@@ -150,6 +264,8 @@ class FirestoreJobStore:
         return updated
 
     def set_job_state(self, job_id: str, state: JobState, *, now: datetime, only_from: Sequence[JobState] = ()) -> bool:
+        self._job_cache.pop(job_id, None)
+
         def body(transaction: Any) -> bool:
             job = self._job_in(transaction, job_id)
             updated = job_state_transition(job, state, now=now, only_from=only_from)
@@ -160,13 +276,15 @@ class FirestoreJobStore:
         return self._transact("change a job's state", body)
 
     def delete_job(self, job_id: str) -> None:
-        """Delete rows in batches of 500, then the job document."""
+        """Delete rows and counter shards in batches of 500, then the job document."""
+        self._job_cache.pop(job_id, None)
         with _translated("delete a job"):
-            while page := list(self._rows(job_id).select([]).limit(BATCH_LIMIT).stream(**self._io)):
-                batch = self._client.batch()
-                for snapshot in page:
-                    batch.delete(snapshot.reference)
-                batch.commit(**self._io)
+            for collection in (self._rows(job_id), self._job_ref(job_id).collection("counters")):
+                while page := list(collection.select([]).limit(BATCH_LIMIT).stream(**self._io)):
+                    batch = self._client.batch()
+                    for snapshot in page:
+                        batch.delete(snapshot.reference)
+                    batch.commit(**self._io)
             self._job_ref(job_id).delete(**self._io)
 
     def _job_in(self, transaction: Any, job_id: str) -> Job:
@@ -197,22 +315,27 @@ class FirestoreJobStore:
         return added
 
     def _create_missing(self, job_id: str, rows: list[Row], expire_at: datetime | None) -> int:
-        refs = {row.key: self._row_ref(job_id, row.key) for row in rows}
-        existing = {decode_key(s.id) for s in self._client.get_all(list(refs.values()), ["position"]) if s.exists}
-        fresh = [row for row in rows if row.key not in existing]
-        documents = [(refs[row.key], {**row_to_record(row), "expire_at": as_utc(expire_at)}) for row in fresh]
+        """Create the rows and count them in one batch; if any exists already, one by one (no read first)."""
+        documents = [
+            (self._row_ref(job_id, row.key), {**row_to_record(row), "expire_at": as_utc(expire_at)}, row)
+            for row in rows
+        ]
         batch = self._client.batch()
-        for ref, document in documents:
+        for ref, document, _ in documents:
             batch.create(ref, document)
+        self._count(batch, job_id, _merged(*(tally(None, row) for row in rows)))
         try:
             batch.commit(**self._io)
             return len(documents)
-        except gexc.AlreadyExists:  # another writer raced us: create one by one
-            return sum(self._create_one(ref, document) for ref, document in documents)
+        except gexc.AlreadyExists:  # a re-run (or another writer): create one by one
+            return sum(self._create_one(job_id, ref, document, row) for ref, document, row in documents)
 
-    def _create_one(self, ref: Any, document: dict[str, Any]) -> int:
+    def _create_one(self, job_id: str, ref: Any, document: dict[str, Any], row: Row) -> int:
+        batch = self._client.batch()
+        batch.create(ref, document)
+        self._count(batch, job_id, tally(None, row))
         try:
-            ref.create(document, **self._io)
+            batch.commit(**self._io)
             return 1
         except gexc.AlreadyExists:
             return 0
@@ -240,7 +363,10 @@ class FirestoreJobStore:
         query = query.order_by("position").limit(batch_size)
         page = self._page(query)
         while page:
-            yield from (row_from_record(s.to_dict()) for s in page)
+            for snapshot in page:
+                row = row_from_record(snapshot.to_dict())
+                self._seen.put(job_id, row.key, snapshot.update_time, row)  # the guard of mark_flushed
+                yield row
             page = self._page(query.start_after(page[-1])) if len(page) == batch_size else []
 
     def _page(self, query: Any) -> list[Any]:
@@ -248,61 +374,113 @@ class FirestoreJobStore:
             return list(query.stream(**self._io))
 
     def count_rows(self, job_id: str) -> dict[RowState, int]:
+        """Two aggregation queries (a few reads), whatever the job's size: the shards' sums, LEASED rows."""
         counts = empty_counts()
+        shards = self._job_ref(job_id).collection("counters")
+        sums: Any = shards.sum(_TOTAL, alias=_TOTAL)
+        for state in COUNTED_STATES:
+            sums = sums.sum(state.value, alias=state.value)
+        leased = self._rows(job_id).where(filter=FieldFilter("state", "==", RowState.LEASED.value))
         with _translated("count rows"):
-            for state in RowState:
-                query = self._rows(job_id).where(filter=FieldFilter("state", "==", state.value))
-                counts[state] = int(query.count(alias="n").get(**self._io)[0][0].value)
+            totals = {result.alias: int(result.value or 0) for result in sums.get(**self._io)[0]}
+            counts[RowState.LEASED] = int(leased.count(alias="n").get(**self._io)[0][0].value)
+        for state in COUNTED_STATES:
+            counts[state] = totals.get(state.value, 0)
+        counted = sum(counts[state] for state in COUNTED_STATES) + counts[RowState.LEASED]
+        counts[RowState.PENDING] = max(0, totals.get(_TOTAL, 0) - counted)
         return counts
+
+    def count_error_kinds(self, job_id: str) -> dict[str, int]:
+        """Failed rows per error kind, from the counter shards (``COUNTER_SHARDS`` reads at most)."""
+        kinds: dict[str, int] = {}
+        with _translated("count error kinds"):
+            for snapshot in self._job_ref(job_id).collection("counters").stream(**self._io):
+                for kind, n in ((snapshot.to_dict() or {}).get(_ERRORS) or {}).items():
+                    kinds[kind] = kinds.get(kind, 0) + int(n)
+        return {kind: n for kind, n in sorted(kinds.items(), key=lambda item: -item[1]) if n > 0}
 
     def lease_row(
         self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int
     ) -> Lease:
+        """One bounded read, then one write guarded by the read's update time (no transaction).
+
+        The plain read answers duplicates (final/busy/missing rows) at once and fails fast when
+        Firestore is unreachable; a row changed between the read and the write refuses the
+        write's precondition, and the lease is decided again on a fresh read.
+        """
         ref = self._row_ref(job_id, key)
-        # A plain bounded read first: answers duplicates (final/busy/missing rows) without a
-        # transaction, and fails fast when Firestore is unreachable (the client library's
-        # begin-transaction call has its own, much longer, retry deadline).
-        with _translated("read a row"):
-            peek = self._row_in(None, ref)
-        lease, write = lease_transition(
-            peek, owner=owner, now=now, lease_seconds=lease_seconds, max_attempts=max_attempts
-        )
-        if write is None:
-            return lease
-
-        def body(transaction: Any) -> Lease:
+        for _ in range(_GUARDED_TRIES):
+            with _translated("read a row"):
+                snapshot = ref.get(**self._io)
+            peek = row_from_record(snapshot.to_dict()) if snapshot.exists else None
             lease, write = lease_transition(
-                self._row_in(transaction, ref),
-                owner=owner,
-                now=now,
-                lease_seconds=lease_seconds,
-                max_attempts=max_attempts,
+                peek, owner=owner, now=now, lease_seconds=lease_seconds, max_attempts=max_attempts
             )
-            if write is not None:
-                transaction.update(ref, _row_changes(write))
+            if write is None:
+                return lease
+            batch = self._client.batch()
+            batch.update(
+                ref, _row_changes(write), option=self._client.write_option(last_update_time=snapshot.update_time)
+            )
+            self._count(batch, job_id, tally(peek, write))
+            try:
+                with _translated("lease a row"):
+                    results = batch.commit(**self._io)
+            except StoreError as exc:
+                if isinstance(exc.__cause__, _CONFLICTS):
+                    continue  # the row changed since the read: decide again
+                raise
+            self._seen.put(job_id, key, results[0].update_time, write)
             return lease
-
-        return self._transact("lease a row", body)
+        raise StoreError(f"Firestore could not lease row {key}: it kept changing")
 
     def finish_row(self, job_id: str, key: str, *, owner: str, outcome: RowOutcome, now: datetime) -> bool:
+        """No read when this store wrote the lease: one write guarded by the lease's update time."""
         ref = self._row_ref(job_id, key)
+        seen = self._seen.get(job_id, key)
+        if seen is not None:
+            finished = finish_transition(seen[1], owner=owner, outcome=outcome, now=now)
+            if finished is not None and self._guarded_update(job_id, ref, seen, finished):
+                return True
 
         def body(transaction: Any) -> bool:
             row = self._row_in(transaction, ref)
             finished = finish_transition(row, owner=owner, outcome=outcome, now=now)
             if finished is not None:
                 transaction.update(ref, _row_changes(finished))
+                self._count(transaction, job_id, tally(row, finished))
             return finished is not None
 
+        self._seen.drop(job_id, key)
         return self._transact("finish a row", body)
+
+    def _guarded_update(self, job_id: str, ref: Any, seen: tuple[Any, Row], updated: Row) -> bool:
+        """Write ``updated`` (and its counter deltas) if the row is still as seen; False if it changed."""
+        update_time, before = seen
+        batch = self._client.batch()
+        batch.update(ref, _row_changes(updated), option=self._client.write_option(last_update_time=update_time))
+        self._count(batch, job_id, tally(before, updated))
+        try:
+            with _translated("update a row"):
+                results = batch.commit(**self._io)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, _CONFLICTS):
+                self._seen.drop(job_id, before.key)
+                return False
+            raise
+        self._seen.put(job_id, before.key, results[0].update_time, updated)
+        return True
 
     def skip_row(self, job_id: str, key: str, *, reason: str) -> None:
         ref = self._row_ref(job_id, key)
+        self._seen.drop(job_id, key)
 
         def body(transaction: Any) -> None:
             row = self._row_in(transaction, ref)
             if row is not None:
-                transaction.update(ref, _row_changes(skip_transition(row, reason=reason)))
+                skipped = skip_transition(row, reason=reason)
+                transaction.update(ref, _row_changes(skipped))
+                self._count(transaction, job_id, tally(row, skipped))
 
         self._transact("skip a row", body)
 
@@ -344,37 +522,56 @@ class FirestoreJobStore:
         return self._change_rows(job_id, keys, lambda row: reset_transition(row, reset_attempts=reset_attempts))
 
     def _change_rows(self, job_id: str, keys: Iterable[str], change: Callable[[Row], Row | None]) -> int:
-        """Apply ``change`` to existing rows, 500 per batch, each write guarded by the row's update time."""
+        """Apply ``change`` to existing rows, 500 per batch, each write guarded by the row's update time.
+
+        Rows this store read or wrote last (a flush's page, a lease) are not read again: their
+        remembered update time guards the write; the others are read in one ``get_all``.
+        """
         changed = 0
         for chunk in _chunks(dict.fromkeys(keys), BATCH_LIMIT):
-            refs = [self._row_ref(job_id, key) for key in chunk]
+            seen = {key: found for key in chunk if (found := self._seen.get(job_id, key)) is not None}
+            refs = [self._row_ref(job_id, key) for key in chunk if key not in seen]
             with _translated("update rows"):
-                snapshots = [s for s in self._client.get_all(refs) if s.exists]
+                for snapshot in self._client.get_all(refs) if refs else ():
+                    if snapshot.exists:
+                        row = row_from_record(snapshot.to_dict())
+                        seen[row.key] = (snapshot.update_time, row)
                 try:
-                    changed += self._commit_guarded(snapshots, change)
+                    changed += self._commit_guarded(job_id, seen, change)
                 except _CONFLICTS:  # a row changed under us: redo this chunk row by row
-                    changed += sum(self._change_one(s.reference, change) for s in snapshots)
+                    changed += sum(self._change_one(job_id, key, change) for key in seen)
         return changed
 
-    def _commit_guarded(self, snapshots: list[Any], change: Callable[[Row], Row | None]) -> int:
+    def _commit_guarded(
+        self, job_id: str, seen: Mapping[str, tuple[Any, Row]], change: Callable[[Row], Row | None]
+    ) -> int:
         batch = self._client.batch()
-        changed = 0
-        for snapshot in snapshots:
-            updated = change(row_from_record(snapshot.to_dict()))
+        written: list[tuple[str, Row]] = []
+        deltas = []
+        for key, (update_time, row) in seen.items():
+            updated = change(row)
             if updated is not None:
-                guard = self._client.write_option(last_update_time=snapshot.update_time)
-                batch.update(snapshot.reference, _row_changes(updated), option=guard)
-                changed += 1
-        if changed:
-            batch.commit(**self._io)
-        return changed
+                guard = self._client.write_option(last_update_time=update_time)
+                batch.update(self._row_ref(job_id, key), _row_changes(updated), option=guard)
+                written.append((key, updated))
+                deltas.append(tally(row, updated))
+        if written:
+            self._count(batch, job_id, _merged(*deltas))
+            results = batch.commit(**self._io)
+            for (key, updated), result in zip(written, results, strict=False):
+                self._seen.put(job_id, key, result.update_time, updated)
+        return len(written)
 
-    def _change_one(self, ref: Any, change: Callable[[Row], Row | None]) -> int:
+    def _change_one(self, job_id: str, key: str, change: Callable[[Row], Row | None]) -> int:
+        ref = self._row_ref(job_id, key)
+        self._seen.drop(job_id, key)
+
         def body(transaction: Any) -> int:
             row = self._row_in(transaction, ref)
             updated = change(row) if row is not None else None
             if updated is not None:
                 transaction.update(ref, _row_changes(updated))
+                self._count(transaction, job_id, tally(row, updated))
             return int(updated is not None)
 
         return self._transact("update a row", body)

@@ -92,11 +92,11 @@ class InterferingStore(FirestoreJobStore):
 
     interfered = False
 
-    def _commit_guarded(self, snapshots: list[Any], change: Any) -> int:
+    def _commit_guarded(self, job_id: str, seen: Any, change: Any) -> int:
         if not self.interfered:
             self.interfered = True
             self.lease_row("job-1", "a", owner="w2", now=T0, lease_seconds=LEASE, max_attempts=5)
-        return super()._commit_guarded(snapshots, change)
+        return super()._commit_guarded(job_id, seen, change)
 
 
 def test_bulk_update_never_writes_a_stale_row(firestore_client: firestore.Client) -> None:
