@@ -133,6 +133,24 @@ class CloudSettings:
     auth_disabled: bool = False  # local development only; never on Cloud Run
 
 
+# --- batch API (issue 16) ---
+GCLOUD_CLIENT_ID = "32555940559.apps.googleusercontent.com"  # `aud` of `gcloud auth print-identity-token` (user accounts)
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Programmatic callers of the batch API (``/api/v1/batches``, ``/api/v1/stats``)."""
+
+    callers: tuple[str, ...] = ()  # emails (users, service accounts) whose Google ID tokens are accepted
+    audiences: tuple[str, ...] = ()  # accepted `aud` of their tokens (default: the service URL and gcloud's client)
+    max_active_batches: int = 5  # per owner: batches queued or processing at once
+    max_rows_per_day: int = 50_000  # per owner: companies submitted in any 24 hours
+    serve_workers: int = 20  # `serve`: companies researched at once (all batches together)
+
+
+# --- end batch API ---
+
+
 @dataclass(frozen=True)
 class Settings:
     limits: Limits = field(default_factory=Limits)
@@ -141,6 +159,7 @@ class Settings:
     llm: LLMConfig = field(default_factory=LLMConfig)
     sheets: SheetsConfig = field(default_factory=SheetsConfig)
     cloud: CloudSettings = field(default_factory=CloudSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)  # batch API (issue 16)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -171,7 +190,20 @@ class Settings:
                 max_budget_wait=float(env.get("ROWSCOUT_SHEETS_MAX_BUDGET_WAIT", str(SheetsConfig.max_budget_wait))),
             ),
             cloud=_cloud(env),
+            api=_api(env),  # batch API (issue 16)
         )
+
+
+def _api(env: Mapping[str, str]) -> ApiSettings:
+    service_url = env.get("ROWSCOUT_SERVICE_URL", "").rstrip("/")
+    default_audiences = ",".join(a for a in (service_url, GCLOUD_CLIENT_ID) if a)
+    return ApiSettings(
+        callers=tuple(c.lower() for c in _list(env.get("ROWSCOUT_API_CALLERS"))),
+        audiences=_list(env.get("ROWSCOUT_API_AUDIENCES", default_audiences)),
+        max_active_batches=int(env.get("ROWSCOUT_API_MAX_ACTIVE_BATCHES", str(ApiSettings.max_active_batches))),
+        max_rows_per_day=int(env.get("ROWSCOUT_API_MAX_ROWS_PER_DAY", str(ApiSettings.max_rows_per_day))),
+        serve_workers=int(env.get("ROWSCOUT_SERVE_WORKERS", str(ApiSettings.serve_workers))),
+    )
 
 
 def _cloud(env: Mapping[str, str]) -> CloudSettings:

@@ -4,7 +4,8 @@ Nothing heavy happens here: adapters come from ``service.bootstrap.build_cloud``
 on first use (see ``context.ApiContext``). ``test_config`` may carry
 ``SETTINGS`` (a ``Settings``), ``ADAPTERS`` (keyword overrides of
 ``build_cloud``: store, queue, researcher, sheets, access, clock, worker_id),
-``CERTS_SOURCE``, ``ADDON_AUTH``, ``TASK_AUTH`` and ordinary Flask keys.
+``CERTS_SOURCE``, ``ADDON_AUTH``, ``TASK_AUTH``, the batch API's ``API_KEYS`` (a key
+store), ``API_KEYS_ONLY`` and ``BATCH_AUTH``, and ordinary Flask keys.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from service.api import addon, meta, tasks
+from service.api import addon, batches, meta, tasks
 from service.api.context import EXTENSION, build_context
 from service.api.errors import register_error_handlers
 from service.api.logs import configure_logging
@@ -32,6 +33,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         configure_logging(settings.cloud.project)
     app.extensions[EXTENSION] = build_context(settings, config)
     register_error_handlers(app)
-    for blueprint in (meta.bp, addon.bp, tasks.bp):
+    for blueprint in (meta.bp, addon.bp, tasks.bp, batches.bp):  # batches: the batch API (issue 16)
         app.register_blueprint(blueprint)
     return app

@@ -17,7 +17,8 @@ from typing import Any
 from flask import current_app
 
 from service.api.access import SpreadsheetAccess
-from service.api.auth import Authenticator, build_authenticators
+from service.api.auth import Authenticator, HttpCertsSource, IdTokenVerifier, build_authenticators
+from service.api.keys import BatchAuthenticator
 from service.bootstrap import Cloud, build_cloud
 from service.config import Settings
 from service.jobs.ports import Services
@@ -31,6 +32,7 @@ class ApiContext:
     addon_auth: Authenticator
     task_auth: Authenticator
     cloud_factory: Callable[[], Cloud]
+    batch_auth: BatchAuthenticator | None = None  # the batch API's callers (issue 16)
     _cloud: Cloud | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -61,7 +63,17 @@ def build_context(settings: Settings, config: dict[str, Any]) -> ApiContext:
         addon_auth=config.get("ADDON_AUTH", addon_auth),
         task_auth=config.get("TASK_AUTH", task_auth),
         cloud_factory=lambda: build_cloud(settings, **adapters),
+        batch_auth=config.get("BATCH_AUTH") or _batch_auth(settings, config),
     )
+
+
+def _batch_auth(settings: Settings, config: dict[str, Any]) -> BatchAuthenticator:
+    """API keys from ``API_KEYS`` (a key store; ``serve`` passes the workspace's), Google ID tokens of
+    ``ROWSCOUT_API_CALLERS`` unless ``API_KEYS_ONLY`` (``serve``: no Google account needed)."""
+    verifier = None
+    if settings.api.callers and not config.get("API_KEYS_ONLY"):
+        verifier = IdTokenVerifier(config.get("CERTS_SOURCE") or HttpCertsSource())
+    return BatchAuthenticator(settings, keys=config.get("API_KEYS"), verifier=verifier)
 
 
 def api_context() -> ApiContext:

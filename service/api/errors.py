@@ -22,6 +22,7 @@ from service.domain.errors import (
     JobNotFound,
     JobStateError,
     QueueError,
+    QuotaError,
     RowscoutError,
     SchemaError,
     SheetsError,
@@ -35,10 +36,8 @@ class NotAuthenticated(AuthError):
     """The caller sent no credentials or credentials we could not verify (HTTP 401)."""
 
 
-class QuotaExceeded(RowscoutError):
+class QuotaExceeded(QuotaError):
     """The caller asked for more than a limit allows right now (HTTP 429)."""
-
-    default_kind = ErrorKind.RATE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def http_error_for(exc: RowscoutError) -> HttpError:
         return HttpError(409, "conflict", message)
     if isinstance(exc, SheetsError):
         return _sheets_error(exc)
-    if isinstance(exc, QuotaExceeded):
+    if isinstance(exc, QuotaError):
         return HttpError(429, "quota_exceeded", message, exc.retry_after)
     if isinstance(exc, StoreError | QueueError) or exc.retryable:
         return HttpError(503, "unavailable", message, exc.retry_after)

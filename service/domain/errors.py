@@ -13,6 +13,7 @@ knows whether trying again later may help (``retryable``) and which
     ├── StoreError                      job-state backend failure (retryable)
     ├── QueueError                      task-queue backend failure (retryable)
     ├── AuthError                       caller not verified / not allowed (permanent)
+    ├── QuotaError                      a caller's limit is used up for now (retry after .retry_after)
     ├── ConfigError                     the service is not set up: a setting or credential
     │                                   is missing or wrong (retryable: an operator fixes it)
     ├── SheetsError(status, reason)     Sheets API failure; retryable on 429/5xx
@@ -93,6 +94,12 @@ class QueueError(RowscoutError):
 
 class AuthError(RowscoutError):
     default_kind = ErrorKind.FORBIDDEN
+
+
+class QuotaError(RowscoutError):
+    """A caller used up a limit for now (batch API: active batches, rows per day); ``retry_after`` says when."""
+
+    default_kind = ErrorKind.RATE_LIMIT
 
 
 class ConfigError(RowscoutError):

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, WrittenCells
+from service.domain.apikeys import ApiKey
 
 
 class JobStore(Protocol):
@@ -97,4 +98,20 @@ class JobStore(Protocol):
 
     def rows_researched_since(self, job_id: str, since: datetime, *, limit: int = 10_000) -> list[Row]:
         """The job's DONE and FAILED rows researched at or after ``since``, at most ``limit`` (any order)."""
+        ...
+
+
+class ApiKeyStore(Protocol):
+    """Where API keys live (their digests): ``service.store.keys`` (SQLite in the workspace, memory)."""
+
+    def add_key(self, key: ApiKey) -> None: ...
+
+    def get_key(self, prefix: str) -> ApiKey | None: ...
+
+    def list_keys(self, *, owner: str | None = None) -> list[ApiKey]:
+        """Oldest first."""
+        ...
+
+    def revoke_key(self, prefix: str, *, now: datetime) -> ApiKey | None:
+        """Mark the key revoked (once; a second revoke keeps the first time); None when there is no such key."""
         ...

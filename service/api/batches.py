@@ -1,0 +1,364 @@
+"""The batch API, ``/api/v1/batches``: research a list of companies from your own code.
+
+Callers authenticate with an API key or an allow-listed Google ID token
+(``keys.BatchAuthenticator``) and see only their own batches (404 for
+another's). Routes parse, call one ``service.jobs.batches`` (or ``control``)
+function, render. ``BATCH_FIELDS`` validates the submit body and is the
+OpenAPI schema of it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import fields as dataclass_fields
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from service.api.context import api_context
+from service.api.export import ExportColumns, content_type
+from service.api.numbers import MAX_DIGITS, strict_int
+from service.api.requests import JOB_ID, check_value
+from service.domain import PROFILE_FIELDS, CompanyInput, Job, JobOptions, Priority, Row, RowState
+from service.domain.errors import InputError
+from service.files.formats import FileFormat
+from service.files.writers import text_chunks, write_xlsx
+from service.jobs import batches, control
+
+bp = Blueprint("batches", __name__, url_prefix="/api/v1")
+
+MAX_NAME = 300
+MAX_EXTRA_KEYS = 30
+RESULTS_PAGE_MAX = 10_000
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
+_JOB_ID_RE = re.compile(JOB_ID)
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_COMPANY = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "maxLength": MAX_NAME},
+        "website": {"type": ["string", "null"], "maxLength": 2000},
+        "country": {"type": ["string", "null"], "maxLength": 100},
+    },
+    "required": ["name"],
+    "additionalProperties": {"type": ["string", "null"], "maxLength": 2000},
+    "maxProperties": MAX_EXTRA_KEYS,
+}
+_QUESTION = {"type": "string", "minLength": 3, "maxLength": 300}
+
+# name -> (JSON schema, required)
+BATCH_FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
+    "companies": ({"type": "array", "items": _COMPANY, "minItems": 1, "maxItems": batches.MAX_COMPANIES}, False),
+    "company_names": (
+        {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+            "minItems": 1,
+            "maxItems": batches.MAX_COMPANIES,
+        },
+        False,
+    ),
+    "domain_hints": (
+        {
+            "type": "object",
+            "propertyNames": {"maxLength": MAX_NAME},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "maxProperties": batches.MAX_COMPANIES,
+        },
+        False,
+    ),
+    "fields": (
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
+            "minItems": 1,
+            "maxItems": len(PROFILE_FIELDS),
+            "uniqueItems": True,
+        },
+        False,
+    ),
+    "questions": ({"type": "array", "items": _QUESTION, "minItems": 1, "maxItems": 20, "uniqueItems": True}, False),
+    "priority": ({"type": "string", "enum": [p.value for p in Priority]}, False),
+    "max_concurrent": ({"type": "integer", "minimum": 1, "maximum": 20}, False),
+    "timeout_seconds": ({"type": "integer", "minimum": 30, "maximum": 600}, False),
+    "include_failed_results": ({"type": "boolean"}, False),
+    "export_format": ({"type": "string", "enum": ["json", "csv", "xlsx"]}, False),
+    "name": ({"type": ["string", "null"], "maxLength": 200}, False),
+    "webhook_url": ({"type": ["string", "null"], "maxLength": 2000}, False),
+    "notification_email": ({"type": ["string", "null"], "maxLength": 254}, False),
+}
+
+BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {name: schema for name, (schema, _) in BATCH_FIELDS.items()},
+    "additionalProperties": False,
+}
+
+
+@bp.before_request
+def authenticate() -> None:
+    auth = api_context().batch_auth
+    assert auth is not None  # build_context always sets it
+    g.identity = auth.authenticate_headers(request.headers)
+
+
+def _owner() -> str:
+    return str(g.identity.email)
+
+
+@bp.post("/batches")
+def submit() -> tuple[dict[str, Any], int]:
+    ctx = api_context()
+    body = _json_body()
+    companies, options, name = parse_batch(body)
+    limits = batches.OwnerLimits(ctx.settings.api.max_active_batches, ctx.settings.api.max_rows_per_day)
+    job, estimate = batches.submit_batch(
+        ctx.services, owner=_owner(), name=name, companies=companies, options=options, limits=limits
+    )
+    return {
+        "batch_id": job.id,
+        "status": batches.batch_status(job),
+        "total": len(companies),
+        "skipped": estimate.skipped,
+        "estimated_seconds": round(estimate.seconds),
+        "estimated_cost_usd": round(estimate.cost_usd, 4),
+        "status_url": f"/api/v1/batches/{job.id}",
+        "results_url": f"/api/v1/batches/{job.id}/results",
+    }, 202
+
+
+@bp.get("/batches")
+def list_batches() -> dict[str, Any]:
+    limit = _int_arg("limit", 100, 1, 1000)
+    found = batches.list_batches(api_context().services, owner=_owner(), limit=limit)
+    return {"batches": [batches.batch_brief(job) for job in found]}
+
+
+@bp.get("/batches/stats")
+def stats() -> dict[str, Any]:
+    timeframe = request.args.get("timeframe", "24h")
+    if timeframe not in batches.TIMEFRAMES:
+        raise InputError(f"timeframe must be one of {', '.join(batches.TIMEFRAMES)}; got {timeframe[:20]!r}")
+    return batches.batch_stats(api_context().services, owner=_owner(), timeframe=timeframe)
+
+
+@bp.get("/batches/<batch_id>")
+def status(batch_id: str) -> dict[str, Any]:
+    return batches.batch_view(api_context().services, _batch_id(batch_id), owner=_owner())
+
+
+_ACTIONS = {
+    "pause": control.pause_job,
+    "resume": control.resume_job,
+    "cancel": control.cancel_job,
+    "retry-failed": control.retry_failed,
+}
+
+
+@bp.post("/batches/<batch_id>/<action>")
+def act(batch_id: str, action: str) -> dict[str, Any]:
+    if action not in _ACTIONS:
+        raise InputError(f"unknown action {action[:30]!r}; use one of {', '.join(_ACTIONS)}")
+    svc = api_context().services
+    job = batches.get_batch(svc, _batch_id(batch_id), owner=_owner())
+    _ACTIONS[action](svc, job.id, owner=_owner())
+    if action in ("cancel", "retry-failed"):
+        control.complete_if_finished(svc, job.id)  # nothing left to research: the batch ends now
+    return batches.batch_view(svc, job.id, owner=_owner())
+
+
+@bp.get("/batches/<batch_id>/results")
+def results(batch_id: str) -> Response:
+    svc = api_context().services
+    job = batches.get_batch(svc, _batch_id(batch_id), owner=_owner())
+    fmt = request.args.get("format") or job.options.export_format or "json"
+    mimetype = content_type(fmt)
+    include_failed = _bool_arg("include_failed", job.options.include_failed_results)
+    limit = _int_arg("limit", 1000, 1, RESULTS_PAGE_MAX)
+    cursor = _int_arg("cursor", 0, 0, 999_999_999)
+    rows, next_cursor = batches.result_rows(svc, job, include_failed=include_failed, cursor=cursor, limit=limit)
+    if fmt == "json":
+        return jsonify(
+            {
+                "batch_id": job.id,
+                "status": batches.batch_status(job),
+                "results": [result_record(job, row) for row in rows],
+                "next_cursor": next_cursor,
+                "summary": batches.results_summary(svc, job),
+            }
+        )
+    headers = {"Content-Disposition": f'attachment; filename="rowscout-batch-{job.id}.{fmt}"'}
+    if next_cursor is not None:
+        headers["X-Next-Cursor"] = str(next_cursor)
+    columns = BatchColumns(tuple(job.options.fields))
+    if fmt == "xlsx":
+        out = io.BytesIO()
+        write_xlsx(out, columns, rows)
+        return Response(out.getvalue(), mimetype=mimetype, headers=headers)
+    return Response("".join(text_chunks(FileFormat.CSV, columns, rows)), mimetype=mimetype, headers=headers)
+
+
+class BatchColumns(ExportColumns):
+    """The export's columns plus the error kind and message of failed rows (files share the cell guards)."""
+
+    @property
+    def headers(self) -> list[str]:
+        return [*super().headers, "error_kind", "error_message"]
+
+    def cells(self, row: Row) -> list[str]:
+        failed = row.state in (RowState.FAILED, RowState.SKIPPED)
+        kind = row.error_kind.value if failed and row.error_kind else ""
+        return [*super().cells(row), kind, row.error_message if failed else ""]
+
+
+def result_record(job: Job, row: Row) -> dict[str, Any]:
+    """One company of the JSON results: input, state, error (kind, message) or the researched fields."""
+    failed = row.state in (RowState.FAILED, RowState.SKIPPED)
+    profile = row.result
+    return {
+        "row": row.position,
+        "name": row.input.name,
+        "input_website": row.input.website,
+        "input": dict(row.input.extra),
+        "status": row.state.value,
+        "error": {"kind": row.error_kind.value if row.error_kind else None, "message": row.error_message}
+        if failed
+        else None,
+        "result": {field: profile.value(field) for field in job.options.fields} if profile else None,
+        "researched_at": row.researched_at.isoformat() if row.researched_at else None,
+    }
+
+
+# --- parsing ---------------------------------------------------------------------------------------------------
+
+
+def parse_batch(body: Any) -> tuple[list[CompanyInput], JobOptions, str]:
+    """Validate a submit body against ``BATCH_FIELDS``; raise ``InputError`` naming the first bad field."""
+    if not isinstance(body, dict):
+        raise InputError("the request body must be a JSON object")
+    unknown = sorted(set(body) - set(BATCH_FIELDS))
+    if unknown:
+        raise InputError(f"unknown field {unknown[0][:60]!r}")
+    for name, (schema, _) in BATCH_FIELDS.items():
+        if name in body:
+            check_value(name, body[name], schema)
+    companies = _companies(body)
+    options = _options(body)
+    name = (body.get("name") or "").strip() or f"Batch of {len(companies)} companies"
+    return companies, options, name
+
+
+def _companies(body: dict[str, Any]) -> list[CompanyInput]:
+    if ("companies" in body) == ("company_names" in body):
+        raise InputError("send either companies or company_names (with domain_hints), not both and not neither")
+    if "companies" in body:
+        if "domain_hints" in body:
+            raise InputError("domain_hints go with company_names; give each company its website instead")
+        return [_company(n, item) for n, item in enumerate(body["companies"])]
+    hints = body.get("domain_hints") or {}
+    unknown = sorted(set(hints) - set(body["company_names"]))
+    if unknown:
+        raise InputError(f"domain_hints names {unknown[0][:60]!r}, which is not in company_names")
+    return [
+        CompanyInput(name=name.strip(), website=_website(hints.get(name, ""), name)) for name in body["company_names"]
+    ]
+
+
+def _company(index: int, item: dict[str, Any]) -> CompanyInput:
+    where = f"companies[{index}]"
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{where}.name is required")
+    if len(item) > MAX_EXTRA_KEYS:
+        raise InputError(f"{where} has more than {MAX_EXTRA_KEYS} keys")
+    for key, value in item.items():
+        check_value(f"{where}.{key[:40]}", value, _COMPANY["properties"].get(key, _COMPANY["additionalProperties"]))
+    extra = {str(k): str(v) for k, v in item.items() if k not in ("name", "website") and v not in (None, "")}
+    return CompanyInput(name=name.strip(), website=_website(item.get("website") or "", name), extra=extra)
+
+
+def _website(text: str, name: str) -> str:
+    """The website as sent: a row whose website cannot be researched is skipped with the reason (``RowScreen``)."""
+    return text.strip()
+
+
+def _options(body: dict[str, Any]) -> JobOptions:
+    defaults = JobOptions()
+    values: dict[str, Any] = {
+        "fields": list(body.get("fields") or defaults.fields),
+        "concurrency": body.get("max_concurrent") or 5,
+        "rate": 20.0,
+        "timeout": float(body.get("timeout_seconds") or defaults.timeout),
+        "priority": body.get("priority") or Priority.NORMAL.value,
+        "include_failed_results": body.get("include_failed_results", True),
+        "export_format": body.get("export_format") or "",
+        "webhook_url": check_webhook_url(body.get("webhook_url") or ""),
+        "notification_email": check_email(body.get("notification_email") or ""),
+    }
+    if body.get("questions"):
+        if "questions" not in {f.name for f in dataclass_fields(JobOptions)}:
+            raise InputError("custom questions are not available on this service yet; leave out 'questions'")
+        values["questions"] = [{"text": text.strip()} for text in body["questions"]]
+    return JobOptions.from_dict(values)
+
+
+def check_webhook_url(url: str) -> str:
+    """An https URL, or http to a loopback host (local tests); anything else is refused."""
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise InputError("webhook_url is not a valid URL") from None
+    if not parts.hostname or parts.username or parts.password or any(c.isspace() for c in url):
+        raise InputError("webhook_url must be an absolute https URL without credentials")
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS):
+        return url
+    raise InputError("webhook_url must use https (http only for 127.0.0.1, ::1 or localhost)")
+
+
+def check_email(address: str) -> str:
+    address = address.strip()
+    if address and not re.fullmatch(EMAIL, address):
+        raise InputError(f"notification_email is not an email address: {address[:60]!r}")
+    return address
+
+
+def _json_body() -> Any:
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise InputError("the JSON body is nested too deeply") from None
+    if body is None:
+        raise InputError("send a JSON object with Content-Type: application/json")
+    return body
+
+
+def _batch_id(batch_id: str) -> str:
+    if not _JOB_ID_RE.fullmatch(batch_id):
+        raise InputError("that is not a Rowscout batch id")
+    return batch_id
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    value = strict_int(text)
+    if value is None or not low <= value <= high:
+        raise InputError(f"{name} must be an integer between {low} and {high} (at most {MAX_DIGITS} digits)")
+    return value
+
+
+def _bool_arg(name: str, default: bool) -> bool:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if text.lower() not in ("true", "false", "1", "0"):
+        raise InputError(f"{name} must be true or false")
+    return text.lower() in ("true", "1")
