@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from service.config import Settings
-from service.domain import CompanyInput, Job, ResearchOptions, ResearchOutcome, Row
+from service.domain import CompanyInput, Job, JobOptions, ResearchOptions, ResearchOutcome, Row
 from service.domain.errors import InputError
 from service.domain.retry import RetryPolicy
 from service.domain.sinks import ResultSink
@@ -32,7 +32,7 @@ from service.jobs.rowtask import give_up_row
 from service.queue.port import TaskDelivery, TaskQueue, TaskResult
 from service.research.port import Researcher
 from service.sheets.port import SheetGateway
-from service.store.port import JobStore
+from service.store.port import ApiKeyStore, JobStore
 
 if TYPE_CHECKING:
     from service.api.access import SpreadsheetAccess
@@ -363,3 +363,66 @@ def build_cloud(
         client_ids = settings.cloud.addon_client_ids
         access = AllowAllAccess() if settings.cloud.auth_disabled else DriveSpreadsheetAccess(client_ids=client_ids)
     return Cloud(services=services, access=access)
+
+
+# --- the batch API on one machine (`python -m service serve`, issue 16) ----------------------------------------
+
+
+def build_key_store(settings: Settings) -> ApiKeyStore:
+    """The workspace's API keys (``keys create``; checked by ``serve``)."""
+    from service.store.keys import SqliteApiKeyStore
+
+    settings.embedded.workspace.mkdir(parents=True, exist_ok=True)
+    return SqliteApiKeyStore(settings.embedded.workspace / "api-keys.sqlite3")
+
+
+@dataclass
+class Served:
+    """``serve``'s adapters: the embedded store, one in-process queue for every batch, the key store."""
+
+    services: Services
+    keys: ApiKeyStore
+    queue: Any  # InProcessQueue, started by ``start``
+
+    def start(self) -> int:
+        """Start researching; returns how many unfinished rows of earlier batches were enqueued again."""
+        from service.jobs.batch_worker import BatchWorker
+
+        self.queue.start()
+        return BatchWorker(self.services).recover()
+
+    def close(self) -> None:
+        self.queue.stop(wait=False)
+
+
+def build_serve(
+    settings: Settings,
+    *,
+    store: JobStore | None = None,
+    researcher: Researcher | None = None,
+    keys: ApiKeyStore | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Served:
+    """SQLite job state, the in-process queue (``settings.api.serve_workers`` rows at once), API keys."""
+    from service.jobs.batch_worker import BatchWorker
+    from service.queue.inprocess import InProcessQueue
+
+    holder: list[BatchWorker] = []
+    workers = max(1, settings.api.serve_workers)
+    queue = InProcessQueue(
+        lambda delivery: holder[0].handle(delivery),
+        rate=float(workers * 4),
+        concurrency=workers,
+        retry=embedded_retry(JobOptions().max_attempts),
+        on_give_up=lambda delivery, reason: holder[0].give_up(delivery, reason),
+    )
+    services = Services(
+        store=store or build_sqlite_store(settings),
+        queue=queue,
+        researcher=researcher or LazyResearcher(lambda: build_researcher(settings)),
+        sheets=None,
+        limits=settings.limits,
+        clock=clock or utc_now,
+    )
+    holder.append(BatchWorker(services))
+    return Served(services=services, keys=keys or build_key_store(settings), queue=queue)

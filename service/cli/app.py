@@ -20,6 +20,7 @@ from typing import Any
 from service.bootstrap import build_local
 from service.cli import render
 from service.cli.exits import ExitCode, exit_code
+from service.cli.serve import add_serve_commands
 from service.config import EmbeddedSettings, Settings
 from service.domain import PROFILE_FIELDS
 from service.domain.errors import RowscoutError
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-progress", action="store_true", help="no live progress bar")
     _add_estimate(commands)
     _add_job_commands(commands)
+    add_serve_commands(commands)  # issue 16: serve, keys
     return parser
 
 

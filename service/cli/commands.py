@@ -16,6 +16,7 @@ from service.bootstrap import Embedded
 from service.cli import render
 from service.cli.exits import ExitCode
 from service.cli.inputs import InputSpec, open_input, output_path_for, resolve_fields, submit
+from service.cli.serve import SERVE_COMMANDS
 from service.domain import Job, JobOptions, JobState, RowState
 from service.domain.question_specs import parse_questions
 from service.jobs import control
@@ -167,4 +168,5 @@ COMMANDS: dict[str, Callable[[Embedded, argparse.Namespace], ExitCode]] = {
     "cancel": cmd_cancel,
     "clean": cmd_clean,
     "export": cmd_export,
+    **SERVE_COMMANDS,  # issue 16: serve, keys
 }
