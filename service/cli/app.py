@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_estimate(commands)
     _add_job_commands(commands)
     add_serve_commands(commands)  # issue 16: serve, keys
+    # --- issue 16 (discover, notices): their own module ---
+    from service.cli.discover import add_discover
+
+    add_discover(commands)
+    # --- end issue 16 ---
     return parser
 
 
@@ -163,7 +168,10 @@ def run_command(args: argparse.Namespace, settings: Settings, **overrides: Any) 
     from service.cli.commands import COMMANDS
     from service.cli.demo import cmd_demo
 
-    command = cmd_demo if args.command == "demo" else COMMANDS[args.command]
+    from service.cli.discover import cmd_discover  # issue 16
+
+    own = {"demo": cmd_demo, "discover": cmd_discover}
+    command = own[args.command] if args.command in own else COMMANDS[args.command]
     try:
         local = build_local(settings, **overrides)
         try:

@@ -1,0 +1,72 @@
+"""``python -m service discover JOB``: clusters of a job's companies and each one's most similar others.
+
+Parses, calls ``service.jobs.discover.discover_similar``, renders: the
+clusters with their labels and, per company, the most similar one (with
+``--company NAME``, that company's ``--top`` ranking). ``-o FILE`` writes the
+whole result as JSON (``.json``) or one row per company (``.csv``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+from service.bootstrap import Embedded
+from service.cli import render
+from service.cli.exits import ExitCode
+from service.domain.errors import InputError
+from service.files.cells import csv_cell, to_text
+from service.jobs.discover import Discovery, discover_similar
+
+
+def add_discover(commands: argparse._SubParsersAction) -> None:
+    discover = commands.add_parser("discover", help="group a job's companies and list the most similar ones")
+    discover.add_argument("job")
+    discover.add_argument("--company", help="only this company's most similar ones (its name)")
+    discover.add_argument("--top", type=int, default=10, help="similar companies listed per company (default 10)")
+    discover.add_argument("-o", "--output", help="write the result to FILE (.json or .csv)")
+
+
+def cmd_discover(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    if args.top < 1:
+        raise InputError("--top must be at least 1")
+    if args.output and Path(args.output).suffix.lower() not in (".json", ".csv"):
+        raise InputError("discover writes .json or .csv files")
+    found = discover_similar(local.services(), args.job, company=args.company, top=args.top)
+    show(found, ranking=bool(args.company))
+    if args.output:
+        write(found, Path(args.output))
+        render.err.print(f"wrote {args.output}")
+    return ExitCode.OK
+
+
+def show(found: Discovery, *, ranking: bool) -> None:
+    out = render.out
+    out.print(f"{found.compared} researched companies in {len(found.clusters)} clusters")
+    names = {c.key: c.name for c in found.companies}
+    if not ranking:
+        for cluster in found.clusters:
+            members = ", ".join(names.get(k, k) for k in cluster.keys)
+            out.print(f"  {cluster.id}. {cluster.label} ({len(cluster.keys)}): {members}")
+        out.print("most similar:")
+    for company in found.companies:
+        similar = company.similar if ranking else company.similar[:1]
+        listed = "; ".join(f"{s.name} ({s.score:.2f}: {', '.join(s.shared)})" for s in similar) or "none"
+        out.print(f"  {company.name} → {listed}")
+
+
+def write(found: Discovery, path: Path) -> None:
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return
+    labels = {c.id: c.label for c in found.clusters}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["company", "cluster", "cluster label", "most similar", "score", "similar in this list"])
+        for c in found.companies:
+            best = c.similar[0] if c.similar else None
+            others = "; ".join(f"{s.name} ({s.score:.2f})" for s in c.similar)
+            row = [c.name, c.cluster, labels[c.cluster], best.name if best else "", best.score if best else "", others]
+            writer.writerow([csv_cell(to_text(v)) for v in row])  # names come from the user's file
