@@ -46,4 +46,6 @@ def sources_text(profile: CompanyProfile) -> str:
     by_url: dict[str, list[str]] = {}
     for name, source in profile.sources.items():
         by_url.setdefault(source.url, []).append(name)
+    for question, answer in profile.answers.items():  # custom questions (issue 15): answer or evidence page
+        by_url.setdefault(answer.url, []).append(question)
     return "\n".join(f"{url} ({', '.join(names)})" for url, names in by_url.items())
