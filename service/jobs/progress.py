@@ -1,7 +1,8 @@
 """Progress and summaries of a job: counts, rate, ETA, error kinds, distributions, cost.
 
-``job_progress`` is cheap enough to poll (counts come from the store's
-per-state counts, error kinds from the failed rows only); ``summarize_job``
+``job_progress`` is cheap enough to poll: a fixed number of store reads
+whatever the job's size (the store's per-state counts and per-error-kind
+counts; on Firestore, counter shards kept in the same commit as each row); ``summarize_job``
 reads every finished row once, for the end-of-job report and summary tab.
 """
 
@@ -85,15 +86,12 @@ def job_progress(svc: Services, job_id: str, *, owner: str | None = None) -> Job
     """Counts, rate and ETA of a job (cheap: no full scan)."""
     job = get_job(svc, job_id, owner=owner)
     counts = svc.store.count_rows(job_id)
-    kinds = Counter(
-        (row.error_kind.value if row.error_kind else "unknown")
-        for row in svc.store.iter_rows(job_id, states=(RowState.FAILED,))
-    )
+    kinds = svc.store.count_error_kinds(job_id) if counts[RowState.FAILED] else {}
     researched = counts[RowState.DONE] + counts[RowState.FAILED]
     rate = _rate_per_minute(job, researched, svc.clock())
     remaining = counts[RowState.PENDING] + counts[RowState.LEASED]
     eta = (remaining / rate * 60.0) if rate > 0 and job.state.accepts_work else None
-    return JobProgress(job, counts, dict(kinds.most_common()), rate, eta)
+    return JobProgress(job, counts, kinds, rate, eta)
 
 
 def summarize_job(svc: Services, job_id: str, *, owner: str | None = None) -> JobSummary:

@@ -16,6 +16,7 @@ from service.domain import Job, JobState, Lease, Row, RowOutcome, RowState, Writ
 from service.domain.errors import JobNotFound
 from service.store.serialize import (
     empty_counts,
+    error_kind_counts,
     finish_transition,
     flushed_transition,
     job_state_transition,
@@ -119,6 +120,11 @@ class MemoryJobStore:
             for row in self._rows.get(job_id, {}).values():
                 counts[row.state] += 1
         return counts
+
+    def count_error_kinds(self, job_id: str) -> dict[str, int]:
+        with self._lock:
+            rows = [row for row in self._rows.get(job_id, {}).values() if row.state == RowState.FAILED]
+        return error_kind_counts(row.error_kind for row in rows)
 
     def lease_row(
         self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int

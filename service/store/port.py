@@ -69,6 +69,10 @@ class JobStore(Protocol):
         """Rows per state; every state present (0 when none)."""
         ...
 
+    def count_error_kinds(self, job_id: str) -> dict[str, int]:
+        """FAILED rows per error kind (kind value -> count, most first); cheap enough to poll."""
+        ...
+
     def lease_row(
         self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int
     ) -> Lease: ...

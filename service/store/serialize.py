@@ -13,7 +13,8 @@ their transaction, and write the row they get back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -285,3 +286,9 @@ def skip_transition(row: Row, *, reason: str) -> Row:
 
 def empty_counts() -> dict[RowState, int]:
     return {state: 0 for state in RowState}
+
+
+def error_kind_counts(kinds: Iterable[ErrorKind | str | None]) -> dict[str, int]:
+    """Failed rows per error kind value, most first (a row without a kind counts as ``internal``)."""
+    counted = Counter(ErrorKind(kind).value if kind else ErrorKind.INTERNAL.value for kind in kinds)
+    return dict(counted.most_common())

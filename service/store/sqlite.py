@@ -26,6 +26,7 @@ from service.domain.errors import JobNotFound, StoreError
 from service.store.serialize import (
     as_utc,
     empty_counts,
+    error_kind_counts,
     finish_transition,
     flushed_transition,
     job_from_record,
@@ -295,6 +296,11 @@ class SqliteJobStore:
         for found in self._read("SELECT state, COUNT(*) FROM rows WHERE job_id = ? GROUP BY state", (job_id,)):
             counts[RowState(found[0])] = int(found[1])
         return counts
+
+    def count_error_kinds(self, job_id: str) -> dict[str, int]:
+        query = "SELECT error_kind, COUNT(*) FROM rows WHERE job_id = ? AND state = ? GROUP BY error_kind"
+        found = self._read(query, (job_id, RowState.FAILED.value))
+        return error_kind_counts(kind for kind, n in found for _ in range(int(n)))
 
     def lease_row(
         self, job_id: str, key: str, *, owner: str, now: datetime, lease_seconds: float, max_attempts: int

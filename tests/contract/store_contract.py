@@ -534,6 +534,87 @@ class StoreContract:
         assert store.count_rows(job.id)[RowState.SKIPPED] == 2
         assert store.get_row(job.id, "ghost") is None
 
+    # --- counters (issue 18: progress counts stay right whatever happens to a row) ---
+
+    @staticmethod
+    def recount(store: JobStore, job_id: str) -> tuple[dict[RowState, int], dict[str, int]]:
+        """Counts and error kinds recomputed from the rows themselves."""
+        counts = {state: 0 for state in RowState}
+        kinds: dict[str, int] = {}
+        for row in store.iter_rows(job_id):
+            counts[row.state] += 1
+            if row.state == RowState.FAILED:
+                kind = (row.error_kind or ErrorKind.INTERNAL).value
+                kinds[kind] = kinds.get(kind, 0) + 1
+        return counts, kinds
+
+    def assert_counts_match_rows(self, store: JobStore, job_id: str) -> None:
+        counts, kinds = self.recount(store, job_id)
+        assert store.count_rows(job_id) == counts
+        assert store.count_error_kinds(job_id) == kinds
+
+    def test_counts_survive_duplicate_delivery_and_retries(self, store: JobStore, job: Job) -> None:
+        rows = [make_row(f"r{n}", n) for n in range(8)]
+        store.add_rows(job.id, rows)
+        store.add_rows(job.id, rows[:5])  # a re-delivered planning chunk
+        self.assert_counts_match_rows(store, job.id)
+        done = RowOutcome(RowState.DONE, result=make_profile())
+        dns = RowOutcome(RowState.FAILED, error_kind=ErrorKind.DNS, error_message="no such host")
+        later = RowOutcome(RowState.PENDING, error_kind=ErrorKind.TIMEOUT, error_message="slow")
+        # r0: done, then a duplicate delivery finds it final and a late finish is refused
+        self.lease(store, "r0")
+        assert store.finish_row(job.id, "r0", owner="w1", outcome=done, now=T0)
+        assert self.lease(store, "r0", owner="w2").status == LeaseStatus.ALREADY_FINAL
+        assert not store.finish_row(job.id, "r0", owner="w1", outcome=done, now=T0)
+        # r1: two deliveries at once: one lease, the other busy; the loser's finish changes nothing
+        assert self.lease(store, "r1", owner="w1").status == LeaseStatus.LEASED
+        assert self.lease(store, "r1", owner="w2").status == LeaseStatus.BUSY
+        assert not store.finish_row(job.id, "r1", owner="w2", outcome=dns, now=T0)
+        assert store.finish_row(job.id, "r1", owner="w1", outcome=dns, now=T0)
+        # r2: retried (pending), taken over after its lease expired, then failed
+        self.lease(store, "r2")
+        assert store.finish_row(job.id, "r2", owner="w1", outcome=later, now=T0)
+        self.lease(store, "r2", owner="w1", now=T0 + timedelta(seconds=1))
+        late = T0 + timedelta(seconds=LEASE + 5)
+        assert self.lease(store, "r2", owner="w2", now=late).status == LeaseStatus.LEASED
+        assert not store.finish_row(job.id, "r2", owner="w1", outcome=done, now=late)
+        assert store.finish_row(job.id, "r2", owner="w2", outcome=dns, now=late)
+        # r3: attempts exhausted by leasing alone (a crashed worker each time)
+        for n in range(4):
+            self.lease(store, "r3", owner=f"w{n}", now=T0 + timedelta(seconds=n * (LEASE + 1)), max_attempts=3)
+        # r4: done then skipped (its sheet row deleted); r5: skipped twice; r6 leased and left
+        self.lease(store, "r4")
+        store.finish_row(job.id, "r4", owner="w1", outcome=done, now=T0)
+        store.skip_row(job.id, "r4", reason="row deleted")
+        store.skip_row(job.id, "r5", reason="row deleted")
+        store.skip_row(job.id, "r5", reason="row deleted")
+        self.lease(store, "r6")
+        store.mark_flushed(job.id, ["r0", "r1", "r4"])
+        self.assert_counts_match_rows(store, job.id)
+        counts = store.count_rows(job.id)
+        assert (counts[RowState.DONE], counts[RowState.FAILED], counts[RowState.SKIPPED]) == (1, 3, 2)
+        assert store.count_error_kinds(job.id) == {"dns": 2, "internal": 1}
+        # retry-failed and refresh put rows back; twice is the same as once
+        assert store.reset_rows(job.id, ["r0", "r1", "r3", "r5", "ghost"]) == 4
+        store.reset_rows(job.id, ["r0", "r1"])
+        self.assert_counts_match_rows(store, job.id)
+        assert store.count_error_kinds(job.id) == {"dns": 1}
+        self.lease(store, "r1", owner="w9")
+        assert store.finish_row(job.id, "r1", owner="w9", outcome=done, now=T0)
+        self.assert_counts_match_rows(store, job.id)
+        assert sum(store.count_rows(job.id).values()) == 8
+
+    def test_counts_are_per_job_and_gone_with_the_job(self, store: JobStore, job: Job) -> None:
+        store.create_job(make_job("job-2"))
+        store.add_rows(job.id, [make_row("a", 1)])
+        store.add_rows("job-2", [make_row("a", 1), make_row("b", 2)])
+        store.skip_row("job-2", "a", reason="x")
+        assert store.count_rows(job.id)[RowState.PENDING] == 1
+        assert store.count_rows("job-2")[RowState.SKIPPED] == 1
+        store.delete_job("job-2")
+        assert store.count_rows("job-2") == {state: 0 for state in RowState}
+        assert store.count_error_kinds("job-2") == {}
+
     # --- statistics (batch API) ----------------------------------------------
 
     def test_jobs_since_filters_by_update_time_and_owner(self, store: JobStore) -> None:
