@@ -37,6 +37,7 @@ from service.store.port import ApiKeyStore, JobStore
 if TYPE_CHECKING:
     from service.api.access import SpreadsheetAccess
     from service.research.llm import LLM
+    from service.research.search import SearchProvider
     from service.sheets.budget import SheetsBudget
 
 
@@ -61,7 +62,40 @@ def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int
         finder_options["tlds"] = settings.fetch.site_tlds
     if site_port:
         finder_options.update(port=site_port, scheme="http")
-    return WebResearcher(fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options))
+    search = build_search(settings)
+    return WebResearcher(
+        fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options, search=search)
+    )
+
+
+def build_search(settings: Settings) -> SearchProvider | None:
+    """The configured web search provider (``ROWSCOUT_SEARCH_PROVIDER``), or None (the default)."""
+    search = settings.search
+    if not search.provider:
+        return None
+    if search.provider == "gemini":
+        from service.research.search.gemini import DEFAULT_MODEL, GeminiSearch
+
+        return GeminiSearch(
+            search.model or DEFAULT_MODEL,
+            api_key=search.api_key or None,
+            vertex=not search.api_key,  # no key: Vertex AI on the service's own project
+            project=settings.cloud.project or None,
+            location=settings.cloud.location or None,
+            endpoint=search.endpoint,
+            timeout=search.timeout,
+        )
+    if search.provider in ("brave", "tavily"):
+        if not search.api_key:
+            raise InputError(f"ROWSCOUT_SEARCH_PROVIDER={search.provider} needs ROWSCOUT_SEARCH_API_KEY")
+        if search.provider == "brave":
+            from service.research.search.brave import BraveSearch
+
+            return BraveSearch(search.api_key, endpoint=search.endpoint, timeout=search.timeout)
+        from service.research.search.tavily import TavilySearch
+
+        return TavilySearch(search.api_key, endpoint=search.endpoint, timeout=search.timeout)
+    raise InputError(f"unknown ROWSCOUT_SEARCH_PROVIDER {search.provider!r}; use gemini, brave or tavily")
 
 
 def build_llm(settings: Settings) -> LLM | None:

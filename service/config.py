@@ -2,7 +2,7 @@
 
 One frozen ``Settings`` value, read once by ``Settings.from_env()``, made of
 groups: ``limits`` (sizes and times every backend shares), ``embedded`` (the
-one-machine default), ``fetch`` (the crawler), ``llm``, ``sheets`` and
+one-machine default), ``fetch`` (the crawler), ``llm``, ``search``, ``sheets`` and
 ``cloud``. The comment beside each field says what it is for; ``from_env``
 names its variable. (Google client libraries also read their own standard
 variables, e.g. ``GOOGLE_APPLICATION_CREDENTIALS`` and ``FIRESTORE_EMULATOR_HOST``.)
@@ -64,6 +64,17 @@ class LLMConfig:
     base_url: str = ""
     api_key: str = field(default="", repr=False)
     model: str = ""
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """The web search provider used for name-only rows and facts beyond a company's own site."""
+
+    provider: str = ""  # "", "gemini" (Grounding with Google Search), "brave" or "tavily"
+    api_key: str = field(default="", repr=False)  # Gemini: an API key, or empty for Vertex AI (the service's project)
+    endpoint: str = ""  # base URL override (tests: the loopback fake)
+    model: str = ""  # Gemini model for grounded answers (default gemini-2.5-flash)
+    timeout: float = 15.0  # seconds per search call
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,7 @@ class Settings:
     embedded: EmbeddedSettings = field(default_factory=EmbeddedSettings)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     sheets: SheetsConfig = field(default_factory=SheetsConfig)
     cloud: CloudSettings = field(default_factory=CloudSettings)
     api: ApiSettings = field(default_factory=ApiSettings)  # batch API (issue 16)
@@ -180,6 +192,13 @@ class Settings:
                 base_url=env.get("ROWSCOUT_LLM_BASE_URL", ""),
                 api_key=env.get("ROWSCOUT_LLM_API_KEY", ""),
                 model=env.get("ROWSCOUT_LLM_MODEL", ""),
+            ),
+            search=SearchConfig(
+                provider=env.get("ROWSCOUT_SEARCH_PROVIDER", "").strip().lower(),
+                api_key=env.get("ROWSCOUT_SEARCH_API_KEY", ""),
+                endpoint=env.get("ROWSCOUT_SEARCH_ENDPOINT", ""),
+                model=env.get("ROWSCOUT_SEARCH_MODEL", ""),
+                timeout=float(env.get("ROWSCOUT_SEARCH_TIMEOUT", str(SearchConfig.timeout))),
             ),
             sheets=SheetsConfig(
                 api_endpoint=env.get("ROWSCOUT_SHEETS_API_ENDPOINT", ""),

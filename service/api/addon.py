@@ -115,7 +115,7 @@ def submit() -> tuple[dict[str, Any], int]:
 def estimate() -> dict[str, Any]:
     selection = _selection()
     table = read_sheet_selection(api_context().services, selection.source())
-    new_columns = new_column_headers(selection.options.fields, table.headers, selection.column_map)
+    new_columns = new_column_headers(selection.options.outputs, table.headers, selection.column_map)
     return {**_estimate(table, selection.options), "new_columns": new_columns}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from service.config import Settings
 from service.domain import PROFILE_FIELDS, JobOptions, Priority
 from service.domain.errors import InputError
+from service.domain.question_specs import KIND_SEPARATOR, MAX_QUESTION_CHARS, MAX_QUESTIONS, parse_questions
 from service.domain.sources import SheetSource
 from service.sheets.a1 import parse_a1
 
@@ -63,6 +64,14 @@ FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
             "propertyNames": {"enum": list(PROFILE_FIELDS)},
             "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 100},
             "maxProperties": len(PROFILE_FIELDS),
+        },
+        False,
+    ),
+    "questions": (  # custom questions (issue 15): one column each; "QUESTION::KIND" overrides the inferred kind
+        {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS + len(KIND_SEPARATOR) + 10},
+            "maxItems": MAX_QUESTIONS,
         },
         False,
     ),
@@ -140,6 +149,7 @@ def _build(body: dict[str, Any], settings: Settings) -> SelectionRequest:
         priority=Priority(body.get("priority") or defaults.priority),
         refresh_days=body.get("refresh_days"),
         use_llm=bool(body.get("use_llm", False)),
+        questions=parse_questions(body.get("questions") or ()),
     )
     request = SelectionRequest(
         spreadsheet_id=body["spreadsheet_id"],

@@ -22,7 +22,8 @@ knows whether trying again later may help (``retryable``) and which
         ├── BlockedError                403, bot challenge, parked domain, robots.txt
         ├── UnsafeUrlError              SSRF guard refused the address (permanent)
         ├── ExtractionError             not_html, parse
-        └── NoWebsiteFound              no website given and none could be found
+        ├── NoWebsiteFound              no website given and none could be found
+        └── AmbiguousWebsite            two sites fit a name-only row equally: needs review (permanent)
 
 HTTP status codes are chosen only at the edge (``service/api``), never here.
 """
@@ -157,3 +158,9 @@ class ExtractionError(ResearchError):
 
 class NoWebsiteFound(ResearchError):
     default_kind = ErrorKind.NO_WEBSITE_FOUND
+
+
+class AmbiguousWebsite(ResearchError):
+    """Two different sites name the company equally well: a person should pick one (the row needs review)."""
+
+    default_kind = ErrorKind.AMBIGUOUS_WEBSITE

@@ -76,6 +76,8 @@ class ErrorKind(StrEnum):
     TOO_LARGE = "too_large"
     PARSE = "parse"
     NO_WEBSITE_FOUND = "no_website_found"
+    AMBIGUOUS_WEBSITE = "ambiguous_website"  # two sites fit the name equally: the row needs review
+    SEARCH_CONFIG = "search_config"  # the search provider refused the key: an operator fixes the setting
     UNSAFE_URL = "unsafe_url"
     INVALID_INPUT = "invalid_input"
     NOT_FOUND = "not_found"
@@ -106,6 +108,7 @@ class FieldMethod(StrEnum):
     CLASSIFIER = "classifier"
     LLM = "llm"
     INPUT = "input"
+    SEARCH = "search"  # a web search provider's result or grounded answer
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,7 @@ class Usage:
     pages_fetched: int = 0
     llm_input_tokens: int = 0
     llm_output_tokens: int = 0
+    search_queries: int = 0  # billable web searches (their cost is in cost_usd)
     cost_usd: float = 0.0
     seconds: float = 0.0  # wall time of the research call (batch API statistics)
 

@@ -1,12 +1,21 @@
-"""Find a company's website from its name alone.
+"""Find a company's website from its name alone, and say why it is the one.
 
-``candidate_domains("Café Müller GmbH", tlds)`` strips legal suffixes,
-accents and punctuation and builds hosts from the words (joined, hyphenated,
-first word) × TLDs. ``SiteFinder.find`` fetches candidate home pages
-concurrently (bounded) and accepts the first one, in candidate order, whose
-title, ``og:site_name`` or JSON-LD name matches the company name (normalised,
-fuzzy). Nothing matching → ``NoWebsiteFound``. A ``SearchProvider`` port can
-add candidate URLs from a search API later; ``NoSearch`` is the shipped no-op.
+``candidate_domains("The Home Depot, Inc.", tlds, country="US")`` normalises
+the name (``name_variants``: legal forms in many languages through
+``cleanco`` plus a fallback list, leading articles, "&"/"and", accents and
+German transliteration, parentheses, a name that is itself a domain) and
+builds hosts from each variant (joined, hyphenated, initials, each
+distinctive word) × TLDs, the country's ccTLD and ``.com`` first.
+
+``SiteFinder.find`` asks the search provider first when one is configured
+(its results' sites lead the candidates), fetches the candidate home pages
+concurrently (bounded) and verifies each with the content check: its title,
+``og:site_name`` or JSON-LD name must name the company. The best verified
+site wins: an exact name beats a fuzzy one, a site the search found beats a
+guessed one, then candidate order. Two verified sites of *different* names
+(not the same brand on two TLDs) that are equally good → ``AmbiguousWebsite``
+("needs review", naming both); none → ``NoWebsiteFound``. The answer
+(``FoundSite``) carries the evidence, the search queries and their cost.
 """
 
 from __future__ import annotations
@@ -14,60 +23,233 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Protocol
 
-from service.domain.errors import NoWebsiteFound, ResearchError
+from cleanco import basename
+
+from service.domain import FieldMethod, FieldSource
+from service.domain.errors import AmbiguousWebsite, NoWebsiteFound, ResearchError
+from service.domain.websites import is_social_profile
 from service.research.extract import extract_page
 from service.research.fetch import FetchedPage, SafeFetcher
+from service.research.search.port import SearchAnswer, SearchProvider
 
 DEFAULT_TLDS = (".com", ".io", ".co", ".net", ".org", ".de", ".fr", ".es", ".co.uk", ".eu")
+MAX_CANDIDATES = 40  # home pages fetched per name at most (search results included)
+SEARCH_RESULTS = 6
 _LEGAL = re.compile(
     r"\b(inc|incorporated|ltd|limited|llc|llp|plc|corp|corporation|co|company|gmbh|ag|kg|ug|mbh|sas|sarl|sa"
-    r"|s\.a|sl|s\.l|srl|spa|bv|nv|ab|oy|as|aps|pty|group|holding|holdings)\b\.?",
+    r"|s\.a|sl|s\.l|srl|spa|bv|nv|ab|oy|oyj|as|asa|aps|pty|se|e\.?\s?k|e\.?\s?v|kgaa)\b\.?",
     re.IGNORECASE,
+)
+_GROUPING = frozenset({"group", "groupe", "gruppe", "grupo", "gruppo", "holding", "holdings", "international"})
+_ARTICLES = frozenset({"the", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las", "il", "lo", "de", "het"})
+_JOINERS = frozenset({"and", "und", "et", "y", "e", "of", "for", "de", "des", "du", "der", "von", "van"})
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+_DOMAIN_NAME = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+# Second-level registrations where companies sit under a ccTLD (example.co.uk, not example.uk).
+_CC_SECOND_LEVEL = {
+    "gb": (".co.uk", ".uk"),
+    "jp": (".co.jp", ".jp"),
+    "au": (".com.au",),
+    "nz": (".co.nz",),
+    "za": (".co.za",),
+    "br": (".com.br",),
+    "in": (".co.in", ".in"),
+    "mx": (".com.mx", ".mx"),
+    "ar": (".com.ar",),
+    "tr": (".com.tr",),
+    "cn": (".cn", ".com.cn"),
+    "kr": (".co.kr", ".kr"),
+    "il": (".co.il",),
+    "us": (".com", ".us"),
+}
+# Sites that talk about companies without being theirs: never a company's own website.
+NOT_COMPANY_SITES = (
+    "wikipedia.org",
+    "wikidata.org",
+    "bloomberg.com",
+    "crunchbase.com",
+    "zoominfo.com",
+    "dnb.com",
+    "glassdoor.com",
+    "indeed.com",
+    "yelp.com",
+    "google.com",
+    "bing.com",
+    "reuters.com",
+    "forbes.com",
+    "opencorporates.com",
+    "northdata.com",
+    "companieshouse.gov.uk",
+    "find-and-update.company-information.service.gov.uk",
+    "pitchbook.com",
+    "cbinsights.com",
+    "owler.com",
+    "apollo.io",
+    "rocketreach.co",
+    "yahoo.com",
+    "marketscreener.com",
 )
 MATCH_THRESHOLD = 0.85
 
 
-class SearchProvider(Protocol):
-    def search(self, name: str) -> list[str]: ...
+@dataclass(frozen=True)
+class SiteEvidence:
+    """Why a site is the company's: its page, the name it claims, and how it was found."""
+
+    url: str  # the home page's final URL
+    claimed: str  # the title / og:site_name / JSON-LD name that names the company
+    exact: bool  # the claimed name is the company's name (not just similar)
+    searched: bool  # the search provider named this site
+    order: int  # position among the candidates (lower: preferred)
+
+    @property
+    def score(self) -> tuple[bool, bool]:
+        return (self.exact, self.searched)
+
+    @property
+    def source(self) -> FieldSource:
+        return FieldSource(url=self.url, method=FieldMethod.SEARCH if self.searched else FieldMethod.URL)
 
 
-class NoSearch:
-    """The shipped search provider: finds nothing (candidate domains only)."""
+@dataclass
+class FoundSite:
+    url: str
+    evidence: SiteEvidence
+    checked: int = 0  # candidate home pages fetched
 
-    def search(self, name: str) -> list[str]:
-        return []
+
+@dataclass
+class SearchSpend:
+    """What the search provider cost while finding one site (kept even when no site is found)."""
+
+    queries: int = 0
+    cost_usd: float = 0.0
+    answers: list[SearchAnswer] = field(default_factory=list)
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", _ascii(text).replace("&", " and ").replace("'", "").replace("’", ""))
+
+
+def _strip_legal(name: str) -> str:
+    name = re.sub(r"\([^)]*\)", " ", name)  # "Wendel (Beteiligungsgesellschaft)"
+    try:
+        cleaned = basename(name) or name
+    except Exception:  # cleanco on odd input; the fallback list still applies
+        cleaned = name
+    return _LEGAL.sub(" ", cleaned)
 
 
 def name_words(name: str) -> list[str]:
-    """Lower-case ASCII words of a company name without legal suffixes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    ascii_name = _LEGAL.sub(" ", ascii_name.replace("&", " and "))
-    return re.findall(r"[a-z0-9]+", ascii_name)
+    """Lower-case ASCII words of a company name without legal forms, a leading article or grouping words."""
+    words = _words(_strip_legal(name))
+    while len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    core = [w for w in words if w not in _GROUPING]
+    return core or words
 
 
-def candidate_domains(name: str, tlds: Sequence[str]) -> list[str]:
-    words = name_words(name)
-    if not words:
-        return []
-    bases = ["".join(words), "-".join(words)]
-    if len(words) > 1 and len(words[0]) >= 4:
-        bases.append(words[0])
-    unique = list(dict.fromkeys(bases))
-    return [f"{base}{tld}" for base in unique for tld in tlds]
+def name_variants(name: str) -> list[list[str]]:
+    """Word lists to build hosts from, most likely first: the core name, with "and" dropped, with grouping words."""
+    variants = [name_words(name)]
+    german = name.translate(_GERMAN)
+    if german != name:
+        variants.append(name_words(german))
+    variants.append([w for w in variants[0] if w not in _JOINERS])
+    full = [w for w in _words(_strip_legal(name)) if w not in _ARTICLES or len(_words(name)) == 1]
+    variants.append(full)  # "Spirax Group" → spiraxgroup
+    unique: dict[tuple[str, ...], None] = {}
+    for words in variants:
+        if words:
+            unique.setdefault(tuple(words), None)
+    return [list(words) for words in unique]
+
+
+def _bases(name: str) -> list[str]:
+    variants = name_variants(name)
+    bases: list[str] = []
+    for words in variants:
+        bases += ["".join(words), "-".join(words)]
+    core = [w for w in variants[0] if w not in _JOINERS]
+    if len(core) >= 2:
+        bases.append("".join(w[0] for w in core))  # initials: "Procter & Gamble" → pg
+    distinctive = [w for w in core if len(w) >= 4]
+    if len(core) > 1:
+        bases += distinctive  # each distinctive word: "Deutsche Bahn" → bahn
+    return [b for b in dict.fromkeys(bases) if len(b) >= 2]
+
+
+def country_tlds(country: str) -> tuple[str, ...]:
+    """The TLDs companies of ``country`` (a name or ISO code, in English) register under; () if unknown."""
+    text = country.strip()
+    if not text:
+        return ()
+    import pycountry
+
+    try:
+        code = pycountry.countries.lookup(text).alpha_2.lower()
+    except LookupError:
+        return ()
+    return _CC_SECOND_LEVEL.get(code, (f".{code}",))
+
+
+def candidate_domains(name: str, tlds: Sequence[str], *, country: str = "") -> list[str]:
+    """Hosts to try for ``name``: a name that is a domain first, then bases × TLDs (the country's first)."""
+    own = _ascii(name).strip().rstrip(".")
+    first = [own.removeprefix("www.")] if _DOMAIN_NAME.match(own) else []
+    bases = _bases(name)
+    if not bases:
+        return first
+    preferred = list(dict.fromkeys([*country_tlds(country), *(t for t in tlds if t == ".com")]))
+    rest = [t for t in tlds if t not in preferred]
+    hosts = [f"{base}{tld}" for base in bases for tld in preferred]
+    hosts += [f"{base}{tld}" for base in bases[:2] for tld in rest]
+    hosts += [f"{base}{tld}" for base in bases[2:] for tld in rest]
+    return list(dict.fromkeys([*first, *hosts]))
 
 
 def names_match(name: str, claimed: str) -> bool:
     """True when ``claimed`` (a title or site name) names the company."""
-    want, have = " ".join(name_words(name)), " ".join(name_words(claimed))
-    if not want or not have:
-        return False
-    if re.search(rf"\b{re.escape(want)}\b", have):
-        return True
-    return SequenceMatcher(None, want, have).ratio() >= MATCH_THRESHOLD
+    return _match(name, claimed) > 0
+
+
+def _match(name: str, claimed: str) -> int:
+    """2: ``claimed`` is the name; 1: it contains it or is very close; 0: no."""
+    have = " ".join(name_words(claimed))
+    if not have:
+        return 0
+    best = 0
+    for words in name_variants(name):
+        want = " ".join(words)
+        if not want:
+            continue
+        if want == have or want.replace(" ", "") == have.replace(" ", ""):
+            return 2
+        if re.search(rf"\b{re.escape(want)}\b", have) or SequenceMatcher(None, want, have).ratio() >= MATCH_THRESHOLD:
+            best = 1
+    return best
+
+
+def country_of(extra: Mapping[str, str]) -> str:
+    """The row's country cell (a column named like "Country", "HQ country", "Land", "Pays", "País")."""
+    for column, value in extra.items():
+        if re.search(r"\b(country|land|pays|pa[ií]s|paese|staat)\b", column, re.IGNORECASE) and value.strip():
+            return value.strip()
+    return ""
+
+
+# --- finding -------------------------------------------------------------------------------
 
 
 class SiteFinder:
@@ -79,21 +261,66 @@ class SiteFinder:
         port: int | None = None,
         search: SearchProvider | None = None,
         concurrency: int = 4,
+        max_candidates: int = MAX_CANDIDATES,
     ) -> None:
         self.tlds = tuple(tlds)
         self.scheme = scheme
         self.port = port
-        self.search = search or NoSearch()
+        self.search = search
         self.concurrency = concurrency
+        self.max_candidates = max_candidates
 
-    def candidate_urls(self, name: str) -> list[str]:
+    def _home(self, host: str) -> str:
         suffix = f":{self.port}" if self.port else ""
-        found = [f"{self.scheme}://{host}{suffix}/" for host in candidate_domains(name, self.tlds)]
-        return list(dict.fromkeys([*self.search.search(name), *found]))
+        return f"{self.scheme}://{host}{suffix}/"
 
-    async def find(self, name: str, fetcher: SafeFetcher, *, attempt: int = 1) -> str:
-        """The final URL of the first candidate whose home page names the company."""
-        urls = self.candidate_urls(name)
+    def searched_hosts(self, name: str, country: str, spend: SearchSpend) -> list[str]:
+        """Sites the search provider names for the company (none without a provider)."""
+        if self.search is None:
+            return []
+        query = f'official website of the company "{name}"' + (f" ({country})" if country else "")
+        answer = self.search.search(query, max_results=SEARCH_RESULTS)
+        spend.queries += answer.queries
+        spend.cost_usd += answer.cost_usd
+        spend.answers.append(answer)
+        hosts = [r.host for r in answer.results if r.host and _company_site(r.host)]
+        return list(dict.fromkeys(hosts))
+
+    def candidate_urls(self, name: str, *, country: str = "", searched: Sequence[str] = ()) -> list[str]:
+        guessed = candidate_domains(name, self.tlds, country=country)
+        hosts = list(dict.fromkeys([*searched, *guessed]))[: self.max_candidates]
+        return [self._home(host) for host in hosts]
+
+    async def find(
+        self,
+        name: str,
+        fetcher: SafeFetcher,
+        *,
+        attempt: int = 1,
+        country: str = "",
+        spend: SearchSpend | None = None,
+    ) -> FoundSite:
+        """The company's verified home page, with its evidence; raises ``NoWebsiteFound`` / ``AmbiguousWebsite``.
+
+        ``spend`` collects the search queries and their cost (also when no
+        site is found). A search that fails (quota, key, timeout) raises its
+        error: the row is retried or fails with that reason, rather than
+        quietly guessing.
+        """
+        spend = spend if spend is not None else SearchSpend()
+        searched = self.searched_hosts(name, country, spend)
+        urls = self.candidate_urls(name, country=country, searched=searched)
+        from_search = {self._home(host) for host in searched}
+        pages = await self._fetch_all(urls, fetcher, attempt)
+        verified = [
+            evidence
+            for order, (url, page) in enumerate(zip(urls, pages, strict=True))
+            if page is not None and (evidence := _evidence(page, name, url in from_search, order)) is not None
+        ]
+        best = _best(verified, name, len(urls))
+        return FoundSite(best.url, best, checked=len(urls))
+
+    async def _fetch_all(self, urls: list[str], fetcher: SafeFetcher, attempt: int) -> list[FetchedPage | None]:
         gate = asyncio.Semaphore(self.concurrency)
 
         async def probe(url: str) -> FetchedPage | None:
@@ -103,14 +330,43 @@ class SiteFinder:
                 except ResearchError:
                     return None
 
-        pages = await asyncio.gather(*(probe(url) for url in urls))
-        for page in pages:
-            if page is not None and _page_names(page, name):
-                return page.final_url
-        raise NoWebsiteFound(f"no website found for {name!r} ({len(urls)} candidates checked)")
+        return list(await asyncio.gather(*(probe(url) for url in urls)))
 
 
-def _page_names(page: FetchedPage, name: str) -> bool:
+def _company_site(host: str) -> bool:
+    if any(host == site or host.endswith("." + site) for site in NOT_COMPANY_SITES):
+        return False
+    return not is_social_profile(f"https://{host}/")
+
+
+def _evidence(page: FetchedPage, name: str, searched: bool, order: int) -> SiteEvidence | None:
     extraction = extract_page(page.final_url, page.text, page.headers)
-    titles = [extraction.title, *re.split(r"\s[|\-–—:·]\s", extraction.title), *extraction.names]
-    return any(names_match(name, t) for t in titles if t)
+    claims = [*extraction.names, extraction.title, *re.split(r"\s[|\-–—:·]\s", extraction.title)]
+    scored = [(_match(name, claim), claim) for claim in claims if claim]
+    strength, claim = max(scored, default=(0, ""), key=lambda item: item[0])
+    if strength == 0:
+        return None
+    return SiteEvidence(page.final_url, claim.strip(), strength == 2, searched, order)
+
+
+def _brand(url: str) -> str:
+    """The site's name without its TLD(s): acme.com and acme.de are one brand."""
+    from service.domain.websites import website_identity
+
+    host = website_identity(url) or url
+    return host.split(".")[0]
+
+
+def _best(verified: list[SiteEvidence], name: str, checked: int) -> SiteEvidence:
+    if not verified:
+        raise NoWebsiteFound(f"no website found for {name!r} ({checked} candidates checked)")
+    top = max(evidence.score for evidence in verified)
+    best = sorted((e for e in verified if e.score == top), key=lambda e: e.order)
+    rivals = list({_brand(e.url): e for e in reversed(best)}.values())
+    if len(rivals) > 1:
+        first, second = sorted(rivals, key=lambda e: e.order)[:2]
+        raise AmbiguousWebsite(
+            f"needs review: two websites name {name!r} equally well — {first.url} ({first.claimed!r}) and "
+            f"{second.url} ({second.claimed!r}); put the right one in the website column"
+        )
+    return best[0]

@@ -32,7 +32,7 @@ from service.domain import (
     Usage,
 )
 from service.domain.errors import BlockedError, ExtractionError, FetchError, InputError, RowscoutError
-from service.research.discover_site import SiteFinder
+from service.research.discover_site import SearchSpend, SiteEvidence, SiteFinder, country_of
 from service.research.extract import PageExtraction, check_page, extract_pages
 from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFetcher, SiteCrawler
 from service.research.llm import LLM, fill_missing
@@ -49,6 +49,12 @@ MIN_EXTRACT_SECONDS = 1.5  # extraction may use this much even when the crawl us
 class _Crawled:
     website: str
     result: CrawlResult
+    evidence: SiteEvidence | None = None  # why a name-only row's website is the company's
+
+
+def _count_search(usage: Usage, spend: SearchSpend) -> None:
+    usage.search_queries += spend.queries
+    usage.cost_usd += spend.cost_usd
 
 
 class WebResearcher:
@@ -89,10 +95,16 @@ class WebResearcher:
         deadline = time.monotonic() + options.timeout
         pool = self._pages or shared_pool()
         pool.warm()
+        spend = SearchSpend()
         try:
-            crawled = asyncio.run(self._crawl(company, options))
+            try:
+                crawled = asyncio.run(self._crawl(company, options, spend))
+            finally:
+                _count_search(usage, spend)
             usage.pages_fetched = len(crawled.result.pages)
             pages, profile = _analyse(pool, crawled, company.name, deadline)
+            if crawled.evidence is not None:
+                profile.sources["website"] = crawled.evidence.source
             if options.use_llm and self.llm is not None:
                 self._ask_llm(self.llm, profile, pages, options, usage)
             if options.questions:
@@ -101,25 +113,30 @@ class WebResearcher:
             return _failed(profile, usage, exc, options.fields)
         return ResearchOutcome(profile=_only(profile, options.fields), usage=usage)
 
-    async def _crawl(self, company: CompanyInput, options: ResearchOptions) -> _Crawled:
+    async def _crawl(self, company: CompanyInput, options: ResearchOptions, spend: SearchSpend) -> _Crawled:
         budget = options.timeout * _CRAWL_SHARE
         try:
             async with asyncio.timeout(budget), SafeFetcher(self.settings, resolver=self.resolver) as fetcher:
-                website = await self._website(company, fetcher, options.attempt)
+                website, evidence = await self._website(company, fetcher, options.attempt, spend)
                 crawler = SiteCrawler(fetcher, self.settings)
                 deadline = time.monotonic() + budget * 0.8
                 result = await crawler.crawl(website, deadline=deadline, attempt=options.attempt)
         except TimeoutError as exc:
             raise FetchError(f"research took longer than {budget:g} s", kind=ErrorKind.TIMEOUT) from exc
-        return _Crawled(website=result.home.final_url, result=result)
+        return _Crawled(website=result.home.final_url, result=result, evidence=evidence)
 
-    async def _website(self, company: CompanyInput, fetcher: SafeFetcher, attempt: int) -> str:
+    async def _website(
+        self, company: CompanyInput, fetcher: SafeFetcher, attempt: int, spend: SearchSpend
+    ) -> tuple[str, SiteEvidence | None]:
         website = company.website.strip()
         if website:
-            return website if "://" in website else f"https://{website}"
+            return (website if "://" in website else f"https://{website}"), None
         if not company.name.strip():
             raise InputError("the row has neither a company name nor a website")
-        return await self.site_finder.find(company.name, fetcher, attempt=attempt)
+        found = await self.site_finder.find(
+            company.name, fetcher, attempt=attempt, country=country_of(company.extra), spend=spend
+        )
+        return found.url, found.evidence
 
     def _ask_llm(
         self, llm: LLM, profile: CompanyProfile, pages: list[PageExtraction], options: ResearchOptions, usage: Usage

@@ -9,7 +9,7 @@ import pytest
 
 from service.domain import CompanyInput, ErrorKind, FieldMethod, ResearchOptions
 from service.examples.demo_web import DemoWeb
-from service.research.discover_site import SiteFinder, candidate_domains, names_match
+from service.research.discover_site import SiteFinder
 from service.research.engine import WebResearcher
 from service.research.llm import OpenAICompatibleLLM
 from tests.fakes.openai_server import FakeOpenAI
@@ -91,33 +91,6 @@ def test_only_requested_fields_are_kept(fixture_web: DemoWeb) -> None:  # noqa: 
 def test_no_name_and_no_website_is_invalid_input(fixture_web: DemoWeb) -> None:  # noqa: F811
     outcome = researcher(fixture_web).research(CompanyInput(name=" "), ResearchOptions())
     assert outcome.error_kind == ErrorKind.INVALID_INPUT
-
-
-def test_candidate_domains_and_name_matching() -> None:
-    assert candidate_domains("Café Müller GmbH", [".de"]) == ["cafemuller.de", "cafe-muller.de", "cafe.de"]
-    assert candidate_domains("Bosch", [".com"]) == ["bosch.com"]
-    assert candidate_domains("Nordlicht Design GmbH", [".test"]) == [
-        "nordlichtdesign.test",
-        "nordlicht-design.test",
-        "nordlicht.test",
-    ]
-    assert names_match("Quill & Ink Ltd.", "Quill & Ink | Independent publishing house")
-    assert not names_match("Orbit Labs", "Orbit Cleaning Services — Office cleaning")
-
-
-class ListSearch:
-    def search(self, name: str) -> list[str]:
-        return ["https://found-by-search.example/"]
-
-
-def test_search_provider_urls_come_first_and_ports_are_kept() -> None:
-    finder = SiteFinder(tlds=[".test"], scheme="http", port=8080, search=ListSearch())
-    assert finder.candidate_urls("Acme Robotics") == [
-        "https://found-by-search.example/",
-        "http://acmerobotics.test:8080/",
-        "http://acme-robotics.test:8080/",
-        "http://acme.test:8080/",
-    ]
 
 
 def test_llm_fills_only_empty_fields_with_checked_values(fixture_web: DemoWeb) -> None:  # noqa: F811
