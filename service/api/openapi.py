@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.api.batch_openapi import BATCH_SCHEMAS, SECURITY_SCHEMES, batch_paths
 from service.api.export import FORMATS
 from service.api.requests import JOB_ID, SELECTION_SCHEMA
 from service.domain import JobState, RowState
@@ -291,6 +292,7 @@ def _paths() -> dict[str, Any]:
             }
         },
         "/healthz": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
+        **batch_paths(),  # the batch API (issue 16)
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}
         },
@@ -338,8 +340,9 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
         "security": _ADDON,
         "paths": _paths(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **BATCH_SCHEMAS},
             "securitySchemes": {
+                **SECURITY_SCHEMES,  # the batch API's callers
                 "addonIdToken": {
                     "type": "http",
                     "scheme": "bearer",
