@@ -55,6 +55,7 @@ def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int
     from service.research.discover_site import SiteFinder
     from service.research.engine import WebResearcher
     from service.research.fetch import FetchSettings
+    from service.research.questions import ProviderSearch
 
     fetch = FetchSettings(user_agent=settings.fetch.user_agent, allow_loopback=settings.fetch.allow_loopback)
     finder_options: dict[str, Any] = {}
@@ -64,7 +65,11 @@ def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int
         finder_options.update(port=site_port, scheme="http")
     search = build_search(settings)
     return WebResearcher(
-        fetch, resolver=resolver, llm=build_llm(settings), site_finder=SiteFinder(**finder_options, search=search)
+        fetch,
+        resolver=resolver,
+        llm=build_llm(settings),
+        site_finder=SiteFinder(**finder_options, search=search),
+        question_search=ProviderSearch(search) if search is not None else None,  # custom questions' LLM answers
     )
 
 

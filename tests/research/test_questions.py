@@ -1,4 +1,4 @@
-"""Custom questions: kinds and validation, typed values, quote checks, BM25 evidence, LLM answers via the fake server."""
+"""Custom questions: kinds, validation, typed values, quote checks, BM25 evidence, LLM answers (fake server)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from service.domain.question_specs import MAX_QUESTIONS, parse_question, parse_q
 from service.domain.questions import Answer, AnswerKind, AnswerMethod, Question, infer_kind
 from service.research.extract import PageExtraction
 from service.research.llm import OpenAICompatibleLLM, Price
-from service.research.questions import SearchFindings, SearchSnippet, answer_questions
+from service.research.questions import ProviderSearch, SearchFindings, SearchSnippet, answer_questions
 from service.research.questions.coerce import coerce
 from service.research.questions.evidence import best_passage
 from service.research.questions.passages import MAX_PASSAGE_CHARS, PageText, sentences
 from service.research.questions.verify import quote_found
+from service.research.search import GroundedClaim, SearchAnswer, SearchResult
 from tests.fakes.openai_server import FakeOpenAI
 
 HOME, PRICING = "https://nimbus.example/", "https://nimbus.example/pricing"
@@ -208,3 +209,30 @@ def test_search_results_are_shown_cited_verified_and_counted(fake: FakeOpenAI) -
     assert search.queries == ["Nimbus CEO"]
     assert result.answers["CEO"] == Answer("Ada Park", news, "Nimbus named Ada Park chief executive", AnswerMethod.LLM)
     assert result.search_queries == 1 and result.cost_usd == pytest.approx(0.005 + (100 * 1.0 + 20 * 2.0) / 1e6)
+
+
+class FakeProvider:
+    """A ``SearchProvider`` answering one grounded answer whose claim cites the first result."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def search(self, query: str, *, max_results: int = 5) -> SearchAnswer:
+        self.calls.append((query, max_results))
+        results = [SearchResult("https://news.example/a", "Nimbus raises", "Nimbus raised $12M."), SearchResult("")]
+        claims = [GroundedClaim("Ada Park has led Nimbus since 2024.", (0, 7))]
+        return SearchAnswer(query, results, answer="Ada Park.", claims=claims, queries=2, cost_usd=0.035)
+
+
+def test_a_search_provider_becomes_snippets_with_its_grounded_claims() -> None:
+    provider = FakeProvider()
+    findings = ProviderSearch(provider, max_results=3).search("Nimbus CEO")
+    assert provider.calls == [("Nimbus CEO", 3)]
+    assert findings.snippets == (
+        SearchSnippet(
+            "https://news.example/a", "Nimbus raises\nNimbus raised $12M.\nAda Park has led Nimbus since 2024."
+        ),
+    )
+    assert (findings.queries, findings.cost_usd) == (2, 0.035)

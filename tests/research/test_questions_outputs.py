@@ -33,8 +33,8 @@ def _row(key: str, *, ceo: str = '=HYPERLINK("http://evil.example")') -> Row:
     return Row("job1", key, 1, company("Company 0000"), state=RowState.DONE, result=profile, researched_at=NOW)
 
 
-def _sheet(server: FakeSheetsServer) -> tuple[list[str], list[str]]:
-    header, first, *_ = server.values("s", "Sheet1")
+def _sheet(fake: FakeSheetsServer) -> tuple[list[str], list[str]]:
+    header, first, *_ = fake.values("s", "Sheet1")
     return header, first
 
 

@@ -8,6 +8,6 @@ checks), ``verify`` (quote found in the page), ``coerce`` (typed values),
 """
 
 from service.research.questions.answer import QuestionsResult, answer_questions
-from service.research.questions.hook import QuestionSearch, SearchFindings, SearchSnippet
+from service.research.questions.hook import ProviderSearch, QuestionSearch, SearchFindings, SearchSnippet
 
-__all__ = ["QuestionSearch", "QuestionsResult", "SearchFindings", "SearchSnippet", "answer_questions"]
+__all__ = ["ProviderSearch", "QuestionSearch", "QuestionsResult", "SearchFindings", "SearchSnippet", "answer_questions"]

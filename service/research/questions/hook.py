@@ -6,12 +6,19 @@ SearchFindings`` to ``answer_questions``: its snippets are shown to the LLM
 beside the company's pages, under their own URLs, and an answer citing one is
 verified against that snippet's text exactly as a page's. Each query's cost is
 added to the row's usage. Without one, questions use the company's pages only.
+
+``ProviderSearch`` adapts the search room's ``SearchProvider``: each result
+becomes a snippet (title and snippet text), and a grounded answer's claims
+are added to the text of the results that support them (that is the text the
+provider returned for that URL, so a quote from a claim checks against it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from service.research.search.port import SearchProvider
 
 
 @dataclass(frozen=True)
@@ -29,3 +36,22 @@ class SearchFindings:
 
 class QuestionSearch(Protocol):
     def search(self, query: str) -> SearchFindings: ...
+
+
+class ProviderSearch:
+    """A ``QuestionSearch`` over a configured ``SearchProvider`` (Gemini grounding, Brave, Tavily)."""
+
+    def __init__(self, provider: SearchProvider, *, max_results: int = 5) -> None:
+        self.provider = provider
+        self.max_results = max_results
+
+    def search(self, query: str) -> SearchFindings:
+        answer = self.provider.search(query, max_results=self.max_results)
+        texts = {i: [r.title, r.snippet] for i, r in enumerate(answer.results)}
+        for claim in answer.claims:
+            for index in claim.sources:
+                texts.get(index, []).append(claim.text)
+        snippets = tuple(
+            SearchSnippet(r.url, "\n".join(t for t in texts[i] if t)) for i, r in enumerate(answer.results) if r.url
+        )
+        return SearchFindings(snippets, cost_usd=answer.cost_usd, queries=answer.queries)
