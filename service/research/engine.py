@@ -159,6 +159,7 @@ class WebResearcher:
         profile.answers = result.answers
         usage.llm_input_tokens += result.input_tokens
         usage.llm_output_tokens += result.output_tokens
+        usage.search_queries += result.search_queries
         usage.cost_usd += result.cost_usd
 
 
