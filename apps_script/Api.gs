@@ -12,18 +12,20 @@ var ROWSCOUT_RECENT_JOBS = 20;
 /**
  * Asks the backend how many rows a job would research, how long and at what cost.
  *
- * @param {Object} request {selection, nameColumn, websiteColumn, fields, columnMap, useLlm}.
+ * @param {Object} request {selection, nameColumn, websiteColumn, fields, columnMap, useLlm, part}.
  * @return {{rows: number, skipped: number, seconds: number, cost_usd: number,
- *           columns: Object, headers: string[]}}
+ *           columns: Object, headers: string[], new_columns: string[]}}
  */
 function estimate(request) {
   return backendRequest_('post', '/api/v1/estimate', researchBody_(request));
 }
 
 /**
- * Submits a research job for the selection and returns the new job.
+ * Submits a research job for the selection and returns the new job. With `part: 'trial'` only
+ * the first ROWSCOUT_TRIAL_ROWS rows of the selection are sent ("Try on 5 rows"); with
+ * `part: 'rest'` every row after them.
  *
- * @param {Object} request as for estimate(), plus refreshDays and name.
+ * @param {Object} request as for estimate(), plus refreshDays, name and part.
  * @return {Object} the job (id, state, total, counts, ...).
  */
 function startJob(request) {
@@ -45,13 +47,37 @@ function getJob(jobId) {
  *
  * @param {string} jobId
  * @param {string} action one of ROWSCOUT_CONTROL_ACTIONS.
+ * @param {{all: boolean}=} options for retry-failed: `all` also retries permanent failures
+ *     (by default only the failures worth retrying: timeouts, connection errors...).
  * @return {Object} the job after the action.
  */
-function controlJob(jobId, action) {
+function controlJob(jobId, action, options) {
   if (ROWSCOUT_CONTROL_ACTIONS.indexOf(action) < 0) {
     throw new Error('Unknown job action "' + action + '".');
   }
-  return backendRequest_('post', '/api/v1/jobs/' + checkJobId_(jobId) + '/' + action).job;
+  const body = action === 'retry-failed' ? { all: Boolean(options && options.all === true) } : undefined;
+  return backendRequest_('post', '/api/v1/jobs/' + checkJobId_(jobId) + '/' + action, body).job;
+}
+
+/**
+ * Selects a row of a sheet (a failed row the sidebar lists) so the user sees it.
+ *
+ * @param {number} sheetId the tab's id.
+ * @param {number} row the row number (1-based).
+ * @return {{sheetName: string, row: number}}
+ */
+function selectRow(sheetId, row) {
+  const spreadsheet = SpreadsheetApp.getActiveSpreadsheet();
+  const sheet = spreadsheet.getSheets().filter(function (tab) { return tab.getSheetId() === sheetId; })[0];
+  if (!sheet) {
+    throw new Error('The tab of this job is gone (deleted or in another spreadsheet).');
+  }
+  if (!Number.isInteger(row) || row < 1 || row > sheet.getMaxRows()) {
+    throw new Error('Row ' + row + ' is not in the tab "' + sheet.getName() + '" any more.');
+  }
+  spreadsheet.setActiveSheet(sheet);
+  sheet.getRange(row, 1, 1, Math.max(sheet.getLastColumn(), 1)).activate();
+  return { sheetName: sheet.getName(), row: row };
 }
 
 /**
@@ -72,7 +98,7 @@ function listJobs() {
 /** The JSON body shared by estimate and job submission. */
 function researchBody_(request) {
   const req = request || {};
-  const selection = checkSelection_(req.selection);
+  const selection = selectionPart_(checkSelection_(req.selection), req.part);
   const fields = validateFields_(req.fields);
   const body = {
     spreadsheet_id: SpreadsheetApp.getActiveSpreadsheet().getId(),
@@ -89,7 +115,49 @@ function researchBody_(request) {
   if (Object.keys(columnMap).length) {
     body.column_map = columnMap;
   }
+  const questions = questions_(req.questions); // custom questions (issue 15): one column each
+  if (questions.length) {
+    body.questions = questions;
+  }
   return body;
+}
+
+/**
+ * The custom questions, one per line of the sidebar's Questions box: blank lines dropped, spaces tidied,
+ * each question at most 200 characters (an optional "::kind" after it: yes_no, number, text, list),
+ * at most 20, none twice (case ignored). The backend checks them again.
+ */
+function questions_(value) {
+  const maxChars = 200;
+  const maxQuestions = 20;
+  if (value === null || value === undefined) {
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    throw new Error('The questions are not valid.');
+  }
+  const seen = {};
+  const questions = [];
+  value.forEach(function (item) {
+    const text = String(item === null || item === undefined ? '' : item).replace(/\s+/g, ' ').trim();
+    const cut = text.lastIndexOf('::');
+    const question = (cut >= 0 ? text.slice(0, cut) : text).trim();
+    if (text === '') {
+      return;
+    }
+    if (question === '' || question.length > maxChars) {
+      throw new Error('Each question needs 1 to ' + maxChars + ' characters: "' + text.slice(0, 40) + '"');
+    }
+    if (seen[question.toLowerCase()]) {
+      throw new Error('Question asked twice: "' + question.slice(0, 60) + '"');
+    }
+    seen[question.toLowerCase()] = true;
+    questions.push(text);
+  });
+  if (questions.length > maxQuestions) {
+    throw new Error('At most ' + maxQuestions + ' questions per job; you wrote ' + questions.length + '.');
+  }
+  return questions;
 }
 
 /**
@@ -112,6 +180,47 @@ function columnMap_(value, fields) {
     map[field] = column;
   });
   return map;
+}
+
+/**
+ * The selection itself (no part), its first ROWSCOUT_TRIAL_ROWS rows ('trial') or the rows
+ * after them ('rest'); rowCount follows. Ranges are "A2:C40" or a single cell "A5".
+ */
+function selectionPart_(selection, part) {
+  if (part === undefined || part === null || part === '') {
+    return selection;
+  }
+  if (part !== 'trial' && part !== 'rest') {
+    throw new Error('Unknown part of the selection "' + part + '".');
+  }
+  const split = splitRanges_(selection.ranges, ROWSCOUT_TRIAL_ROWS);
+  const chosen = part === 'trial' ? split.first : split.rest;
+  if (chosen.ranges.length === 0) {
+    throw new Error('Your selection has no rows after the first ' + ROWSCOUT_TRIAL_ROWS + '.');
+  }
+  return Object.assign({}, selection, { ranges: chosen.ranges, rowCount: chosen.rows });
+}
+
+/** Splits A1 row ranges after their first `n` rows: {first: {ranges, rows}, rest: {ranges, rows}}. */
+function splitRanges_(ranges, n) {
+  const first = { ranges: [], rows: 0 };
+  const rest = { ranges: [], rows: 0 };
+  ranges.forEach(function (a1) {
+    const m = /^([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?$/.exec(a1);
+    const top = Number(m[2]);
+    const bottom = m[4] ? Number(m[4]) : top;
+    const take = Math.max(0, Math.min(n - first.rows, bottom - top + 1));
+    const range = function (from, to) { return m[1] + from + ':' + (m[3] || m[1]) + to; };
+    if (take > 0) {
+      first.ranges.push(range(top, top + take - 1));
+      first.rows += take;
+    }
+    if (top + take <= bottom) {
+      rest.ranges.push(range(top + take, bottom));
+      rest.rows += bottom - top - take + 1;
+    }
+  });
+  return { first: first, rest: rest };
 }
 
 function checkSelection_(selection) {
@@ -138,7 +247,7 @@ function checkJobId_(jobId) {
 
 function jobName_(request) {
   const custom = columnOrNull_(request.name);
-  const selection = request.selection;
+  const selection = selectionPart_(request.selection, request.part);
   const name = custom || selection.sheetName + ' ' + selection.ranges.join(', ');
   return name.length > 100 ? name.slice(0, 99) + '…' : name;
 }

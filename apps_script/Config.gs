@@ -3,19 +3,21 @@
  * property keys and the defaults. Plain values only, no service calls.
  */
 
-/** The fields the backend can research, in output-column order. */
-var ROWSCOUT_FIELDS = [
-  'website', 'description', 'industry', 'business_model', 'products',
-  'hq_city', 'hq_region', 'hq_country', 'founded_year', 'employees',
-  'emails', 'phones', 'linkedin', 'twitter', 'facebook', 'instagram',
-  'youtube', 'github', 'crunchbase', 'tech_stack', 'language', 'logo_url'
-];
+/**
+ * The researchable fields, their labels and the default choice are the backend's
+ * (GET /api/v1/fields): one list for the CLI, the API and this add-on. Here only the
+ * shape of a field name is checked; the backend refuses names it does not know.
+ */
+var ROWSCOUT_FIELD_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
-/** Fields ticked in a fresh sidebar until the user saves their own default. */
-var ROWSCOUT_DEFAULT_FIELDS = ['website', 'description', 'industry', 'hq_country', 'employees', 'linkedin'];
+/** "Try on N rows": the size of the small first job. */
+var ROWSCOUT_TRIAL_ROWS = 5;
 
 /** Actions accepted by controlJob(); each maps to POST /api/v1/jobs/{id}/{action}. */
 var ROWSCOUT_CONTROL_ACTIONS = ['pause', 'resume', 'cancel', 'retry-failed'];
+
+/** Menu "Retry failed rows" looks at this many of the spreadsheet's newest finished jobs. */
+var ROWSCOUT_RETRY_LOOKBACK = 5;
 
 /** Job states after which nothing changes any more. */
 var ROWSCOUT_FINAL_STATES = ['cancelled', 'completed', 'failed'];

@@ -37,26 +37,37 @@ function showJobs() {
   showSidebar_({ mode: 'selection', view: 'jobs', jobId: null });
 }
 
-/** Menu: retry the failed rows of this spreadsheet's latest job that has some. */
+/**
+ * Menu: retry the failed rows worth retrying (time-outs, unreachable sites...) of this
+ * spreadsheet's latest finished job that has some, then show it; the sidebar lists the rows
+ * that still failed and offers to retry those that failed for good too.
+ */
 function retryFailedRows() {
   try {
     const job = latestJobWithFailures_();
     if (!job) {
-      alert_('No recent Rowscout job of this spreadsheet has failed rows to retry.');
+      alert_('No finished Rowscout job of this spreadsheet has failed rows to retry.');
       return;
     }
-    const retried = controlJob(job.id, 'retry-failed');
+    const retried = controlJob(job.id, 'retry-failed', { all: false });
     showSidebar_({ mode: 'selection', view: 'progress', jobId: retried.id });
   } catch (err) {
     alert_(err.message);
   }
 }
 
+/** The newest finished job of this spreadsheet with failed rows (the list has no counts: each is read). */
 function latestJobWithFailures_() {
-  const candidates = listJobs().filter(function (job) {
-    return job.here && job.counts && job.counts.failed > 0;
+  const finished = listJobs().filter(function (job) {
+    return job.here && job.state !== 'cancelled' && ROWSCOUT_FINAL_STATES.indexOf(job.state) >= 0;
   });
-  return candidates.length ? candidates[0] : null;
+  for (let i = 0; i < Math.min(finished.length, ROWSCOUT_RETRY_LOOKBACK); i += 1) {
+    const job = getJob(finished[i].id);
+    if (job.counts && job.counts.failed > 0) {
+      return job;
+    }
+  }
+  return null;
 }
 
 function alert_(message) {

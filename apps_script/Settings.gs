@@ -8,18 +8,35 @@
  */
 
 /**
- * Returns the settings shown in the Settings dialog and used by the sidebar.
+ * Returns the settings shown in the Settings dialog and used by the sidebar. The field list,
+ * its labels (the headers the sheet gets) and the default choice come from the backend.
  *
- * @return {{defaultFields: string[], refreshDays: ?number, useLlm: boolean, fields: string[]}}
+ * @return {{defaultFields: string[], refreshDays: ?number, useLlm: boolean,
+ *           fields: {name: string, label: string, default: boolean}[]}}
  */
 function getSettings() {
+  const catalog = fieldCatalog_();
   const user = PropertiesService.getUserProperties();
   return {
-    defaultFields: parseFields_(user.getProperty(ROWSCOUT_PROPS.defaultFields)),
+    defaultFields: parseFields_(user.getProperty(ROWSCOUT_PROPS.defaultFields), catalog),
     refreshDays: parseRefreshDays_(user.getProperty(ROWSCOUT_PROPS.refreshDays)),
     useLlm: user.getProperty(ROWSCOUT_PROPS.useLlm) === 'true',
-    fields: ROWSCOUT_FIELDS.slice()
+    fields: catalog
   };
+}
+
+/** The backend's field list: [{name, label, default}], in output-column order. */
+function fieldCatalog_() {
+  const fields = backendRequest_('get', '/api/v1/fields').fields;
+  const ok = Array.isArray(fields) && fields.length > 0 && fields.every(function (field) {
+    return field && ROWSCOUT_FIELD_NAME.test(String(field.name)) && typeof field.label === 'string';
+  });
+  if (!ok) {
+    throw new Error('The Rowscout backend sent no usable field list. Tell your administrator.');
+  }
+  return fields.map(function (field) {
+    return { name: field.name, label: field.label, default: field.default === true };
+  });
 }
 
 /**
@@ -31,7 +48,7 @@ function getSettings() {
  * @throws {Error} with a user message when a value is not acceptable.
  */
 function saveSettings(settings) {
-  const clean = validateSettings_(settings || {});
+  const clean = validateSettings_(settings || {}, fieldCatalog_());
   const user = PropertiesService.getUserProperties();
   user.setProperties({
     [ROWSCOUT_PROPS.defaultFields]: JSON.stringify(clean.defaultFields),
@@ -41,29 +58,39 @@ function saveSettings(settings) {
   return getSettings();
 }
 
-function validateSettings_(settings) {
+function validateSettings_(settings, catalog) {
   return {
-    defaultFields: validateFields_(settings.defaultFields),
+    defaultFields: knownFields_(validateFields_(settings.defaultFields), catalog),
     refreshDays: validateRefreshDays_(settings.refreshDays),
     useLlm: settings.useLlm === true
   };
 }
 
 /**
- * Checks a list of field names against ROWSCOUT_FIELDS.
+ * Checks the shape of a list of field names (the backend knows which exist).
  *
  * @param {*} fields
- * @return {string[]} the fields, deduplicated, in output-column order.
+ * @return {string[]} the fields, deduplicated, in the given order.
  */
 function validateFields_(fields) {
   if (!Array.isArray(fields) || fields.length === 0) {
     throw new Error('Choose at least one field to research.');
   }
-  const unknown = fields.filter(function (name) { return ROWSCOUT_FIELDS.indexOf(name) < 0; });
+  const bad = fields.filter(function (name) { return !ROWSCOUT_FIELD_NAME.test(String(name)); });
+  if (bad.length) {
+    throw new Error('Unknown field(s): ' + bad.join(', ') + '.');
+  }
+  return fields.filter(function (name, i) { return fields.indexOf(name) === i; });
+}
+
+/** The fields that are in the backend's catalog, in its order; an error names the others. */
+function knownFields_(fields, catalog) {
+  const names = catalog.map(function (field) { return field.name; });
+  const unknown = fields.filter(function (name) { return names.indexOf(name) < 0; });
   if (unknown.length) {
     throw new Error('Unknown field(s): ' + unknown.join(', ') + '.');
   }
-  return ROWSCOUT_FIELDS.filter(function (name) { return fields.indexOf(name) >= 0; });
+  return names.filter(function (name) { return fields.indexOf(name) >= 0; });
 }
 
 function validateRefreshDays_(value) {
@@ -78,11 +105,11 @@ function validateRefreshDays_(value) {
   return days;
 }
 
-function parseFields_(stored) {
+function parseFields_(stored, catalog) {
   try {
-    return validateFields_(JSON.parse(stored));
+    return knownFields_(validateFields_(JSON.parse(stored)), catalog);
   } catch (err) {
-    return ROWSCOUT_DEFAULT_FIELDS.slice();
+    return catalog.filter(function (field) { return field.default; }).map(function (field) { return field.name; });
   }
 }
 

@@ -15,6 +15,7 @@ const { FakeSpreadsheet, FakeSheet, loadAddon } = require('./harness');
 const { FakeBackend } = require('./fake_backend');
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
+const DOCS_SCREENSHOTS = path.resolve(__dirname, '..', 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -110,4 +111,18 @@ async function openPage(browser, addon, html, name, config) {
   return page;
 }
 
-module.exports = { ARTIFACTS, launch, world, openPage, companySheet };
+/**
+ * Saves a screenshot of the page as test-artifacts/<name>.png; with ROWSCOUT_UPDATE_SCREENSHOTS=1
+ * also as apps_script/docs/screenshots/<name>.png (the pictures in the README).
+ */
+async function snap(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.ROWSCOUT_UPDATE_SCREENSHOTS === '1') {
+    fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, `${name}.png`));
+  }
+}
+
+module.exports = { ARTIFACTS, DOCS_SCREENSHOTS, launch, world, openPage, companySheet, snap };

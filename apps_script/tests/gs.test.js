@@ -19,9 +19,16 @@ function companySheet({ rows = 60, frozenRows = 1 } = {}) {
   return new FakeSheet({ name: 'Leads', sheetId: 123456, values, frozenRows });
 }
 
+const FIELDS = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'fields.json'), 'utf8'));
+
+/** The backend's answer to GET /api/v1/fields (fixtures/fields.json, kept equal to the real one), else `respond`. */
+function withFields(respond = () => reply(200, {})) {
+  return (req) => (req.method === 'get' && req.url.endsWith('/api/v1/fields') ? reply(200, FIELDS) : respond(req));
+}
+
 function addon({ selection = ['A2:C40', 'A57:C57'], respond, sheet = companySheet(), token, backendUrl } = {}) {
   const spreadsheet = new FakeSpreadsheet({ id: 'spreadsheet-abc', sheet, selection });
-  return loadAddon({ spreadsheet, respond, token, backendUrl });
+  return loadAddon({ spreadsheet, respond: withFields(respond), token, backendUrl });
 }
 
 /** A plain-data copy (the vm realm's objects compare unequal to Node's). */
@@ -146,7 +153,7 @@ test('estimate posts the selection as the API body with the identity token', () 
   assert.deepEqual(sent.body, {
     spreadsheet_id: 'spreadsheet-abc', sheet_id: 123456, sheet_name: 'Leads',
     ranges: ['A2:C40', 'A57:C57'], header_row: 1, name_column: 'Company', website_column: null,
-    fields: ['website', 'industry', 'employees'], use_llm: false,
+    fields: ['industry', 'website', 'employees'], use_llm: false, // as chosen: the sidebar sends the backend's order
   });
 });
 
@@ -173,7 +180,7 @@ test('startJob without a refresh policy sends null', () => {
 test('requests are refused before any fetch when fields or the selection are bad', () => {
   const world = addon();
   assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields: [] })), /at least one field/);
-  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields: ['salary'] })), /Unknown field\(s\): salary/);
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields: ['Salary!'] })), /Unknown field\(s\): Salary!/);
   const badRanges = { ...world.ctx.getSelectionInfo({}), ranges: ['A1:C3;DROP'] };
   assert.match(errorOf(() => world.ctx.estimate(request(world, badRanges))), /^Select the rows/);
   assert.equal(world.fetch.requests.length, 0);
@@ -313,10 +320,29 @@ test('without an identity token the user is asked to authorise again', () => {
   assert.equal(world.fetch.requests.length, 0);
 });
 
+test('a well-formed field the backend does not know is refused by the backend, in its words', () => {
+  const world = addon({ respond: () => reply(400, { error: { code: 'invalid_input', message: "fields: 'salary' is not allowed" } }) });
+  assert.match(errorOf(() => world.ctx.estimate({ ...request(world), fields: ['salary'] })),
+    /^Rowscout did not accept the request\. Details: fields: 'salary' is not allowed/);
+});
+
+test('the field list, its labels and the defaults are the backend\'s', () => {
+  const world = addon();
+  const settings = plain(world.ctx.getSettings());
+  assert.deepEqual(settings.fields, FIELDS.fields.map((f) => ({ name: f.name, label: f.label, default: f.default })));
+  assert.deepEqual(settings.defaultFields, FIELDS.fields.filter((f) => f.default).map((f) => f.name));
+  assert.equal(settings.fields.find((f) => f.name === 'hq_country').label, 'HQ country');
+  assert.equal(world.fetch.requests[0].url, `${BACKEND}/api/v1/fields`);
+  const broken = addon({ respond: () => reply(200, {}) });
+  const empty = loadAddon({ spreadsheet: broken.spreadsheet, respond: () => reply(200, { fields: [] }) });
+  assert.match(errorOf(() => empty.ctx.getSettings()), /no usable field list/);
+  assert.match(errorOf(() => world.ctx.saveSettings({ defaultFields: ['salary'] })), /Unknown field\(s\): salary/);
+});
+
 test('settings round-trip: preferences per user, no URL, no secrets', () => {
   const world = addon();
   const fresh = plain(world.ctx.getSettings());
-  assert.deepEqual(fresh.defaultFields, ['website', 'description', 'industry', 'hq_country', 'employees', 'linkedin']);
+  assert.deepEqual(fresh.defaultFields, FIELDS.fields.filter((f) => f.default).map((f) => f.name));
   assert.equal(fresh.refreshDays, null);
   assert.equal(fresh.fields.length, 22);
   const saved = plain(world.ctx.saveSettings({ defaultFields: ['linkedin', 'website'], refreshDays: 30, useLlm: true }));
@@ -352,7 +378,7 @@ test('corrupt stored preferences fall back to defaults', () => {
   world.props.user.setProperty('ROWSCOUT_DEFAULT_FIELDS', '{not json');
   world.props.user.setProperty('ROWSCOUT_REFRESH_DAYS', 'soon');
   const settings = world.ctx.getSettings();
-  assert.equal(settings.defaultFields.length, 6);
+  assert.equal(settings.defaultFields.length, FIELDS.fields.filter((f) => f.default).length);
   assert.equal(settings.refreshDays, null);
 });
 
@@ -387,18 +413,28 @@ test('Settings opens a modal dialog', () => {
   assert.doesNotMatch(html, /backend-url|Backend URL|type="url"/i);
 });
 
-test('Retry failed rows retries the newest job of this spreadsheet that has failures', () => {
-  const jobs = [
-    { id: 'other-sheet', created_at: '2024-05-05T00:00:00Z', spreadsheet_id: 'x', counts: { failed: 9 } },
-    { id: 'clean', created_at: '2024-05-04T00:00:00Z', spreadsheet_id: 'spreadsheet-abc', counts: { failed: 0 } },
-    { id: 'older', created_at: '2024-05-01T00:00:00Z', spreadsheet_id: 'spreadsheet-abc', counts: { failed: 1 } },
-    { id: 'newer', created_at: '2024-05-03T00:00:00Z', spreadsheet_id: 'spreadsheet-abc', counts: { failed: 2 } },
+test('Retry failed rows retries the newest finished job of this spreadsheet that has failures', () => {
+  const jobs = [ // the list has no counts (GET /api/v1/jobs): each candidate is read
+    { id: 'other-sheet', state: 'completed', created_at: '2024-05-06T00:00:00Z', spreadsheet_id: 'x' },
+    { id: 'running', state: 'running', created_at: '2024-05-05T00:00:00Z', spreadsheet_id: 'spreadsheet-abc' },
+    { id: 'clean', state: 'completed', created_at: '2024-05-04T00:00:00Z', spreadsheet_id: 'spreadsheet-abc' },
+    { id: 'older', state: 'completed', created_at: '2024-05-01T00:00:00Z', spreadsheet_id: 'spreadsheet-abc' },
+    { id: 'newer', state: 'failed', created_at: '2024-05-03T00:00:00Z', spreadsheet_id: 'spreadsheet-abc' },
   ];
+  const failed = { x: 9, running: 3, clean: 0, older: 1, newer: 2 };
   const world = addon({
-    respond: (req) => (req.method === 'get' ? reply(200, { jobs }) : reply(200, { job: { ...JOB, id: 'newer' } })),
+    respond: (req) => {
+      if (req.url.endsWith('/api/v1/jobs')) return reply(200, { jobs });
+      const id = /jobs\/([\w-]+)/.exec(req.url)[1];
+      return reply(200, { job: { ...JOB, id, state: 'completed', counts: { done: 1, failed: failed[id] } } });
+    },
   });
   world.ctx.retryFailedRows();
-  assert.equal(world.fetch.requests[1].url, `${BACKEND}/api/v1/jobs/newer/retry-failed`);
+  const routes = world.fetch.requests.map((r) => `${r.method} ${r.url.slice(BACKEND.length)}`);
+  assert.deepEqual(routes, [
+    'get /api/v1/jobs', 'get /api/v1/jobs/clean', 'get /api/v1/jobs/newer', 'post /api/v1/jobs/newer/retry-failed',
+  ]);
+  assert.deepEqual(world.fetch.requests.at(-1).body, { all: false }); // failures worth retrying only
   assert.match(world.ui.sidebars[0].getContent(), /"jobId":"newer"/);
   assert.equal(world.ui.alerts.length, 0);
 });
@@ -406,7 +442,7 @@ test('Retry failed rows retries the newest job of this spreadsheet that has fail
 test('Retry failed rows explains when there is nothing to retry or the backend fails', () => {
   const world = addon({ respond: () => reply(200, { jobs: [] }) });
   world.ctx.retryFailedRows();
-  assert.match(world.ui.alerts[0].message, /No recent Rowscout job of this spreadsheet has failed rows/);
+  assert.match(world.ui.alerts[0].message, /No finished Rowscout job of this spreadsheet has failed rows/);
   const down = addon({ respond: () => reply(503, { error: { code: 'unavailable', message: 'deploying' } }) });
   down.ctx.retryFailedRows();
   assert.match(down.ui.alerts[0].message, /busy or restarting/);

@@ -51,6 +51,10 @@ class FakeRange {
   getA1Notation() {
     return `${columnLetter(this.column)}${this.row}:${columnLetter(this.getLastColumn())}${this.getLastRow()}`;
   }
+  activate() {
+    this.sheet.activated.push(this.getA1Notation());
+    return this;
+  }
   getDisplayValues() {
     this.sheet.reads.push(this.getA1Notation());
     return Array.from({ length: this.numRows }, (_, r) =>
@@ -60,7 +64,7 @@ class FakeRange {
 
 class FakeSheet {
   constructor({ name = 'Companies', sheetId = 0, values = [], frozenRows = 0, maxRows = 1000 } = {}) {
-    Object.assign(this, { name, sheetId, values, frozenRows, maxRows, reads: [] });
+    Object.assign(this, { name, sheetId, values, frozenRows, maxRows, reads: [], activated: [] });
   }
   getName() { return this.name; }
   getSheetId() { return this.sheetId; }
@@ -77,11 +81,19 @@ class FakeSheet {
 }
 
 class FakeSpreadsheet {
-  constructor({ id = 'sheet-file-1', sheet = new FakeSheet(), selection = [] } = {}) {
-    Object.assign(this, { id, sheet, selection });
+  constructor({ id = 'sheet-file-1', sheet = new FakeSheet(), selection = [], others = [] } = {}) {
+    Object.assign(this, { id, sheet, selection, others });
   }
   getId() { return this.id; }
   getActiveSheet() { return this.sheet; }
+  getSheets() { return [this.sheet, ...this.others]; }
+  setActiveSheet(sheet) {
+    if (sheet !== this.sheet) {
+      this.others = [this.sheet, ...this.others.filter((other) => other !== sheet)];
+      this.sheet = sheet;
+    }
+    return sheet;
+  }
   getActiveRangeList() {
     if (!this.selection || this.selection.length === 0) return null;
     const ranges = this.selection.map((a1) => this.sheet.getRange(a1));

@@ -1,16 +1,23 @@
 'use strict';
 /**
  * The sidebar and the Settings dialog in headless Chromium: estimate, start,
- * live progress over polls, pause / resume / cancel, retry failed rows,
- * error display, the jobs list and the polling back-off.
+ * live progress over polls, pause / resume / cancel, failed rows by name and
+ * their retry once the job is finished, "Try on 5 rows", the preview of the
+ * columns a job adds, the totals, error display, the jobs list and the polling
+ * back-off. Each state is photographed (`snap`: test-artifacts/, and with
+ * ROWSCOUT_UPDATE_SCREENSHOTS=1 apps_script/docs/screenshots/ for the README).
  */
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
-const { ARTIFACTS, launch, world, openPage } = require('./browser');
+const { launch, world, openPage, snap } = require('./browser');
 const { FakeBackend } = require('./fake_backend');
 
+const FIELDS = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'fields.json'), 'utf8')).fields;
+const DEFAULTS = FIELDS.filter((f) => f.default).map((f) => f.name);
+const LABEL = Object.fromEntries(FIELDS.map((f) => [f.name, f.label]));
 const FAST = { pollMs: 30, idlePollMs: 60, pausedPollMs: 60000, idleAfterMs: 60000, maxPollFailures: 3, estimateDebounceMs: 10 };
 
 let browser;
@@ -42,14 +49,25 @@ test('start a job, watch it progress, pause, resume and cancel', async () => {
   assert.match(await text(page, '#estimate'), /40 rows to research · about 2 min · \$0\.00/);
   assert.match(await text(page, '#column-reasons'), /Detected: company = Company, website = Website/);
 
+  // one field list: the backend's names, labels (the sheet's headers) and defaults
+  const shown = await page.locator('#fields label').allInnerTexts();
+  assert.deepEqual(shown.map((t) => t.trim()), FIELDS.map((f) => f.label));
+  const ticked = await page.locator('#fields input:checked').evaluateAll((inputs) => inputs.map((i) => i.value));
+  assert.deepEqual(ticked, DEFAULTS);
+
   await page.locator('#fields input[value="linkedin"]').uncheck();
   await page.locator('#name-column').selectOption('Company');
   await waitFor(page, () => !document.getElementById('start').disabled);
   const lastEstimate = addon.fetch.requests.filter((r) => r.url.endsWith('/estimate')).at(-1).body;
   assert.equal(lastEstimate.name_column, 'Company');
-  assert.deepEqual(lastEstimate.fields, ['website', 'description', 'industry', 'hq_country', 'employees']);
+  const chosen = DEFAULTS.filter((f) => f !== 'linkedin');
+  assert.deepEqual(lastEstimate.fields, chosen);
+  // the preview lists the columns the backend says the job adds, in order
+  const preview = await page.locator('#new-columns li').allInnerTexts();
+  assert.deepEqual(preview, ['Rowscout status', 'Researched at', ...chosen.map((f) => LABEL[f]), 'Sources']);
+  assert.ok(!preview.includes('LinkedIn'));
 
-  await page.screenshot({ path: path.join(ARTIFACTS, 'sidebar-setup.png'), fullPage: true });
+  await snap(page, 'sidebar-setup');
   await page.locator('#start').click();
   await waitFor(page, () => Number(document.getElementById('count-done').innerText) >= 6);
   const submitted = addon.backend.jobs.get('job-1').body;
@@ -67,7 +85,9 @@ test('start a job, watch it progress, pause, resume and cancel', async () => {
   assert.ok(await page.locator('#resume').isVisible());
   assert.equal(await text(page, '#eta'), 'paused');
   assert.ok(!(await page.locator('#pause').isVisible()));
-  await page.screenshot({ path: path.join(ARTIFACTS, 'sidebar.png'), fullPage: true });
+  assert.ok(!(await page.locator('#retry-box').isVisible()), 'no retry while the job is not finished');
+  assert.ok(await page.locator('#failed-rows li').first().isVisible(), 'failed rows are listed as they come');
+  await snap(page, 'sidebar-paused');
 
   const doneWhenPaused = await number(page, 'count-done');
   await page.locator('#resume').click();
@@ -76,29 +96,97 @@ test('start a job, watch it progress, pause, resume and cancel', async () => {
   await page.locator('#cancel').click();
   await waitFor(page, () => document.getElementById('job-state').innerText === 'cancelled');
   assert.equal(await page.evaluate(() => window.Rowscout.state.pollTimer), null);
-  for (const id of ['pause', 'resume', 'cancel']) assert.ok(!(await page.locator(`#${id}`).isVisible()), id);
+  for (const id of ['pause', 'resume', 'cancel', 'retry-box']) assert.ok(!(await page.locator(`#${id}`).isVisible()), id);
   assert.deepEqual(page.pageErrors, []);
   await page.close();
 });
 
-test('a job runs to completion, polling stops, and failed rows can be retried', async () => {
-  const addon = world({ selection: ['A2:C7'], backend: new FakeBackend({ step: 3 }) });
+test('a finished job lists its failed rows, selects one in the sheet, shows totals and retries', async () => {
+  // rows 2..13: the fake fails row 5 (dns, for good), row 9 (timeout, worth retrying), row 13 (robots.txt)
+  const addon = world({ selection: ['A2:C13'], backend: new FakeBackend({ step: 3 }) });
   const page = await sidebar(addon);
   await waitFor(page, () => !document.getElementById('start').disabled);
   await page.locator('#start').click();
-  await waitFor(page, () => document.getElementById('job-state').innerText === 'completed');
-  assert.equal(await text(page, '#percent'), '100% of 6 rows');
-  assert.equal(await number(page, 'count-failed'), 1);
-  assert.equal(await page.evaluate(() => window.Rowscout.state.pollTimer), null);
-  const polls = addon.backend.count('GET /api/v1/jobs/job-1');
+  await waitFor(page, () => document.getElementById('job-state').innerText === 'running' &&
+    document.querySelectorAll('#failed-rows li').length === 1);
+  assert.ok(!(await page.locator('#retry-box').isVisible()), 'retry is offered only once the job is finished');
+  assert.ok(!(await page.locator('#totals').isVisible()));
+  await snap(page, 'sidebar-running');
 
+  await waitFor(page, () => document.getElementById('job-state').innerText === 'completed');
+  assert.equal(await text(page, '#percent'), '100% of 12 rows');
+  assert.equal(await number(page, 'count-failed'), 3);
+  assert.equal(await page.evaluate(() => window.Rowscout.state.pollTimer), null);
+  const items = await page.locator('#failed-rows li').allInnerTexts();
+  assert.equal(items.length, 3);
+  assert.match(items[0], /Row 5\s+Company 5\s+Domain not found\s+the domain does not resolve/);
+  assert.match(items[1], /Row 9\s+Company 9\s+Timed out\s+the site answered too slowly/);
+  assert.match(items[2], /Row 13\s+Company 13\s+robots\.txt disallows/);
+  assert.equal(await text(page, '#totals'), 'Finished in 1 min 24 s · research cost $0.03');
+  assert.ok(await page.locator('#retry-box').isVisible());
+  assert.equal(await page.locator('#retry-all').isChecked(), false);
+
+  await page.locator('#failed-rows li[data-row="9"] button.link').click();
+  await waitFor(page, () => document.getElementById('banner').classList.contains('hidden'));
+  await page.waitForTimeout(50);
+  assert.deepEqual(addon.spreadsheet.sheet.activated, ['A9:C9']);
+  await snap(page, 'sidebar-finished');
+
+  const polls = addon.backend.count('GET /api/v1/jobs/job-1');
+  await page.locator('#retry-failed').click(); // by default: only the failures worth retrying
+  await waitFor(page, () => document.getElementById('job-state').innerText === 'completed' &&
+    document.getElementById('count-failed').innerText === '2');
+  assert.deepEqual(addon.fetch.requests.filter((r) => r.url.endsWith('/retry-failed')).map((r) => r.body), [{ all: false }]);
+  assert.ok(addon.backend.count('GET /api/v1/jobs/job-1') > polls);
+  const left = await page.locator('#failed-rows li').evaluateAll((lis) => lis.map((li) => li.dataset.row));
+  assert.deepEqual(left, ['5', '13']);
+
+  await page.locator('#retry-failed').click(); // nothing retryable is left: the sidebar says what to do
+  await waitFor(page, () => document.getElementById('banner').innerText.includes('worth retrying'));
+  assert.equal(await number(page, 'count-failed'), 2);
+
+  await page.locator('#retry-all').check(); // the "also permanent failures" choice
   await page.locator('#retry-failed').click();
   await waitFor(page, () => document.getElementById('job-state').innerText === 'completed' &&
     document.getElementById('count-failed').innerText === '0');
-  assert.equal(addon.backend.count('POST /api/v1/jobs/job-1/retry-failed'), 1);
-  assert.ok(addon.backend.count('GET /api/v1/jobs/job-1') > polls);
-  assert.equal(await number(page, 'count-done'), 6);
+  assert.deepEqual(addon.fetch.requests.filter((r) => r.url.endsWith('/retry-failed')).at(-1).body, { all: true });
+  assert.equal(await number(page, 'count-done'), 12);
   assert.ok(!(await page.locator('#errors-box').isVisible()));
+  assert.deepEqual(page.pageErrors, []);
+  await page.close();
+});
+
+test('Try on 5 rows: a small job first, its results, then the rest of the selection', async () => {
+  const addon = world({ selection: ['A2:C40', 'A57:C57'], backend: new FakeBackend({ step: 5 }) });
+  const page = await sidebar(addon, { name: 'sidebar-trial' });
+  await waitFor(page, () => !document.getElementById('try-rows').disabled);
+  assert.equal(await text(page, '#try-rows'), 'Try on 5 rows');
+  await page.locator('#try-rows').click();
+  await waitFor(page, () => document.getElementById('job-state').innerText === 'completed');
+  const trial = addon.backend.jobs.get('job-1');
+  assert.deepEqual(trial.body.ranges, ['A2:C6']);
+  assert.equal(trial.total, 5);
+  assert.equal(trial.body.name, 'Leads A2:C6');
+  assert.match(await text(page, '#trial-text'), /^Tried on 5 rows: 4 done, 1 failed\. .*the other 35 rows\.$/);
+  assert.equal(await text(page, '#start-rest'), 'Research the other 35 rows');
+  assert.ok(await page.locator('#totals').isVisible());
+  await snap(page, 'sidebar-trial-done');
+
+  await page.locator('#start-rest').click();
+  await waitFor(page, () => document.getElementById('job-name').innerText === 'Leads A7:C40, A57:C57');
+  const rest = addon.backend.jobs.get('job-2');
+  assert.deepEqual(rest.body.ranges, ['A7:C40', 'A57:C57']);
+  assert.equal(rest.total, 35);
+  assert.ok(!(await page.locator('#trial-box').isVisible()));
+  assert.deepEqual(page.pageErrors, []);
+  await page.close();
+});
+
+test('a selection of 5 rows or fewer is simply started: no trial button', async () => {
+  const addon = world({ selection: ['A2:C6'] });
+  const page = await sidebar(addon, { name: 'sidebar-small' });
+  await waitFor(page, () => !document.getElementById('start').disabled);
+  assert.ok(!(await page.locator('#try-rows').isVisible()));
   await page.close();
 });
 
@@ -108,7 +196,7 @@ test('no selection shows a clear message and Start stays disabled', async () => 
   await waitFor(page, () => !document.getElementById('banner').classList.contains('hidden'));
   assert.match(await text(page, '#banner'), /^Select the rows to research first/);
   assert.ok(await page.locator('#start').isDisabled());
-  assert.equal(addon.fetch.requests.length, 0);
+  assert.deepEqual(addon.fetch.requests.map((r) => r.url.slice(addon.backend.base.length)), ['/api/v1/fields']);
   await page.close();
 });
 
@@ -121,8 +209,9 @@ test('backend errors on estimate are shown and cleared by a later success', asyn
   assert.match(await text(page, '#banner'), /quota is used up.*daily limit of 500 rows reached/);
   assert.ok(await page.locator('#start').isDisabled());
 
+  await snap(page, 'sidebar-error');
   backend.failNext(/POST \/api\/v1\/estimate/, 400, 'no_company_column', 'no header looks like a company');
-  await page.locator('#fields input[value="phones"]').check();
+  await page.locator('#fields input[value="phones"]').uncheck();
   await waitFor(page, () => document.getElementById('banner').innerText.includes('No company name'));
 
   await page.locator('#name-column').selectOption('Company');
@@ -157,6 +246,7 @@ test('the jobs list shows recent jobs and opens one', async () => {
   await waitFor(page, () => document.querySelectorAll('#job-list li').length === 2);
   const names = await page.locator('#job-list li b').allInnerTexts();
   assert.deepEqual(names, ['Second batch', 'First batch']);
+  await snap(page, 'sidebar-jobs');
   assert.match(await page.locator('#job-list li').first().innerText(), /this spreadsheet/);
   await page.locator('#job-list li').nth(1).click();
   await waitFor(page, () => document.getElementById('job-name').innerText === 'First batch');
@@ -194,20 +284,21 @@ test('the Settings dialog offers no backend URL, saves preferences and reports b
   addon.ctx.showSettings();
   const page = await openPage(browser, addon, addon.ui.dialogs[0].output.getContent(), 'settings', null);
   await page.evaluate(() => window.RowscoutSettings.ready);
-  assert.equal(await page.locator('#fields input:checked').count(), 6);
+  assert.equal(await page.locator('#fields input:checked').count(), DEFAULTS.length);
+  assert.deepEqual((await page.locator('#fields label').allInnerTexts()).map((t) => t.trim()), FIELDS.map((f) => f.label));
   assert.equal(await page.locator('#backend-url, input[type="url"]').count(), 0);
   const inputValues = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => input.value));
   assert.ok(inputValues.every((value) => !/https?:/.test(value)), 'no field holds a URL');
   assert.doesNotMatch(await page.locator('body').innerText(), /backend|https?:\/\//i);
 
   await page.locator('#refresh-days').fill('30');
-  await page.locator('#fields input[value="github"]').check();
+  await page.locator('#fields input[value="github"]').uncheck();
   await page.locator('#save').click();
   await waitFor(page, () => document.getElementById('banner').innerText === 'Settings saved.');
   assert.equal(addon.props.user.getProperty('ROWSCOUT_REFRESH_DAYS'), '30');
-  assert.ok(JSON.parse(addon.props.user.getProperty('ROWSCOUT_DEFAULT_FIELDS')).includes('github'));
+  assert.ok(!JSON.parse(addon.props.user.getProperty('ROWSCOUT_DEFAULT_FIELDS')).includes('github'));
   assert.deepEqual(addon.props.document.getProperties(), {});
-  await page.screenshot({ path: path.join(ARTIFACTS, 'settings.png'), fullPage: true });
+  await snap(page, 'settings');
 
   await page.locator('#refresh-days').fill('99999'); // passes the form's own checks, not the server's
   await page.locator('#save').click();

@@ -17,7 +17,8 @@ const { ADDON_DIR, TEST_BACKEND, FakeSheet, FakeSpreadsheet, loadAddon, reply } 
 const { allowlistFor, deploymentSource, normalizeBackendUrl } = require('../tools/configure');
 
 const ATTACKER = 'https://attacker.example';
-const JOB = { id: 'job-7', name: 'Leads', state: 'running', total: 2, counts: { failed: 1 } };
+const JOB = { id: 'job-7', name: 'Leads', state: 'completed', total: 2, counts: { failed: 1 } };
+const FIELDS = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'fields.json'), 'utf8'));
 
 function world(options = {}) {
   const sheet = new FakeSheet({
@@ -30,6 +31,7 @@ function world(options = {}) {
       return reply(200, { jobs: [{ ...JOB, created_at: '2024-05-01T00:00:00Z', spreadsheet_id: 'spreadsheet-abc' }] });
     }
     if (req.url.endsWith('/estimate')) return reply(200, { rows: 2, skipped: 0, seconds: 6, cost_usd: 0 });
+    if (req.url.endsWith('/api/v1/fields')) return reply(200, FIELDS);
     return reply(200, { job: JOB });
   };
   return loadAddon({ spreadsheet, respond, oauthToken: 'drive-token-of-ada', ...options });
@@ -43,6 +45,8 @@ function callEverything(addon) {
   addon.ctx.getJob('job-7');
   for (const action of ['pause', 'resume', 'cancel', 'retry-failed']) addon.ctx.controlJob('job-7', action);
   addon.ctx.listJobs();
+  addon.ctx.getSettings();
+  addon.ctx.startJob({ ...request(), part: 'trial' });
   addon.ctx.retryFailedRows();
   assert.equal(addon.ui.alerts.length, 0, addon.ui.alerts.map((a) => a.message).join('; '));
 }
@@ -86,7 +90,8 @@ test('saving settings with a backend URL changes nothing about where requests go
   assert.deepEqual(addon.props.document.getProperties(), {});
   assert.doesNotMatch(JSON.stringify(addon.props.user.getProperties()), /attacker/);
   addon.ctx.listJobs();
-  assert.equal(addon.fetch.requests[0].url, `${TEST_BACKEND}/api/v1/jobs`);
+  assert.equal(addon.fetch.requests.at(-1).url, `${TEST_BACKEND}/api/v1/jobs`);
+  assert.ok(addon.fetch.requests.every((sent) => sent.url.startsWith(`${TEST_BACKEND}/`)));
 });
 
 test('the manifest allowlist (as the fake UrlFetchApp enforces it) admits the backend and nothing else', () => {

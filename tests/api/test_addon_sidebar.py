@@ -8,8 +8,10 @@ totals against the rows' recorded usage.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from service.cli.inputs import resolve_fields
 from service.domain import PROFILE_FIELDS, CompanyInput, JobOptions, ResearchOptions, ResearchOutcome
@@ -101,6 +103,14 @@ def test_totals_appear_once_the_job_is_finished(env: Env) -> None:
     assert job["state"] == "completed", job
     assert job["totals"] == {
         "duration_seconds": round((env.now[0] - start).total_seconds()),
-        "cost_usd": round(0.0125 * job["counts"]["done"], 4),
+        "cost_usd": round(0.0125 * len(services.researcher.calls), 4),  # each company researched once
     }
-    assert job["totals"]["duration_seconds"] == 80 and job["counts"]["done"] == 2
+    assert job["totals"]["duration_seconds"] == 80 and len(services.researcher.calls) == 2
+
+
+def test_the_add_on_tests_use_the_backends_field_list(env: Env) -> None:
+    """The add-on's browser tests answer GET /api/v1/fields from this fixture: it must be the real answer."""
+    fixture = Path(__file__).resolve().parents[2] / "apps_script" / "tests" / "fixtures" / "fields.json"
+    assert (
+        json.loads(fixture.read_text(encoding="utf-8")) == env.client.get("/api/v1/fields", headers=env.as_user()).json
+    )
