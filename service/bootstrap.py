@@ -26,6 +26,7 @@ from service.domain.retry import RetryPolicy
 from service.domain.sinks import ResultSink
 from service.domain.sources import JobSource, SheetSource
 from service.jobs.local_run import LocalRun, handle_local_task
+from service.jobs.notify import Notices
 from service.jobs.ports import Services, utc_now
 from service.jobs.progress import JobProgress
 from service.jobs.rowtask import give_up_row
@@ -202,6 +203,30 @@ def firestore_budgets(settings: Settings) -> BudgetFactory:
     return make
 
 
+# --- completion notices (issue 16) ---------------------------------------------
+
+NOTICE_ATTEMPTS = 6  # embedded: deliveries of one notice (backoff 0.5 s .. 10 s) before the run stops waiting
+
+
+def build_local_notices(settings: Settings) -> Notices:
+    from service.notify.sender import NoticeSender
+    from service.notify.store import SqliteNoticeStore
+
+    settings.embedded.workspace.mkdir(parents=True, exist_ok=True)
+    store = SqliteNoticeStore(settings.embedded.workspace / "notices.sqlite3")
+    return Notices(store=store, sender=NoticeSender(settings.notify))
+
+
+def build_cloud_notices(settings: Settings) -> Notices:
+    from google.cloud import firestore
+
+    from service.notify.sender import NoticeSender
+    from service.notify.store import FirestoreNoticeStore
+
+    client = firestore.Client(project=settings.cloud.project or None, database=settings.cloud.firestore_database)
+    return Notices(store=FirestoreNoticeStore(client), sender=NoticeSender(settings.notify))
+
+
 # --- the embedded default ---------------------------------------------------
 
 
@@ -227,6 +252,7 @@ class Embedded:
     sheets: SheetGateway
     clock: Callable[[], datetime] = utc_now
     checkpoint_seconds: float = 5.0
+    notices: Notices | None = None  # completion notices (issue 16)
 
     def services(self, queue: TaskQueue | None = None) -> Services:
         from service.queue.inprocess import DeferredQueue
@@ -238,6 +264,7 @@ class Embedded:
             sheets=self.sheets,
             limits=self.settings.limits,
             clock=self.clock,
+            notices=self.notices,
         )
 
     def sinks(self, job: Job) -> list[ResultSink]:
@@ -292,10 +319,22 @@ class Embedded:
             runner = LocalRun(
                 holder[0], queue, sinks=sinks, on_progress=on_progress, checkpoint_seconds=self.checkpoint_seconds
             )
+            runner.notice_queue = self.notice_queue(job, holder[0])  # issue 16
             return runner.run(job.id)
         finally:
             for sink in sinks:
                 sink.close()
+
+    def notice_queue(self, job: Job, svc: Services) -> Any:
+        """An in-process queue delivering ``job``'s completion notice with retries (None: nothing to send)."""
+        from service.jobs.notify import handle_notice_task, wants_notice
+        from service.queue.inprocess import InProcessQueue
+
+        notices = self.notices
+        if notices is None or not wants_notice(job):
+            return None
+        retry = RetryPolicy(max_attempts=NOTICE_ATTEMPTS, min_backoff=0.5, max_backoff=10.0)
+        return InProcessQueue(lambda d: handle_notice_task(svc, notices, d), rate=5.0, concurrency=1, retry=retry)
 
     def close(self) -> None:
         self.sheets.close()
@@ -314,6 +353,7 @@ def build_local(
     sheets: SheetGateway | None = None,
     clock: Callable[[], datetime] | None = None,
     checkpoint_seconds: float | None = None,
+    notices: Notices | None = None,
 ) -> Embedded:
     """The embedded default for ``settings``; keyword overrides replace single adapters."""
     return Embedded(
@@ -321,6 +361,7 @@ def build_local(
         store=store or build_sqlite_store(settings),
         researcher=researcher or LazyResearcher(lambda: build_researcher(settings)),
         sheets=sheets or build_sheets(settings, sqlite_budgets(settings)),
+        notices=notices or build_local_notices(settings),
         clock=clock or utc_now,
         checkpoint_seconds=5.0 if checkpoint_seconds is None else checkpoint_seconds,
     )
@@ -384,6 +425,7 @@ def build_cloud(
     access: SpreadsheetAccess | None = None,
     clock: Callable[[], datetime] | None = None,
     worker_id: str | None = None,
+    notices: Notices | None = None,
 ) -> Cloud:
     """Firestore, Cloud Tasks, Sheets and Drive for ``settings``; keyword overrides replace single adapters."""
     from service.api.access import AllowAllAccess, DriveSpreadsheetAccess
@@ -395,6 +437,7 @@ def build_cloud(
         sheets=sheets or build_sheets(settings, firestore_budgets(settings)),
         limits=settings.limits,
         clock=clock or utc_now,
+        notices=notices or (build_cloud_notices(settings) if store is None else None),  # issue 16
     )
     if worker_id:
         services.worker_id = worker_id

@@ -112,9 +112,10 @@ class DispatchDeadlines:
     research: float = 600.0
     plan: float = 600.0
     flush: float = 120.0
+    notice: float = 60.0  # one webhook POST (30 s timeout) or one email
 
     def __post_init__(self) -> None:
-        for name in ("research", "plan", "flush"):
+        for name in ("research", "plan", "flush", "notice"):
             value = getattr(self, name)
             if not MIN_DISPATCH_DEADLINE <= value <= MAX_DISPATCH_DEADLINE:
                 raise ValueError(f"the {name} dispatch deadline must be 15–1800 s, not {value:g}")
@@ -162,6 +163,36 @@ class ApiSettings:
 # --- end batch API ---
 
 
+# --- completion notices (issue 16) ---
+@dataclass(frozen=True)
+class NotifySettings:
+    """Completion notices: webhooks (signed, through the queue) and optional email over SMTP."""
+
+    allow_loopback: bool = False  # development and tests only: webhooks to 127.0.0.1 / ::1
+    timeout: float = 30.0  # seconds per webhook POST or SMTP session
+    smtp_host: str = ""  # empty: no email notices (a job asking for one logs why it got none)
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+
+
+def _notify(env: Mapping[str, str]) -> NotifySettings:
+    return NotifySettings(
+        allow_loopback=_flag(env.get("ROWSCOUT_WEBHOOK_ALLOW_LOOPBACK")),
+        smtp_host=env.get("ROWSCOUT_SMTP_HOST", ""),
+        smtp_port=int(env.get("ROWSCOUT_SMTP_PORT", "587")),
+        smtp_user=env.get("ROWSCOUT_SMTP_USER", ""),
+        smtp_password=env.get("ROWSCOUT_SMTP_PASSWORD", ""),
+        smtp_from=env.get("ROWSCOUT_SMTP_FROM", ""),
+        smtp_starttls=env.get("ROWSCOUT_SMTP_STARTTLS", "true").strip().lower() not in ("0", "false", "no", "off"),
+    )
+
+
+# --- end completion notices ---
+
+
 @dataclass(frozen=True)
 class Settings:
     limits: Limits = field(default_factory=Limits)
@@ -172,6 +203,7 @@ class Settings:
     sheets: SheetsConfig = field(default_factory=SheetsConfig)
     cloud: CloudSettings = field(default_factory=CloudSettings)
     api: ApiSettings = field(default_factory=ApiSettings)  # batch API (issue 16)
+    notify: NotifySettings = field(default_factory=lambda: NotifySettings())  # completion notices (issue 16)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -210,6 +242,7 @@ class Settings:
             ),
             cloud=_cloud(env),
             api=_api(env),  # batch API (issue 16)
+            notify=_notify(env),  # completion notices (issue 16)
         )
 
 

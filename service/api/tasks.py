@@ -1,4 +1,4 @@
-"""Task and cron endpoints: ``/tasks/research``, ``/tasks/plan``, ``/tasks/flush``, ``/cron/refresh``.
+"""Task and cron endpoints: ``/tasks/{research,plan,flush,notice}`` and ``/cron/refresh``.
 
 Only the tasks service account may call them (``TaskAuthenticator``: a
 Google-signed OIDC token verified in the app, see service/api/README.md). The answer
@@ -20,6 +20,7 @@ from service.api.numbers import strict_int
 from service.domain import ErrorKind
 from service.domain.errors import AuthError, ConfigError, InputError, JobNotFound, RowscoutError, SheetsError
 from service.jobs.flush import flush_sheet_job, give_up_flush
+from service.jobs.notify import handle_notice_task
 from service.jobs.plan import plan_sheet_job
 from service.jobs.refresh import refresh_stale_rows
 from service.jobs.rowtask import reschedule_flush, run_cloud_research_task
@@ -106,6 +107,22 @@ def flush() -> Response:
             return task_response(TaskResult.done(), written=0, gave_up=True)
         raise
     return task_response(TaskResult.done(), written=report.written, missing=len(report.missing_keys))
+
+
+@bp.post("/tasks/notice")
+def notice() -> Response:
+    """A job's completion notice (issue 16): sent once per delivery id; 503 while the receiver fails retryably."""
+    ctx = api_context()
+    delivery = _task(TaskKind.NOTICE)
+    notices = ctx.services.notices
+    if notices is None:
+        return task_response(TaskResult.done(), sent=False)
+    result = handle_notice_task(ctx.services, notices, delivery)
+    last = ctx.settings.cloud.tasks_max_attempts
+    if not result.ok and last and delivery.attempt >= last:
+        log.error("gave up on a completion notice after %d deliveries", delivery.attempt)
+        return task_response(TaskResult.done(), sent=False, gave_up=True)
+    return task_response(result, kind=ErrorKind.SERVER_ERROR.value) if not result.ok else task_response(result)
 
 
 @bp.errorhandler(RowscoutError)

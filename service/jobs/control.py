@@ -25,6 +25,7 @@ from service.domain import Job, JobState, Row, RowState
 from service.domain.errors import JobNotFound, JobStateError, RowscoutError
 from service.domain.sources import FileSource, SheetSource
 from service.jobs.enqueue import BATCH_SIZE, enqueue_keys, new_generation
+from service.jobs.notify import enqueue_notice
 from service.jobs.ports import Services
 from service.queue.port import Task, TaskKind
 
@@ -83,6 +84,7 @@ def cancel_job(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
     svc.store.update_job(job_id, now=svc.clock(), finished_at=svc.clock())
     if isinstance(job.source, SheetSource):  # the last flush writes the statuses, then removes the tags
         svc.queue.enqueue(Task(kind=TaskKind.FLUSH, job_id=job.id, row_key="cancelled"))
+    enqueue_notice(svc, get_job(svc, job_id))  # issue 16
     return get_job(svc, job_id)
 
 
@@ -118,6 +120,7 @@ def complete_if_finished(svc: Services, job_id: str) -> Job:
         svc.store.update_job(job_id, now=now, finished_at=now)
         if not counts[RowState.FAILED] and not job.options.refresh_days:
             clean_up_sheet(svc, job_id)
+        enqueue_notice(svc, get_job(svc, job_id))  # issue 16: once, by the caller that completed it
     return get_job(svc, job_id)
 
 
@@ -130,6 +133,8 @@ def fail_job(svc: Services, job_id: str, message: str) -> Job:
         changes["source"] = replace(job.source, error=message)
     svc.store.update_job(job_id, now=now, **changes)
     clean_up_sheet(svc, job_id)
+    if job.state != JobState.FAILED:  # issue 16: one notice per final state reached
+        enqueue_notice(svc, get_job(svc, job_id))
     return get_job(svc, job_id)
 
 

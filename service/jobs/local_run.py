@@ -16,7 +16,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from service.domain import JobState, RowState
@@ -27,7 +27,7 @@ from service.jobs.flush import flush_results
 from service.jobs.ports import Services
 from service.jobs.progress import JobProgress, job_progress
 from service.jobs.rowtask import handle_research_task
-from service.queue.port import TaskDelivery, TaskResult
+from service.queue.port import TaskDelivery, TaskQueue, TaskResult
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ class RunnableQueue(Protocol):
     def join(self, timeout: float | None = None) -> bool: ...
 
     def stop(self, wait: bool = True, timeout: float | None = None) -> bool: ...
+
+
+class NoticeQueue(RunnableQueue, TaskQueue, Protocol):
+    """A queue the runner starts, feeds and stops: the embedded one for completion notices (issue 16)."""
 
 
 ProgressCallback = Callable[[JobProgress], None]
@@ -51,6 +55,8 @@ class LocalRun:
     on_progress: ProgressCallback | None = None
     checkpoint_seconds: float = 5.0
     progress_seconds: float = 1.0
+    notice_queue: NoticeQueue | None = None  # issue 16: delivers the job's completion notice, with retries
+    notice_seconds: float = 30.0  # how long the end of a run waits for that delivery
 
     def run(self, job_id: str) -> JobProgress:
         """Work the job until no row is left, checkpointing along the way.
@@ -73,7 +79,7 @@ class LocalRun:
         finally:
             self.queue.stop(wait=True)
         self.checkpoint(job_id)
-        complete_if_finished(self.svc, job_id)
+        self._complete(job_id)
         return self._report(job_id)
 
     def checkpoint(self, job_id: str) -> None:
@@ -121,6 +127,19 @@ class LocalRun:
             job_id, JobState.PAUSED, now=self.svc.clock(), only_from=(JobState.RUNNING, JobState.QUEUED)
         )
         self.checkpoint(job_id)
+
+    def _complete(self, job_id: str) -> None:
+        """Complete the job if it is finished; its notice (issue 16) goes through ``notice_queue``, awaited a while."""
+        if self.notice_queue is None:
+            complete_if_finished(self.svc, job_id)
+            return
+        self.notice_queue.start()
+        try:
+            complete_if_finished(replace(self.svc, queue=self.notice_queue), job_id)
+            if not self.notice_queue.join(timeout=self.notice_seconds):
+                log.warning("the completion notice of job %s is not delivered yet; giving up waiting", job_id)
+        finally:
+            self.notice_queue.stop(wait=False)
 
     def _report(self, job_id: str) -> JobProgress:
         progress = job_progress(self.svc, job_id)

@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from service.config import Limits
 from service.domain.errors import InputError
@@ -20,6 +21,9 @@ from service.queue.port import TaskQueue
 from service.research.port import Researcher
 from service.sheets.port import SheetGateway
 from service.store.port import JobStore
+
+if TYPE_CHECKING:
+    from service.jobs.notify import Notices
 
 
 def utc_now() -> datetime:
@@ -39,6 +43,7 @@ class Services:
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], datetime] = utc_now
     worker_id: str = field(default_factory=default_worker_id)
+    notices: Notices | None = None  # completion notices (issue 16); None: this runtime sends none
 
     def sheet_gateway(self) -> SheetGateway:
         if self.sheets is None:

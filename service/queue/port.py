@@ -24,6 +24,7 @@ class TaskKind(StrEnum):
     RESEARCH = "research"
     PLAN = "plan"
     FLUSH = "flush"
+    NOTICE = "notice"  # a job's completion notice (issue 16: service/jobs/notify.py)
 
 
 @dataclass(frozen=True)
