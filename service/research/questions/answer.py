@@ -17,7 +17,7 @@ from service.domain.questions import Answer, AnswerMethod, Question
 from service.research.extract import PageExtraction
 from service.research.llm.port import LLM
 from service.research.questions.ask import build_prompt, build_schema, checked_answers
-from service.research.questions.evidence import best_passage
+from service.research.questions.evidence import EvidenceIndex
 from service.research.questions.hook import QuestionSearch
 from service.research.questions.passages import PageText, page_texts, sentences
 
@@ -54,16 +54,21 @@ def answer_questions(
         result.input_tokens, result.output_tokens = reply.input_tokens, reply.output_tokens
         result.cost_usd += reply.cost_usd
         result.answers, result.dropped = checked_answers(reply.data, questions, shown)
-    passages = sentences(texts)
-    for question in questions:
-        if question.text not in result.answers:
-            passage = best_passage(question.text, passages)
-            if passage is not None:
-                result.answers[question.text] = Answer(
-                    value=passage.text, url=passage.url, quote=passage.text, method=AnswerMethod.EVIDENCE,
-                    kind=question.kind,
-                )  # fmt: skip
+    unanswered = [question for question in questions if question.text not in result.answers]
+    if unanswered:
+        result.answers.update(_evidence(unanswered, texts))
     return result
+
+
+def _evidence(questions: Sequence[Question], texts: Sequence[PageText]) -> dict[str, Answer]:
+    """The best passage for each question (the company's sentences indexed once), labelled as evidence."""
+    index = EvidenceIndex(sentences(texts))
+    found = {}
+    for question in questions:
+        passage = index.best(question.text)
+        if passage is not None:
+            found[question.text] = Answer(passage.text, passage.url, passage.text, AnswerMethod.EVIDENCE, question.kind)
+    return found
 
 
 def _searched(

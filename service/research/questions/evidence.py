@@ -16,23 +16,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from service.research.questions.passages import Passage
 
 _SUFFIXES = ("ies", "ing", "ed", "es", "s")
 
 
+class EvidenceIndex:
+    """A company's passages indexed once; ``best(question)`` scores them for each question."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = list(passages)
+        self._ranker: Any = None
+        if self.passages:
+            self._ranker = _bm25().BM25()
+            self._ranker.index(_tokens([p.text for p in self.passages]), show_progress=False)
+
+    def best(self, question: str) -> Passage | None:
+        """The passage that best answers ``question`` by BM25, or None when no passage shares a word with it."""
+        query = _tokens([question])[0]
+        if not query or self._ranker is None:
+            return None
+        scores = self._ranker.get_scores(query)
+        best = max(range(len(self.passages)), key=lambda i: (scores[i], -i))
+        return self.passages[best] if scores[best] > 0 else None
+
+
 def best_passage(question: str, passages: Sequence[Passage]) -> Passage | None:
-    """The passage that best answers ``question`` by BM25, or None when no passage shares a word with it."""
-    query = _tokens([question])[0]
-    if not query or not passages:
-        return None
-    corpus = _tokens([p.text for p in passages])
-    ranker = _bm25().BM25()
-    ranker.index(corpus, show_progress=False)
-    scores = ranker.get_scores(query)
-    best = max(range(len(passages)), key=lambda i: (scores[i], -i))
-    return passages[best] if scores[best] > 0 else None
+    """``EvidenceIndex(passages).best(question)``: for one question."""
+    return EvidenceIndex(passages).best(question)
 
 
 def _tokens(texts: list[str]) -> list[list[str]]:
