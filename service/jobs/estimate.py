@@ -16,6 +16,7 @@ from service.domain import JobOptions
 
 SECONDS_PER_COMPANY = 6.0  # typical: homepage + a few pages at polite per-host concurrency
 LLM_TOKENS_PER_COMPANY = (6_000, 600)  # input, output
+QUESTION_TOKENS = (6_000, 60)  # custom questions: one more call per company (input), output per question
 DEFAULT_LLM_PRICE_PER_MTOK = (0.30, 2.50)  # USD per million tokens in/out (a small Gemini/GPT model)
 
 
@@ -67,4 +68,7 @@ def _llm_cost(rows: int, options: JobOptions, price: tuple[float, float]) -> flo
     if not options.use_llm:
         return 0.0
     tokens_in, tokens_out = LLM_TOKENS_PER_COMPANY
+    if options.questions:  # issue 15: the questions' own call, all questions at once
+        tokens_in += QUESTION_TOKENS[0]
+        tokens_out += QUESTION_TOKENS[1] * len(options.questions)
     return rows * (tokens_in * price[0] + tokens_out * price[1]) / 1_000_000

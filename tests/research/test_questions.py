@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from service.domain import CompanyProfile, JobOptions
 from service.domain.errors import InputError
 from service.domain.question_specs import MAX_QUESTIONS, parse_question, parse_questions
 from service.domain.questions import Answer, AnswerKind, AnswerMethod, Question, infer_kind
+from service.jobs.estimate import estimate_job
 from service.research.extract import PageExtraction
 from service.research.llm import OpenAICompatibleLLM, Price
 from service.research.questions import ProviderSearch, SearchFindings, SearchSnippet, answer_questions
@@ -236,3 +238,13 @@ def test_a_search_provider_becomes_snippets_with_its_grounded_claims() -> None:
         ),
     )
     assert (findings.queries, findings.cost_usd) == (2, 0.035)
+
+
+def test_the_estimate_counts_the_questions_llm_call() -> None:
+    price = (1.0, 2.0)
+    plain = estimate_job(100, JobOptions(use_llm=True), llm_price_per_mtok=price).cost_usd
+    asked = JobOptions(use_llm=True, questions=parse_questions(["CEO", "Do they offer an API?"]))
+    assert estimate_job(100, asked, llm_price_per_mtok=price).cost_usd == pytest.approx(
+        plain + 100 * (6000 + 2 * 60 * 2) / 1e6
+    )
+    assert estimate_job(100, replace(asked, use_llm=False), llm_price_per_mtok=price).cost_usd == 0  # evidence is free
