@@ -20,12 +20,13 @@ from service.api.context import api_context
 from service.api.numbers import MAX_DIGITS, strict_int
 from service.api.requests import JOB_ID, SelectionRequest, parse_selection_request
 from service.domain import PROFILE_FIELDS, JobOptions, RowState
-from service.domain.companies import count_researchable
+from service.domain.companies import screen_rows
 from service.domain.errors import InputError
 from service.domain.sources import SheetSource
 from service.domain.tables import InputTable
 from service.jobs import control
 from service.jobs.estimate import estimate_job
+from service.jobs.failures import failed_rows
 from service.jobs.flush import enqueue_flush
 from service.jobs.plan import read_sheet_selection, start_sheet_job
 from service.jobs.progress import JobProgress, job_progress, summarize_job
@@ -34,6 +35,7 @@ from service.sheets.layout import default_header, new_column_headers
 bp = Blueprint("addon", __name__, url_prefix="/api/v1")
 
 ROWS_PAGE_MAX = 500
+FAILED_ROWS_MAX = 50  # failed rows listed in a job's status (the rest: GET .../rows?state=failed)
 _JOB_ID_RE = re.compile(JOB_ID)
 _ACTIONS = {
     "pause": control.pause_job,
@@ -78,6 +80,8 @@ def _job_json(job_id: str) -> dict[str, Any]:
     progress = job_progress(api_context().services, _job_id(job_id), owner=_owner())
     job = render.with_sheet(progress.to_dict(), progress.job)
     job["totals"] = _totals(progress)  # issue 17 (sidebar): duration and cost once the job is finished
+    # issue 17 part 5: the failed rows by name (row, company, kind, hint), at most FAILED_ROWS_MAX, and how many in all
+    job["failed_rows"] = failed_rows(api_context().services, progress.job.id, limit=FAILED_ROWS_MAX).to_dict()
     return {"job": job}
 
 
@@ -120,10 +124,11 @@ def estimate() -> dict[str, Any]:
 
 
 def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
-    rows, skipped = count_researchable((record.position, record.company(table.columns)) for record in table.records)
+    counted = screen_rows((record.position, record.company(table.columns)) for record in table.records)
+    rows, skipped = counted.research, counted.skipped  # repeated rows are filled, not skipped: "duplicates"
     columns = table.columns
     return {
-        **estimate_job(rows, options, skipped=skipped).to_dict(),
+        **estimate_job(rows, options, skipped=skipped, duplicates=counted.duplicates).to_dict(),
         "columns": {"name": columns.name, "website": columns.website, "reasons": list(columns.reasons)},
         "headers": table.headers,
     }
@@ -165,7 +170,11 @@ def act(job_id: str, action: str) -> dict[str, Any]:
         source = control.get_job(ctx.services, _job_id(job_id), owner=_owner()).source
         if isinstance(source, SheetSource):
             _require_edit(source.spreadsheet_id)
-    job = _ACTIONS[action](ctx.services, _job_id(job_id), owner=_owner())
+    if action == "retry-failed":  # retryable failures only, unless ?all=true (then permanent ones too)
+        everything = request.args.get("all", "").lower() in ("1", "true", "yes")
+        job = control.retry_failed(ctx.services, _job_id(job_id), owner=_owner(), include_permanent=everything)
+    else:
+        job = _ACTIONS[action](ctx.services, _job_id(job_id), owner=_owner())
     if action == "cancel":
         enqueue_flush(ctx.services, job)  # rows marked skipped get their status cell
     return _job_json(job.id)

@@ -10,8 +10,6 @@ runs one command from ``service.cli.commands`` and turns every
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -89,7 +87,12 @@ def _add_research(commands: argparse._SubParsersAction) -> None:
     research.add_argument("--format", choices=["csv", "xlsx", "json", "jsonl"], help="output format")
     research.add_argument("--job-name", help="a label for the job")
     research.add_argument("--dry-run", action="store_true", help="validate and show detected columns only")
-    research.add_argument("--retry-failed", action="store_true", help="retry the rows that failed last time")
+    research.add_argument(
+        "--retry-failed", action="store_true", help="retry the rows that failed last time (retryable failures only)"
+    )
+    research.add_argument(
+        "--all", action="store_true", help="with --retry-failed: also retry permanent failures (robots.txt, ...)"
+    )
     research.add_argument("--no-progress", action="store_true", help="no live progress bar")
 
 
@@ -153,21 +156,19 @@ def _duration_days(text: str) -> float:
 def main(argv: Sequence[str] | None = None, **overrides: Any) -> int:
     """Run one command; ``overrides`` go to ``bootstrap.build_local`` (e.g. ``researcher=``)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    render.route_logging(verbose=args.verbose)  # through rich, above the progress bar, never inside it
     settings = Settings.from_env()
     if args.workspace:
         settings = replace(settings, embedded=EmbeddedSettings(workspace=Path(args.workspace)))
-    return int(run_command(args, settings, **overrides))
+    code = int(run_command(args, settings, **overrides))
+    if code == ExitCode.INTERRUPTED and argv is None:
+        render.exit_now(code)  # the real command line: do not wait for research threads still in flight
+    return code
 
 
 def run_command(args: argparse.Namespace, settings: Settings, **overrides: Any) -> ExitCode:
     from service.cli.commands import COMMANDS
     from service.cli.demo import cmd_demo
-
     from service.cli.discover import cmd_discover  # issue 16
 
     own = {"demo": cmd_demo, "discover": cmd_discover}
@@ -178,8 +179,8 @@ def run_command(args: argparse.Namespace, settings: Settings, **overrides: Any) 
             return command(local, args)
         finally:
             local.close()
-    except KeyboardInterrupt:
-        render.error("interrupted: rows in flight were finished and saved; run `resume JOB` to continue")
+    except KeyboardInterrupt:  # before a job exists (a job's own interruption is rendered by run_job)
+        render.error("interrupted")
         return ExitCode.INTERRUPTED
     except RowscoutError as error:
         render.error(error.message)

@@ -14,13 +14,23 @@ from pathlib import Path
 
 from service.bootstrap import Embedded
 from service.cli import render
-from service.cli.exits import ExitCode
-from service.cli.inputs import InputSpec, open_input, output_path_for, resolve_fields, submit
+from service.cli.exits import ExitCode, exit_code
+from service.cli.inputs import (
+    InputSpec,
+    check_output,
+    open_input,
+    output_path_for,
+    require_rows,
+    resolve_fields,
+    submit,
+)
 from service.cli.serve import SERVE_COMMANDS
 from service.domain import Job, JobOptions, JobState, RowState
+from service.domain.errors import RowscoutError
 from service.domain.question_specs import parse_questions
 from service.jobs import control
 from service.jobs.estimate import estimate_job
+from service.jobs.failures import failed_rows
 from service.jobs.flush import export_results, flush_results
 from service.jobs.progress import JobProgress, job_progress, summarize_job
 
@@ -52,10 +62,7 @@ def job_options(args: argparse.Namespace) -> JobOptions:
 def cmd_research(local: Embedded, args: argparse.Namespace) -> ExitCode:
     spec, progress = input_spec(args), not args.no_progress
     if args.retry_failed:
-        svc = local.services()
-        job = control.retry_failed(svc, control.latest_job(svc, input_path=spec.input).id)
-        render.retrying(job)
-        return run_job(local, job, progress=progress)
+        return retry_failed(local, spec, include_permanent=args.all, progress=progress)
     options = job_options(args)
     if args.dry_run:
         render.dry_run(open_input(local.services(), spec), options)
@@ -65,21 +72,60 @@ def cmd_research(local: Embedded, args: argparse.Namespace) -> ExitCode:
     return research(local, spec, options, output=output, fmt=args.format, name=name, progress=progress)
 
 
+def retry_failed(local: Embedded, spec: InputSpec, *, include_permanent: bool, progress: bool) -> ExitCode:
+    """Research again the failed rows of the latest job over this input (retryable failures unless ``--all``)."""
+    svc = local.services()
+    latest = control.latest_job(svc, input_path=spec.input)
+    retryable, permanent = control.retry_split(svc, latest.id)
+    job = control.retry_failed(svc, latest.id, include_permanent=include_permanent)
+    retried = retryable + permanent if include_permanent else retryable
+    render.retrying(job, retried=retried, left_alone=0 if include_permanent else permanent)
+    if not retried:
+        render.summary(summarize_job(svc, job.id), job.source.output, failed_rows(svc, job.id))
+        return ExitCode.ROWS_FAILED if permanent else ExitCode.OK
+    return run_job(local, job, progress=progress)
+
+
 def research(
     local: Embedded, spec: InputSpec, options: JobOptions, *, output: str, fmt: str | None, name: str, progress: bool
 ) -> ExitCode:
-    """Submit a job over the input and work it to the end; ``output`` "" writes no results file."""
+    """Submit a job over the input and work it to the end; ``output`` "" writes no results file.
+
+    Everything is checked before the job exists (input, selection, output path):
+    a mistake leaves no job behind and never touches an earlier results file.
+    """
     svc = local.services()
-    job = submit(svc, open_input(svc, spec), options=options, name=name, output=output, fmt=fmt)
+    check_output(output, fmt, input_path="" if spec.is_sheet else spec.input)
+    opened = open_input(svc, spec)
+    require_rows(opened)
+    job = submit(svc, opened, options=options, name=name, output=output, fmt=fmt)
     render.submitted(job, output or spec.input)
     return run_job(local, job, progress=progress)
 
 
 def run_job(local: Embedded, job: Job, *, progress: bool) -> ExitCode:
-    """Work the job to the end on this machine, with a progress bar, then print its summary."""
-    with render.live_progress(job, enabled=progress) as on_progress:
-        result = local.run(job, on_progress=on_progress)
-    render.summary(summarize_job(local.services(), job.id), job.source.output)
+    """Work the job to the end on this machine, with a progress bar, then print its summary.
+
+    Ctrl-C, a pause or cancel from another shell, and a results file that
+    cannot be written each end with a message naming the job and what to run next.
+    """
+    svc = local.services()
+    start = job_progress(svc, job.id)
+    try:
+        with render.live_progress(job, enabled=progress, start=start) as on_progress:
+            result = local.run(job, on_progress=on_progress)
+    except KeyboardInterrupt:
+        render.interrupted(job)
+        return ExitCode.INTERRUPTED
+    except RowscoutError as error:
+        stopped = control.get_job(svc, job.id)
+        if stopped.state != JobState.PAUSED:
+            raise
+        render.output_unwritable(stopped, error.message)
+        return exit_code(error)
+    if result.job.state in (JobState.PAUSED, JobState.CANCELLED):
+        render.stopped_elsewhere(result.job)
+    render.summary(summarize_job(svc, job.id), job.source.output, failed_rows(svc, job.id))
     return final_code(result)
 
 
@@ -91,8 +137,12 @@ def final_code(progress: JobProgress) -> ExitCode:
 
 def cmd_estimate(local: Embedded, args: argparse.Namespace) -> ExitCode:
     opened = open_input(local.services(), input_spec(args))
-    rows, skipped = opened.count()
-    render.estimate(opened, estimate_job(rows, job_options(args), skipped=skipped))
+    require_rows(opened)
+    counted = opened.screen()
+    options = job_options(args)
+    render.estimate(
+        opened, estimate_job(counted.research, options, skipped=counted.skipped, duplicates=counted.duplicates)
+    )
     return ExitCode.OK
 
 
@@ -103,7 +153,7 @@ def cmd_status(local: Embedded, args: argparse.Namespace) -> ExitCode:
     if args.json:
         render.as_json(report.to_dict())
     else:
-        render.summary(report, job.source.output)
+        render.summary(report, job.source.output, failed_rows(svc, job.id))
     return ExitCode.OK
 
 
@@ -131,12 +181,15 @@ def cmd_pause(local: Embedded, args: argparse.Namespace) -> ExitCode:
 def cmd_cancel(local: Embedded, args: argparse.Namespace) -> ExitCode:
     svc = local.services()
     job = control.cancel_job(svc, args.job)
-    sinks = local.sinks(job)
     try:
-        flush_results(svc, job.id, sinks)  # rows not started are now skipped: the output shows them
-    finally:
-        for sink in sinks:
-            sink.close()
+        sinks = local.sinks(job)
+        try:
+            flush_results(svc, job.id, sinks)  # rows not started are now skipped: the output shows them
+        finally:
+            for sink in sinks:
+                sink.close()
+    except RowscoutError as error:  # the output folder is gone or unwritable: the job is cancelled anyway
+        render.cancel_unwritten(job, error.message)
     render.state_changed(job)
     return ExitCode.OK
 

@@ -10,19 +10,20 @@ need nothing but the job.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from service.domain import PROFILE_FIELDS, Job, JobOptions
-from service.domain.companies import count_researchable, validate_company
+from service.domain.companies import ScreenCount, count_researchable, screen_rows, validate_company
 from service.domain.errors import InputError
 from service.domain.sources import FileSource, SheetSource
 from service.domain.tables import InputRecord, InputTable
 from service.files.formats import output_format
 from service.files.readers import read_table
-from service.files.selection import RowPick
+from service.files.selection import RowPick, check_filters
 from service.jobs.plan import read_sheet_selection, submit_sheet_job
 from service.jobs.ports import Services
 from service.jobs.submit import submit_job
@@ -113,25 +114,95 @@ class OpenedInput:
         return [(position, c.name, c.website, validate_company(c)) for position, c in companies]
 
     def count(self) -> tuple[int, int]:
-        """(rows to research, rows that will be skipped), by the same rule as submit."""
+        """(rows to research, rows not researched: skipped or repeated), by the same rule as submit."""
         return count_researchable((r.position, r.company(self.table.columns)) for r in self.picked())
+
+    def screen(self) -> ScreenCount:
+        """Rows to research, repeated rows (filled from their first row) and skipped rows, as submit stores them."""
+        return screen_rows((r.position, r.company(self.table.columns)) for r in self.picked())
 
 
 def open_input(svc: Services, spec: InputSpec) -> OpenedInput:
-    """Read the input once (a sheet: one read call, no writes); raises InputError/SchemaError."""
-    spec.pick()  # a bad --rows / --filter / --map fails before anything is read
+    """Read the input once (a sheet: one read call, no writes); raises InputError/SchemaError.
+
+    Everything about the input is checked here, before any job exists: the
+    file type, the columns, ``--rows`` / ``--filter`` / ``--map`` and that
+    the filters name columns the input has.
+    """
+    pick = spec.pick()  # a bad --rows / --filter / --map fails before anything is read
     spec.mapping()
     if spec.is_sheet:
         table = read_sheet_selection(svc, sheet_source(spec))
         records = list(table.records)  # one read call; a sheet selection fits in memory (≤ 10 M cells)
-        return OpenedInput(spec, table, spec.input, lambda: records, warnings=list(table.warnings))
-    table = _read_file(spec)
-    columns = table.columns
+        opened = OpenedInput(spec, table, spec.input, lambda: records, warnings=list(table.warnings))
+    else:
+        check_file_type(Path(spec.input))
+        table = _read_file(spec)
+        columns = table.columns
 
-    def records_again() -> Iterable[InputRecord]:
-        return _read_file(spec, name_column=columns.name, website_column=columns.website).records
+        def records_again() -> Iterable[InputRecord]:
+            return _read_file(spec, name_column=columns.name, website_column=columns.website).records
 
-    return OpenedInput(spec, table, Path(spec.input).name, records_again, warnings=list(table.warnings))
+        opened = OpenedInput(spec, table, Path(spec.input).name, records_again, warnings=list(table.warnings))
+    check_filters(pick.filters, opened.headers)
+    return opened
+
+
+# Input files the CLI reads, by extension (a file without an extension is sniffed).
+SUPPORTED_INPUT_TYPES = (".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
+_REFUSED_BY_READER = (".xls", ".ods", ".numbers")  # the reader names what to do instead
+
+
+def check_file_type(path: Path) -> None:
+    """Refuse a file whose extension is not one Rowscout reads (``leads.txt``, ``leads.pdf``...)."""
+    suffix = path.suffix.lower()
+    if not suffix or suffix in SUPPORTED_INPUT_TYPES or suffix in _REFUSED_BY_READER:
+        return
+    hint = " (if it holds comma-separated values, rename it to .csv)" if suffix == ".txt" else ""
+    raise InputError(
+        f"unsupported file type {suffix!r} ({path.name}); Rowscout reads {', '.join(SUPPORTED_INPUT_TYPES)}{hint}"
+    )
+
+
+def check_output(output: str, fmt: str | None, *, input_path: str = "") -> None:
+    """Refuse a results path that cannot be written, before any job exists.
+
+    Checks the format (extension or ``--format``), that the folder exists and
+    is writable, that the path is not a folder, and that it is not the input.
+    """
+    if not output:
+        return
+    path = Path(output)
+    output_format(path, fmt)
+    folder = path.parent
+    if not folder.exists():
+        raise InputError(f"the output folder {folder} does not exist; create it or choose another -o path")
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder; choose another -o path")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file name, e.g. -o {path / 'results.csv'}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to the folder {folder} (permission denied); choose another -o path")
+    if input_path and path.resolve() == Path(input_path).resolve():
+        raise InputError(f"the results would overwrite the input {path.name}; choose another -o path")
+
+
+def require_rows(opened: OpenedInput) -> None:
+    """Refuse a selection that matches no row (so no empty job, and no results file is overwritten)."""
+    if next(opened.picked(), None) is not None:
+        return
+    spec = opened.spec
+    total = sum(1 for _ in opened.records())
+    if not total:
+        raise InputError(f"{opened.label} has no data rows under its header")
+    chosen = " and ".join(
+        part for part in (f"--rows {spec.rows}" if spec.rows else "", _filters_text(spec.filters)) if part
+    )
+    raise InputError(f"no row matches {chosen or 'the selection'}: {opened.label} has {total:,} data row(s)")
+
+
+def _filters_text(filters: tuple[str, ...]) -> str:
+    return " ".join(f"--filter {text}" for text in filters)
 
 
 def submit(svc: Services, opened: OpenedInput, *, options: JobOptions, name: str, output: str, fmt: str | None) -> Job:

@@ -7,17 +7,23 @@ for scripts; tables asked for (``list``, ``status``, ``estimate``) go to stdout.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.domain import Job, JobOptions, RowState
+from service.domain import Job, JobOptions, JobState, RowState
 from service.jobs.estimate import Estimate
+from service.jobs.failures import FailedRows
 from service.jobs.progress import JobProgress, JobSummary
 
 out = Console(highlight=False)
@@ -42,6 +48,34 @@ class DescribedInput(Protocol):
     def preview(self, limit: int) -> list[tuple[int, str, str, str | None]]: ...
 
 
+def route_logging(*, verbose: bool) -> None:
+    """Send log records through rich on ``err``, the progress bar's console: they print above the bar."""
+    handler = RichHandler(console=err, show_path=False, show_time=verbose, markup=False, rich_tracebacks=False)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(message)s", handlers=[handler], force=True
+    )
+
+
+def command(*words: str) -> str:
+    """A command line to suggest, as the user started this one (``rowscout`` or ``python -m service``)."""
+    program = "rowscout" if Path(sys.argv[0] or "").name == "rowscout" else "python -m service"
+    return " ".join((program, *words))
+
+
+def exit_now(code: int) -> None:
+    """End the process now: after Ctrl-C, research threads still in flight must not hold the exit.
+
+    The job is paused and saved (SQLite commits every change; rows in flight
+    went back to pending), so nothing those threads could still do is needed.
+    """
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if not others:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def as_json(data: Any) -> None:
     """Machine-readable output for scripts (stdout, no colours, no wrapping)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -55,8 +89,48 @@ def submitted(job: Job, output: str) -> None:
     err.print(f"Job [bold]{job.id}[/] · {job.total_rows} rows · results → {output}")
 
 
-def retrying(job: Job) -> None:
-    err.print(f"Retrying the failed rows of job [bold]{job.id}[/]")
+def retrying(job: Job, *, retried: int, left_alone: int) -> None:
+    err.print(f"Retrying {retried} failed row(s) of job [bold]{job.id}[/]")
+    if left_alone:
+        err.print(
+            f"  {left_alone} row(s) failed for a reason retrying cannot fix (robots.txt, unsafe or parked site...);"
+            " left alone. Add --all to retry them too."
+        )
+
+
+def interrupted(job: Job) -> None:
+    err.print(
+        f"[yellow]Interrupted:[/] job [bold]{job.id}[/] is paused; finished rows are saved."
+        f" Continue with `{command('resume', job.id)}`"
+    )
+
+
+def stopped_elsewhere(job: Job) -> None:
+    """The job was paused or cancelled by another process (``pause`` / ``cancel`` in another shell)."""
+    if job.state == JobState.PAUSED:
+        err.print(
+            f"[yellow]Job [bold]{job.id}[/] was paused from elsewhere;[/] resume with `{command('resume', job.id)}`"
+        )
+    else:
+        err.print(f"[yellow]Job [bold]{job.id}[/] was {job.state.value} from elsewhere.[/]")
+
+
+def output_unwritable(job: Job, message: str) -> None:
+    """A checkpoint could not write the results file: the job is paused, say how to go on."""
+    output = job.source.output
+    error(message)
+    err.print(
+        f"Job [bold]{job.id}[/] is paused; its results are kept in the workspace.\n"
+        f"  Fix the output folder ({Path(output).parent}), then run `{command('resume', job.id)}`,\n"
+        f"  or write the results elsewhere: `{command('export', job.id, '-o', 'OTHER' + Path(output).suffix)}`"
+    )
+
+
+def cancel_unwritten(job: Job, message: str) -> None:
+    err.print(
+        f"[yellow]warning:[/] the job is cancelled, but its results file could not be written ({message});"
+        f" write it elsewhere with `{command('export', job.id, '-o', 'FILE')}`"
+    )
 
 
 def resuming(job: Job) -> None:
@@ -76,8 +150,13 @@ def exported(count: int, path: str) -> None:
 
 
 @contextmanager
-def live_progress(job: Job, *, enabled: bool = True) -> Iterator[Callable[[JobProgress], None]]:
-    """A progress bar with done / failed / remaining, rate and ETA, fed by progress callbacks."""
+def live_progress(
+    job: Job, *, enabled: bool = True, start: JobProgress | None = None
+) -> Iterator[Callable[[JobProgress], None]]:
+    """A progress bar with done / failed / remaining, rate and ETA, fed by progress callbacks.
+
+    ``start`` (the job's progress before this run: a resumed job) sets where the bar begins.
+    """
     if not enabled or not sys.stderr.isatty():
         yield _log_progress
         return
@@ -89,7 +168,9 @@ def live_progress(job: Job, *, enabled: bool = True) -> Iterator[Callable[[JobPr
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task(job.name[:30], total=job.total_rows or 1, detail="")
+        done = start.finished if start is not None else 0
+        detail = _detail(start) if start is not None else ""
+        task = bar.add_task(job.name[:30], total=job.total_rows or 1, completed=done, detail=detail)
 
         def update(progress: JobProgress) -> None:
             bar.update(task, completed=progress.finished, detail=_detail(progress))
@@ -125,7 +206,7 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def summary(report: JobSummary, output: str | None) -> None:
+def summary(report: JobSummary, output: str | None, failures: FailedRows | None = None) -> None:
     progress = report.progress
     counts = progress.counts
     out.print(
@@ -142,8 +223,22 @@ def summary(report: JobSummary, output: str | None) -> None:
     ):
         if counter:
             out.print(_distribution(title, counter))
+    if failures is not None and failures.rows:
+        out.print(failed_table(failures, output))
     if output:
         out.print(f"Results: {output}")
+
+
+def failed_table(failures: FailedRows, output: str | None) -> Table:
+    """The failed companies: row, company, kind and what to do (the first few; the rest are in the output)."""
+    table = Table("row", "company", "kind", "what to do", title="Failed companies", title_justify="left")
+    for failed in failures.rows:
+        table.add_row(str(failed.row), failed.company[:40], failed.kind, failed.hint)
+    if failures.more:
+        where = f"in {Path(output).name}" if output else "in the output"
+        table.caption = f"{failures.more} more {where} (status column)"
+        table.caption_justify = "left"
+    return table
 
 
 def _distribution(title: str, counter: Mapping[str, int], limit: int = 10) -> Table:
@@ -189,8 +284,12 @@ def dry_run(source: DescribedInput, options: JobOptions) -> None:
 
 
 def estimate(source: DescribedInput, result: Estimate) -> None:
-    data: dict[str, Any] = result.to_dict()
+    repeats = f"{result.duplicates} repeated rows (they get their first row's result), " if result.duplicates else ""
     out.print(
-        f"[bold]{source.label}[/]: {data['rows']} companies to research, {data['skipped']} skipped\n"
-        f"  time ≈ {_duration(result.seconds)} · cost ≈ ${result.cost_usd:.4f}"
+        f"[bold]{source.label}[/]: {result.rows} companies to research, {repeats}{result.skipped} skipped\n"
+        f"  time ≈ {_duration(result.seconds)} · cost ≈ ${result.cost_usd:.4f}",
+        soft_wrap=True,
     )
+    out.print("Assumptions:")
+    for line in result.assumptions():
+        out.print(f"  · {line}", soft_wrap=True)

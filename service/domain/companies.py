@@ -3,7 +3,11 @@
 A bad row is not a bad file: ``validate_company`` returns a reason to skip
 the row (shown in its status cell) instead of raising. ``RowScreen`` adds
 the one duplicate rule: a row that asks about a company an earlier row
-already asks about is skipped as a duplicate of that row.
+already asks about is not researched again: it is stored with the reason
+``duplicate of row N`` and, once row N is finished, gets row N's result
+(``service.jobs.duplicates``; status "done — same company as row N").
+Identity is ``company_identity``: by site (``websites.website_identity``:
+host and port, plus the site's path prefix on shared hosts), else by name.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from service.domain.errors import InputError
 from service.domain.model import CompanyInput
@@ -82,9 +87,41 @@ class RowScreen:
         return None if first == position else f"duplicate of row {first}"
 
 
-def count_researchable(companies: Iterable[tuple[int, CompanyInput]]) -> tuple[int, int]:
-    """(rows to research, rows that will be skipped) for (position, company) pairs in input order."""
+_DUPLICATE_RE = re.compile(r"^duplicate of row (\d+)$")
+
+
+def duplicate_of(reason: str) -> int | None:
+    """The first row's position when ``reason`` (a skip reason of ``RowScreen``) marks a repeated company."""
+    match = _DUPLICATE_RE.match(reason)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class ScreenCount:
+    """What a job over some rows would do with them, by the one rule of ``RowScreen``."""
+
+    research: int  # companies researched
+    duplicates: int  # repeated companies: they get their first row's result
+    skipped: int  # unusable rows (no name and no website, an unsafe URL...)
+
+    @property
+    def total(self) -> int:
+        return self.research + self.duplicates + self.skipped
+
+
+def screen_rows(companies: Iterable[tuple[int, CompanyInput]]) -> ScreenCount:
+    """Count (position, company) pairs, in input order, as submit will store them."""
     screen = RowScreen()
-    reasons = [screen.skip_reason(position, company) for position, company in companies]
-    skipped = sum(reason is not None for reason in reasons)
-    return len(reasons) - skipped, skipped
+    research = duplicates = skipped = 0
+    for position, company in companies:
+        reason = screen.skip_reason(position, company)
+        research += reason is None
+        duplicates += reason is not None and duplicate_of(reason) is not None
+        skipped += reason is not None and duplicate_of(reason) is None
+    return ScreenCount(research, duplicates, skipped)
+
+
+def count_researchable(companies: Iterable[tuple[int, CompanyInput]]) -> tuple[int, int]:
+    """(rows to research, rows not researched: skipped or repeated) for (position, company) pairs in input order."""
+    counted = screen_rows(companies)
+    return counted.research, counted.duplicates + counted.skipped

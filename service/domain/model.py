@@ -380,8 +380,10 @@ class Row:
             return "queued"
         if self.state == RowState.LEASED:
             return "researching"
-        if self.state == RowState.DONE:
-            return f"done — kept your edit in {', '.join(self.kept)}" if self.kept else "done"
+        if self.state == RowState.DONE:  # a done row's message is a note: "same company as row N" (a repeat)
+            notes = [self.error_message] if self.error_message else []
+            notes += [f"kept your edit in {', '.join(self.kept)}"] if self.kept else []
+            return " — ".join(("done", *notes))
         if self.state == RowState.SKIPPED:
             return f"skipped: {self.error_message}" if self.error_message else "skipped"
         kind = self.error_kind.value if self.error_kind else "error"

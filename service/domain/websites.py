@@ -3,6 +3,15 @@
 Only ``http``/``https`` URLs and bare domains are accepted; any other scheme
 (``javascript:``, ``file:``, ``data:``, ``ftp:``, ``mailto:``...) is refused.
 Hosts are lower-cased and IDNs turned into punycode.
+
+``website_identity`` is the site a URL belongs to, the key of the duplicate
+rule: the host (without ``www.``) and a non-default port (two ports of one
+host serve two sites), and nothing of the path — except on shared hosts,
+where one host serves many unrelated sites under path prefixes
+(``sites.google.com/view/NAME``, ``USER.github.io/PROJECT``,
+``linktr.ee/NAME``...). ``SHARED_HOSTS`` is that small list: each entry is a
+host (or ``.suffix`` for all its subdomains) and how many path segments name
+one site there.
 """
 
 from __future__ import annotations
@@ -96,11 +105,58 @@ def normalize_website(value: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 
+# A shared host (or ``.suffix``: any of its subdomains) → path segments that name one site on it.
+SHARED_HOSTS: dict[str, int] = {
+    "sites.google.com": 2,  # /view/NAME, /site/NAME
+    ".github.io": 1,  # USER.github.io/PROJECT (the user's own site is USER.github.io itself)
+    ".gitlab.io": 1,
+    "linktr.ee": 1,
+    ".wixsite.com": 1,  # USER.wixsite.com/SITE
+    "github.com": 1,  # an organisation's page
+    "gitlab.com": 1,
+    "linkedin.com": 2,  # /company/NAME
+    "facebook.com": 1,
+    "instagram.com": 1,
+    "twitter.com": 1,
+    "x.com": 1,
+    "youtube.com": 1,  # /@NAME (or /c/NAME, /channel/ID: see _CATEGORY_SEGMENTS)
+    "medium.com": 1,
+    "notion.site": 1,
+    "about.me": 1,
+}
+_CATEGORY_SEGMENTS = frozenset({"c", "channel", "user", "company", "school", "showcase", "pages", "view", "site"})
+
+
 def website_identity(url: str) -> str:
-    """A key equal for the same site: host without ``www.`` plus path without trailing slash."""
+    """A key equal for the same site: host without ``www.``, a non-default port, a shared host's site path.
+
+    ``acme.com``, ``https://www.acme.com/about`` and ``acme.com/en/`` are one
+    site; ``acme.com:8080`` and ``acme.com:8081`` are two; so are
+    ``sites.google.com/view/a`` and ``sites.google.com/view/b``.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
-    return host + parts.path.rstrip("/")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = 443 if parts.scheme.lower() == "https" else 80
+    key = f"{host}:{port}" if port is not None and port != default else host
+    depth = _shared_depth(host)
+    if not depth:
+        return key
+    segments = [segment.lower() for segment in parts.path.split("/") if segment][:4]
+    if depth == 1 and segments and segments[0] in _CATEGORY_SEGMENTS:
+        depth = 2  # youtube.com/c/NAME, facebook.com/pages/NAME
+    return "/".join((key, *segments[:depth]))
+
+
+def _shared_depth(host: str) -> int:
+    """Path segments naming one site on ``host`` (0: the host is one site)."""
+    for pattern, depth in SHARED_HOSTS.items():
+        if host == pattern or host.endswith(pattern if pattern.startswith(".") else "." + pattern):
+            return depth
+    return 0
 
 
 def _scheme_of(text: str) -> str | None:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from service.domain import Job, JobState, Row, RowState
 from service.domain.errors import JobNotFound, JobStateError, RowscoutError
 from service.domain.sources import FileSource, SheetSource
+from service.jobs.duplicates import copied_from
 from service.jobs.enqueue import BATCH_SIZE, enqueue_keys, new_generation
 from service.jobs.notify import enqueue_notice
 from service.jobs.ports import Services
@@ -88,12 +89,33 @@ def cancel_job(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
     return get_job(svc, job_id)
 
 
-def retry_failed(svc: Services, job_id: str, *, owner: str | None = None) -> Job:
-    """Research again every row that failed, with fresh attempts."""
+def retry_failed(svc: Services, job_id: str, *, owner: str | None = None, include_permanent: bool = False) -> Job:
+    """Research again the rows that failed, with fresh attempts.
+
+    Args:
+        svc: the services picked by bootstrap.
+        job_id: the job.
+        owner: the caller (None: any owner, the local CLI).
+        include_permanent: also retry rows whose failure is permanent (an
+            unsafe URL, robots.txt, a parked domain...: ``ErrorKind.retryable``
+            is False), which fail again unless their input changed. By default
+            only retryable failures (timeouts, connection errors...) are retried.
+
+    Returns:
+        The job, running again when any row was reset.
+    """
     job = get_job(svc, job_id, owner=owner)
     if job.state == JobState.CANCELLED:
         raise JobStateError(f"job {job_id} is cancelled; start a new job instead")
-    keys = [row.key for row in _rows(svc, job_id, RowState.FAILED)]
+    keys: list[str] = []
+    for row in _rows(svc, job_id, RowState.FAILED):
+        if not (include_permanent or _retryable(row)):
+            continue
+        first = copied_from(row)
+        if first is None:
+            keys.append(row.key)
+        else:  # a repeated company waits for its first row's new outcome again
+            svc.store.skip_row(job_id, row.key, reason=f"duplicate of row {first}")
     if not keys:
         return job
     svc.store.reset_rows(job_id, keys, reset_attempts=True)
@@ -101,6 +123,20 @@ def retry_failed(svc: Services, job_id: str, *, owner: str | None = None) -> Job
     job = get_job(svc, job_id)
     enqueue_keys(svc, job, keys, generation=new_generation(svc))
     return job
+
+
+def retry_split(svc: Services, job_id: str, *, owner: str | None = None) -> tuple[int, int]:
+    """(retryable, permanent) failed rows of the job: what ``retry_failed`` would retry, and would leave alone."""
+    get_job(svc, job_id, owner=owner)
+    retryable = permanent = 0
+    for row in _rows(svc, job_id, RowState.FAILED):
+        retryable += _retryable(row)
+        permanent += not _retryable(row)
+    return retryable, permanent
+
+
+def _retryable(row: Row) -> bool:
+    return row.error_kind is None or row.error_kind.retryable
 
 
 def complete_if_finished(svc: Services, job_id: str) -> Job:
@@ -205,18 +241,39 @@ def _rows(svc: Services, job_id: str, *states: RowState) -> Iterator[Row]:
     return svc.store.iter_rows(job_id, states=states, batch_size=BATCH_SIZE)
 
 
+EMPTY_JOB_GRACE = timedelta(minutes=10)  # a job younger than this may still be receiving its rows
+
+
 def clean_jobs(svc: Services, *, older_than: timedelta) -> int:
-    """Delete finished or paused jobs (and their rows) not touched for ``older_than``; returns how many."""
-    cutoff = svc.clock() - older_than
-    old = [
-        job
-        for job in svc.store.list_jobs(limit=100_000)
-        if (job.state.is_final or job.state == JobState.PAUSED) and job.updated_at < cutoff
-    ]
+    """Delete finished or paused jobs (and their rows) not touched for ``older_than``; returns how many.
+
+    Jobs that never started are deleted whatever ``older_than`` says, once
+    ``EMPTY_JOB_GRACE`` has passed: jobs without a row (a submit that failed
+    half-way), and failed jobs of which no row was researched.
+    """
+    now = svc.clock()
+    cutoff = now - older_than
+    old = [job for job in svc.store.list_jobs(limit=100_000) if _stale(svc, job, cutoff, now)]
     for job in old:
         clean_up_sheet(svc, job.id)
         svc.store.delete_job(job.id)
     return len(old)
+
+
+def _stale(svc: Services, job: Job, cutoff: datetime, now: datetime) -> bool:
+    if (job.state.is_final or job.state == JobState.PAUSED) and job.updated_at < cutoff:
+        return True
+    return job.updated_at < now - EMPTY_JOB_GRACE and never_started(svc, job)
+
+
+def never_started(svc: Services, job: Job) -> bool:
+    """A job without any row, or a failed one of which no row was researched (nothing to keep)."""
+    if job.state in (JobState.PLANNING, JobState.RUNNING, JobState.PAUSED):
+        return False  # at work, or waiting for a resume (a sheet job paused while planning has no row yet)
+    counts = svc.store.count_rows(job.id)
+    if not any(counts.values()):
+        return True
+    return job.state == JobState.FAILED and not (counts[RowState.DONE] or counts[RowState.FAILED])
 
 
 def list_jobs(svc: Services, *, owner: str | None = None, limit: int = 100) -> list[Job]:

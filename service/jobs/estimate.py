@@ -1,20 +1,24 @@
-"""Estimate a job before running it: rows, time and cost.
+"""Estimate a job before running it: rows, time and cost, and the assumptions behind them.
 
-Time is bounded by both limits the queue enforces: concurrency (rows in
-flight at once, each taking about ``seconds_per_company``) and rate (rows
-started per second). Cost is zero without an LLM; with one it is the
-per-company token budget at the model's price.
+Rows are counted by the one rule research uses (``RowScreen``): a repeated
+company is researched once (its later rows get the result), an unusable row
+is skipped. Time is bounded by both limits the queue enforces: concurrency
+(rows in flight at once, each taking about ``seconds_per_company``) and rate
+(rows started per second). Cost is zero without an LLM; with one it is the
+per-company token budget at the model's price. ``Estimate.assumptions``
+says all of this in words, with the numbers used.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from service.domain import JobOptions
 
 SECONDS_PER_COMPANY = 6.0  # typical: homepage + a few pages at polite per-host concurrency
+PAGES_PER_COMPANY = 4  # homepage, about/imprint/contact: what SECONDS_PER_COMPANY assumes
 LLM_TOKENS_PER_COMPANY = (6_000, 600)  # input, output
 QUESTION_TOKENS = (6_000, 60)  # custom questions: one more call per company (input), output per question
 DEFAULT_LLM_PRICE_PER_MTOK = (0.30, 2.50)  # USD per million tokens in/out (a small Gemini/GPT model)
@@ -22,17 +26,54 @@ DEFAULT_LLM_PRICE_PER_MTOK = (0.30, 2.50)  # USD per million tokens in/out (a sm
 
 @dataclass(frozen=True)
 class Estimate:
-    rows: int
-    skipped: int
+    rows: int  # companies researched
+    skipped: int  # rows not researched (no name and no website, an unsafe URL...)
     seconds: float
     cost_usd: float
+    duplicates: int = 0  # repeated rows: not researched again, they get their first row's result
+    concurrency: int = 0
+    rate: float = 0.0
+    seconds_per_company: float = SECONDS_PER_COMPANY
+    pages_per_company: int = PAGES_PER_COMPANY
+    llm: bool = False
+    llm_tokens_per_company: tuple[int, int] = LLM_TOKENS_PER_COMPANY
+    llm_price_per_mtok: tuple[float, float] = DEFAULT_LLM_PRICE_PER_MTOK
+
+    def assumptions(self) -> list[str]:
+        """The estimate's basis, in words a user can check against their options."""
+        lines = [
+            f"{self.concurrency} companies at once (--concurrency), at most {self.rate:g} started per second (--rate)",
+            f"about {self.seconds_per_company:g} s per company, reading about {self.pages_per_company} pages each",
+            "repeated companies are researched once; their other rows get the same result",
+        ]
+        if self.llm:
+            tokens_in, tokens_out = self.llm_tokens_per_company
+            price_in, price_out = self.llm_price_per_mtok
+            lines.append(
+                f"cost: LLM at about {tokens_in:,} input + {tokens_out:,} output tokens per company,"
+                f" ${price_in:g} / ${price_out:g} per million tokens"
+            )
+        else:
+            lines.append("cost: $0 without an LLM (--llm adds the model's token cost); web pages are free")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "skipped": self.skipped,
+            "duplicates": self.duplicates,
             "seconds": round(self.seconds),
             "cost_usd": round(self.cost_usd, 4),
+            "assumptions": {
+                "concurrency": self.concurrency,
+                "rate_per_second": self.rate,
+                "seconds_per_company": self.seconds_per_company,
+                "pages_per_company": self.pages_per_company,
+                "llm": self.llm,
+                "llm_tokens_per_company": list(self.llm_tokens_per_company),
+                "llm_price_per_mtok_usd": list(self.llm_price_per_mtok),
+                "text": self.assumptions(),
+            },
         }
 
 
@@ -41,6 +82,7 @@ def estimate_job(
     options: JobOptions,
     *,
     skipped: int = 0,
+    duplicates: int = 0,
     seconds_per_company: float = SECONDS_PER_COMPANY,
     llm_price_per_mtok: tuple[float, float] = DEFAULT_LLM_PRICE_PER_MTOK,
 ) -> Estimate:
@@ -50,18 +92,31 @@ def estimate_job(
         rows: companies that will be researched (skipped rows excluded).
         options: the job's concurrency, rate and LLM choice.
         skipped: rows that will be skipped (reported, not researched).
+        duplicates: repeated rows (not researched; they get their first row's result).
         seconds_per_company: expected research latency per company.
         llm_price_per_mtok: (input, output) USD per million tokens.
 
     Returns:
         The estimate; ``seconds`` is 0 for an empty job.
     """
+    empty = Estimate(
+        0,
+        skipped,
+        0.0,
+        0.0,
+        duplicates=duplicates,
+        concurrency=options.concurrency,
+        rate=options.rate,
+        seconds_per_company=seconds_per_company,
+        llm=options.use_llm,
+        llm_price_per_mtok=llm_price_per_mtok,
+    )
     if rows <= 0:
-        return Estimate(0, skipped, 0.0, 0.0)
+        return empty
     by_concurrency = math.ceil(rows / max(1, options.concurrency)) * seconds_per_company
     by_rate = rows / options.rate if options.rate > 0 else 0.0
     seconds = max(by_concurrency, by_rate + seconds_per_company)
-    return Estimate(rows, skipped, seconds, _llm_cost(rows, options, llm_price_per_mtok))
+    return replace(empty, rows=rows, seconds=seconds, cost_usd=_llm_cost(rows, options, llm_price_per_mtok))
 
 
 def _llm_cost(rows: int, options: JobOptions, price: tuple[float, float]) -> float:

@@ -1,6 +1,7 @@
 """Flush finished rows to where results go (a file and/or a sheet), then mark them flushed.
 
-Rows are read from the store (``unflushed_only``), handed to every sink in
+Rows are read from the store (``unflushed_only``; a repeated company's row
+gets its first row's result on the way, ``duplicates.DuplicateFill``), handed to every sink in
 batches, committed, and only then marked ``flushed``: a crash in between
 writes a row twice (harmless: same cells), never loses one. A sink may
 report keys it could not write (a sheet row the user deleted, or one that
@@ -28,6 +29,7 @@ from service.domain.errors import RowscoutError
 from service.domain.sinks import ResultSink
 from service.domain.sources import SheetSource
 from service.jobs.control import clean_up_sheet, complete_if_finished, fail_job, get_job
+from service.jobs.duplicates import DuplicateFill
 from service.jobs.enqueue import batched
 from service.jobs.ports import Services
 from service.queue.port import Task, TaskKind
@@ -56,6 +58,7 @@ def flush_results(svc: Services, job_id: str, sinks: Sequence[ResultSink], *, ba
     """
     job = get_job(svc, job_id)
     rows = svc.store.iter_rows(job_id, states=FINAL_STATES, unflushed_only=True, batch_size=batch_size)
+    rows = DuplicateFill.for_job(svc, job).apply(rows)  # repeated companies get their first row's result
     keys: list[str] = []
     try:
         for batch in batched(rows, batch_size):

@@ -4,9 +4,11 @@ The embedded default's driver. The queue (rate, concurrency, retries; built
 by ``service.bootstrap``) calls ``handle_research_task`` for every row; every
 ``checkpoint_seconds`` the finished rows are flushed to the job's sinks (a
 results file, a sheet) and the progress callback runs; the interval stretches
-so that checkpoints of a big file take at most a fifth of the time. ``Ctrl-C`` stops handing out rows, lets rows in
-flight finish, flushes, and pauses the job so ``resume`` continues it; a
-crash loses nothing either (rows are in SQLite; ``resume`` picks them up).
+so that checkpoints of a big file take at most a fifth of the time. ``Ctrl-C`` stops handing out rows, gives rows in
+flight a second to finish (the rest go back to pending), flushes, and pauses
+the job so ``resume`` continues it; a checkpoint that cannot write the
+results pauses the job too (and raises); a crash loses nothing either (rows
+are in SQLite; ``resume`` picks them up).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from service.domain import JobState, RowState
+from service.domain.errors import RowscoutError
 from service.domain.sinks import ResultSink
 from service.jobs.control import complete_if_finished, get_job
 from service.jobs.enqueue import enqueue_keys, new_generation
@@ -57,6 +60,7 @@ class LocalRun:
     progress_seconds: float = 1.0
     notice_queue: NoticeQueue | None = None  # issue 16: delivers the job's completion notice, with retries
     notice_seconds: float = 30.0  # how long the end of a run waits for that delivery
+    interrupt_grace_seconds: float = 1.0  # Ctrl-C waits this long for rows in flight, then pauses
 
     def run(self, job_id: str) -> JobProgress:
         """Work the job until no row is left, checkpointing along the way.
@@ -73,12 +77,17 @@ class LocalRun:
         self.queue.start()
         try:
             self._work(job_id)
+            self.queue.stop(wait=True)
+            self.checkpoint(job_id)
         except KeyboardInterrupt:
             self._interrupt(job_id)
             raise
-        finally:
+        except RowscoutError:  # a checkpoint could not write the results: keep the job resumable
             self.queue.stop(wait=True)
-        self.checkpoint(job_id)
+            self._pause(job_id)
+            raise
+        finally:
+            self.queue.stop(wait=False)
         self._complete(job_id)
         return self._report(job_id)
 
@@ -121,12 +130,30 @@ class LocalRun:
             time.sleep(self.progress_seconds)
 
     def _interrupt(self, job_id: str) -> None:
-        log.warning("interrupted: finishing rows in flight, then pausing job %s", job_id)
-        self.queue.stop(wait=True)
+        """Ctrl-C: wait at most ``interrupt_grace_seconds`` for rows in flight, then pause and checkpoint.
+
+        Rows still being researched after the grace go back to pending (their
+        late results are refused: the lease is gone), so stopping never waits
+        for a slow site; ``resume`` researches them again.
+        """
+        log.warning("interrupted: pausing job %s", job_id)
+        if not self.queue.stop(wait=True, timeout=self.interrupt_grace_seconds):
+            mine = [
+                row.key
+                for row in self.svc.store.iter_rows(job_id, states=(RowState.LEASED,))
+                if row.lease_owner == self.svc.worker_id
+            ]
+            self.svc.store.reset_rows(job_id, mine, reset_attempts=False)
+        self._pause(job_id)
+        try:
+            self.checkpoint(job_id)
+        except RowscoutError as exc:
+            log.warning("could not write the results at the interruption: %s", exc.message)
+
+    def _pause(self, job_id: str) -> None:
         self.svc.store.set_job_state(
             job_id, JobState.PAUSED, now=self.svc.clock(), only_from=(JobState.RUNNING, JobState.QUEUED)
         )
-        self.checkpoint(job_id)
 
     def _complete(self, job_id: str) -> None:
         """Complete the job if it is finished; its notice (issue 16) goes through ``notice_queue``, awaited a while."""

@@ -99,7 +99,10 @@ def test_retry_failed_re_enqueues_failed_rows(env: Env) -> None:
     failed = env.client.get(f"/api/v1/jobs/{job_id}/rows?state=failed", headers=env.as_user()).json
     assert [r["name"] for r in failed["rows"]] == ["Globex"] and failed["rows"][0]["error_kind"] == "blocked"
     env.queue.enqueued.clear()
-    job = env.client.post(f"/api/v1/jobs/{job_id}/retry-failed", headers=env.as_user()).json["job"]
+    kept = env.client.post(f"/api/v1/jobs/{job_id}/retry-failed", headers=env.as_user()).json["job"]
+    assert kept["counts"]["pending"] == 0 and not env.queue.of_kind("research")  # blocked is permanent
+    assert kept["failed_rows"]["total"] == 1 and kept["failed_rows"]["rows"][0]["kind"] == "blocked"
+    job = env.client.post(f"/api/v1/jobs/{job_id}/retry-failed?all=true", headers=env.as_user()).json["job"]
     assert job["counts"]["pending"] == 1 and [t.row_key for t in env.queue.of_kind("research")] == [row_key(job_id, 3)]
 
 
@@ -180,7 +183,8 @@ def test_estimate_reports_rows_skipped_columns_and_headers(env: Env) -> None:
     response = env.client.post("/api/v1/estimate", json=selection(use_llm=True), headers=env.as_user())
     assert response.status_code == 200
     body = response.json
-    assert body["rows"] == 2 and body["skipped"] == 1 and body["cost_usd"] > 0 and body["seconds"] > 0
+    assert body["rows"] == 2 and body["cost_usd"] > 0 and body["seconds"] > 0
+    assert body["skipped"] + body["duplicates"] == 1  # the empty or repeated row is not researched
     assert body["columns"]["name"] == "Company" and body["columns"]["website"] == "Website"
     assert [reason.split(":")[0] for reason in body["columns"]["reasons"]] == [
         "website column 'Website'",

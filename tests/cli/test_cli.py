@@ -77,10 +77,11 @@ def test_estimate_counts_a_repeated_company_as_skipped_like_research_does(cli, c
     rows = [["Acme", "acme.com"], ["Globex", "globex.com"], ["Acme Europe", "https://www.ACME.com/"]]
     src = write_csv(cli_env / "in.csv", ["Company", "Website"], rows)
     assert cli(["estimate", str(src)]) == ExitCode.OK
-    assert "2 companies to research, 1 skipped" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the repeat is researched once and filled from row 1: not skipped
+    assert "2 companies to research, 1 repeated rows (they get their first row's result), 0 skipped" in out
     assert cli(["research", str(src), "-o", "o.csv", "--no-progress"]) == ExitCode.OK
-    statuses = [r["status"] for r in _read_csv(cli_env / "o.csv")]
-    assert statuses == ["done", "done", "skipped: duplicate of row 1"]
+    statuses = [r.get("status", r.get("Rowscout status")) for r in _read_csv(cli_env / "o.csv")]
+    assert statuses == ["done", "done", "done — same company as row 1"]
     assert sorted((cli_env / "research.log").read_text().split()) == ["Acme", "Globex"]
 
 
@@ -108,6 +109,8 @@ def test_retry_failed_only_researches_rows_that_failed(cli, cli_env):
     log = cli_env / "research.log"
     log.write_text("")
     assert cli(["research", str(src), "-o", "o.csv", "--retry-failed", "--no-progress"]) == ExitCode.ROWS_FAILED
+    assert log.read_text().split() == []  # blocked is permanent: retried only with --all
+    assert cli(["research", str(src), "-o", "o.csv", "--retry-failed", "--all", "--no-progress"]) == 4
     assert log.read_text().split() == ["fail-Once"]
 
 

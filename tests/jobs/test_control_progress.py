@@ -75,9 +75,9 @@ def test_cancel_skips_rows_not_started_and_keeps_results():
 
 
 def test_retry_failed_resets_failed_rows_with_fresh_attempts():
-    research = ScriptedResearcher(failures={"Globex": [ErrorKind.BLOCKED]})
+    research = ScriptedResearcher(failures={"Globex": [ErrorKind.TIMEOUT]})  # retryable: retry-failed takes it
     svc, queue, _, _ = make_services(research)
-    job = _submit(svc, ["Acme", "Globex"])
+    job = _submit(svc, ["Acme", "Globex"], max_attempts=1)
     _work(svc, queue)
     assert control.complete_if_finished(svc, job.id).state == JobState.COMPLETED
     again = control.retry_failed(svc, job.id)
@@ -215,9 +215,11 @@ def test_estimate_is_bounded_by_concurrency_and_rate_and_prices_the_llm():
     assert by_rate.seconds == pytest.approx(106.0)
     with_llm = estimate_job(1000, JobOptions(use_llm=True), llm_price_per_mtok=(1.0, 2.0))
     assert with_llm.cost_usd == pytest.approx(1000 * (6000 * 1.0 + 600 * 2.0) / 1e6)
-    assert estimate_job(0, JobOptions(), skipped=3).to_dict() == {
+    empty = estimate_job(0, JobOptions(), skipped=3).to_dict()
+    assert {k: empty[k] for k in ("rows", "skipped", "duplicates", "seconds", "cost_usd")} == {
         "rows": 0,
         "skipped": 3,
+        "duplicates": 0,
         "seconds": 0,
         "cost_usd": 0.0,
     }

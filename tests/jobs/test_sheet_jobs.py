@@ -96,7 +96,7 @@ def test_failed_rows_keep_the_tags_for_retry_failed_until_the_job_is_cancelled()
     _research_all(svc, queue)
     flush_sheet_job(svc, job.id)
     assert svc.store.get_job(job.id).state == JobState.COMPLETED and _tags_of(gateway, job.id)  # type: ignore[union-attr]
-    control.retry_failed(svc, job.id)
+    control.retry_failed(svc, job.id, include_permanent=True)  # a parked domain is permanent: only with "all"
     queue.enqueued.clear()
     control.cancel_job(svc, job.id)
     assert [t.kind for t in queue.enqueued] == [TaskKind.FLUSH]
