@@ -280,6 +280,8 @@ def dry_run(source: DescribedInput, options: JobOptions) -> None:
         table.add_row(str(position), company_name, site, problem or "")
     out.print(table)
     out.print(f"Fields: {', '.join(options.fields)}")
+    for question in options.questions:  # custom questions (issue 15), with the kind inferred or given
+        out.print(f"Question ({question.kind.value}): {question.text}", markup=False)
     out.print("Dry run: nothing was researched.")
 
 

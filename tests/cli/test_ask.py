@@ -117,3 +117,23 @@ def test_bad_questions_are_refused_with_a_clear_message(cli, cli_env, capsys, as
         argv += ["--ask", ask]
     assert cli(argv) == ExitCode.INPUT
     assert message in capsys.readouterr().err
+
+
+def test_dry_run_shows_each_question_with_its_kind(cli, cli_env, capsys):
+    write_csv(cli_env / "in.csv", ["Company", "Website"], [["Acme", "acme.com"]])
+    argv = [
+        "research",
+        "in.csv",
+        "--dry-run",
+        "--ask",
+        API,
+        "--ask",
+        "Number of [bold]locations[/]",
+        "--ask",
+        "CEO::list",
+    ]
+    assert cli(argv) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert f"Question (yes_no): {API}" in out
+    assert "Question (number): Number of [bold]locations[/]" in out  # the user's text, not rich markup
+    assert "Question (list): CEO" in out
