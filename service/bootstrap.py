@@ -458,6 +458,9 @@ def build_key_store(settings: Settings) -> ApiKeyStore:
     return SqliteApiKeyStore(settings.embedded.workspace / "api-keys.sqlite3")
 
 
+SERVE_DISPATCH_RATE = 50.0  # rows started per second by `serve`, all batches together (sites are paced per host)
+
+
 @dataclass
 class Served:
     """``serve``'s adapters: the embedded store, one in-process queue for every batch, the key store."""
@@ -484,6 +487,7 @@ def build_serve(
     researcher: Researcher | None = None,
     keys: ApiKeyStore | None = None,
     clock: Callable[[], datetime] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Served:
     """SQLite job state, the in-process queue (``settings.api.serve_workers`` rows at once), API keys."""
     from service.jobs.batch_worker import BatchWorker
@@ -493,9 +497,9 @@ def build_serve(
     workers = max(1, settings.api.serve_workers)
     queue = InProcessQueue(
         lambda delivery: holder[0].handle(delivery),
-        rate=float(workers * 4),
+        rate=SERVE_DISPATCH_RATE,
         concurrency=workers,
-        retry=embedded_retry(JobOptions().max_attempts),
+        retry=retry or embedded_retry(JobOptions().max_attempts),
         on_give_up=lambda delivery, reason: holder[0].give_up(delivery, reason),
     )
     services = Services(

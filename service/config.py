@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from service.domain.errors import ConfigError
 from service.domain.retry import RetryPolicy
 
 
@@ -56,6 +57,10 @@ class FetchConfig:
     allow_loopback: bool = False  # may fetch 127.0.0.1 (tests / the local demo web only)
     user_agent: str = "RowscoutBot/0.1 (+https://github.com/rowscout/rowscout; company research)"
     site_tlds: tuple[str, ...] = ()  # TLDs tried when only a name is given (empty = engine default)
+    # Development only (the local cloud walkthrough, infra/README.md): the port of the local demo web
+    # (service/examples/demo_web). Its `*.test` names then resolve to 127.0.0.1 and no other name does,
+    # loopback may be fetched and name-only rows are tried there. 0 = off; refused on Cloud Run.
+    demo_web_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,7 @@ class Settings:
                 allow_loopback=_flag(env.get("ROWSCOUT_ALLOW_LOOPBACK")),
                 user_agent=env.get("ROWSCOUT_USER_AGENT", FetchConfig.user_agent),
                 site_tlds=_list(env.get("ROWSCOUT_SITE_TLDS")),
+                demo_web_port=_demo_web_port(env),
             ),
             llm=LLMConfig(
                 provider=env.get("ROWSCOUT_LLM_PROVIDER", ""),
@@ -280,6 +286,21 @@ def _cloud(env: Mapping[str, str]) -> CloudSettings:
         allowed_domains=_list(env.get("ROWSCOUT_ALLOWED_DOMAINS")),
         auth_disabled=_flag(env.get("ROWSCOUT_AUTH_DISABLED")),
     )
+
+
+def _demo_web_port(env: Mapping[str, str]) -> int:
+    """``ROWSCOUT_DEMO_WEB_PORT``: a development setting, so refused on Cloud Run (``K_SERVICE`` set)."""
+    text = env.get("ROWSCOUT_DEMO_WEB_PORT", "").strip()
+    if not text:
+        return 0
+    if env.get("K_SERVICE"):
+        raise ConfigError(
+            f"ROWSCOUT_DEMO_WEB_PORT is set on Cloud Run (service {env['K_SERVICE']!r}): refusing to start with "
+            "the demo web's names resolving to loopback. Unset it; it is for local development only."
+        )
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"ROWSCOUT_DEMO_WEB_PORT must be a port number (1-65535), not {text[:20]!r}")
+    return int(text)
 
 
 def _seconds(value: str | None, default: float) -> float:

@@ -193,7 +193,7 @@ def results(batch_id: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="rowscout-batch-{job.id}.{fmt}"'}
     if next_cursor is not None:
         headers["X-Next-Cursor"] = str(next_cursor)
-    columns = BatchColumns(tuple(job.options.fields))
+    columns = export_columns(job)
     if fmt == "xlsx":
         out = io.BytesIO()
         write_xlsx(out, columns, rows)
@@ -201,17 +201,10 @@ def results(batch_id: str) -> Response:
     return Response("".join(text_chunks(FileFormat.CSV, columns, rows)), mimetype=mimetype, headers=headers)
 
 
-class BatchColumns(ExportColumns):
-    """The export's columns plus the error kind and message of failed rows (files share the cell guards)."""
-
-    @property
-    def headers(self) -> list[str]:
-        return [*super().headers, "error_kind", "error_message"]
-
-    def cells(self, row: Row) -> list[str]:
-        failed = row.state in (RowState.FAILED, RowState.SKIPPED)
-        kind = row.error_kind.value if failed and row.error_kind else ""
-        return [*super().cells(row), kind, row.error_message if failed else ""]
+def export_columns(job: Job) -> ExportColumns:
+    """The add-on export's columns (the file writers' guards; failed rows show their error kind and message)."""
+    of = getattr(ExportColumns, "of", None)  # newer exports build their columns from the whole job
+    return of(job) if of is not None else ExportColumns(tuple(job.options.fields))
 
 
 def result_record(job: Job, row: Row) -> dict[str, Any]:
