@@ -104,6 +104,8 @@ def test_questions_and_answers_survive_storage_and_old_profiles_still_load() -> 
         (AnswerKind.NUMBER, 2.5, 2.5),
         (AnswerKind.NUMBER, True, None),
         (AnswerKind.NUMBER, "none", None),
+        (AnswerKind.NUMBER, float("nan"), None),
+        (AnswerKind.NUMBER, float("inf"), None),
         (AnswerKind.LIST, "EU; US, EU", ["EU", "US"]),
         (AnswerKind.LIST, [], None),
         (AnswerKind.TEXT, "  per   seat ", "per seat"),
@@ -119,6 +121,10 @@ def test_a_quote_must_be_in_the_page_up_to_case_spacing_and_typography() -> None
     assert quote_found('nimbus\'s rest api serves "hourly" forecasts - worldwide.', page)
     assert not quote_found("Nimbus's REST API serves daily forecasts", page)
     assert not quote_found("REST API", page)  # too short to prove anything
+    long_page = "Nimbus sells forecasts. " * 100
+    assert quote_found(long_page[:300], long_page) and not quote_found(
+        long_page[:700], long_page
+    )  # a page, not a quote
 
 
 def test_sentences_are_split_bounded_and_deduplicated() -> None:

@@ -8,6 +8,7 @@ at ``MAX_TEXT_CHARS``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +37,7 @@ def _number(value: Any) -> int | float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return value
+        return value if math.isfinite(value) else None
     match = _NUMBER.search(value) if isinstance(value, str) else None
     if match is None:
         return None
@@ -44,6 +45,8 @@ def _number(value: Any) -> int | float | None:
     try:
         number = float(digits)
     except ValueError:
+        return None
+    if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() else number
 

@@ -3,7 +3,8 @@
 Both sides are NFKC-normalised and case-folded; curly quotes, primes and
 guillemets become plain quotes; dashes become ``-``; an ellipsis becomes
 ``...``; every run of whitespace becomes one space. A quote shorter than
-``MIN_QUOTE_CHARS`` proves nothing and is never accepted.
+``MIN_QUOTE_CHARS`` proves nothing, and one longer than ``MAX_QUOTE_CHARS`` is
+not a quote (a page pasted back): neither is ever accepted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import unicodedata
 
 MIN_QUOTE_CHARS = 12
+MAX_QUOTE_CHARS = 600
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
@@ -30,4 +32,4 @@ def normalize(text: str) -> str:
 def quote_found(quote: str, page_text: str) -> bool:
     """True when ``quote`` (long enough to mean something) occurs in ``page_text``, normalised."""
     wanted = normalize(quote).strip(" \"'.…")
-    return len(wanted) >= MIN_QUOTE_CHARS and wanted in normalize(page_text)
+    return MIN_QUOTE_CHARS <= len(wanted) <= MAX_QUOTE_CHARS and wanted in normalize(page_text)
