@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.batch_openapi import BATCH_SCHEMAS, SECURITY_SCHEMES, batch_paths
+from service.api.discover_openapi import DISCOVER_SCHEMAS, discover_paths
 from service.api.export import FORMATS
 from service.api.requests import JOB_ID, SELECTION_SCHEMA
 from service.domain import JobState, RowState
@@ -284,6 +285,7 @@ def _paths() -> dict[str, Any]:
         "/tasks/research": {"post": _task_op("Research one row (Cloud Tasks)")},
         "/tasks/plan": {"post": _task_op("Read a large selection and submit its rows (Cloud Tasks)")},
         "/tasks/flush": {"post": _task_op("Write a job's finished rows to its sheet (Cloud Tasks)")},
+        "/tasks/notice": {"post": _task_op("Send a job's completion notice: webhook, email (Cloud Tasks)")},
         "/cron/refresh": {
             "post": {
                 "summary": "Re-research stale rows (Cloud Scheduler)",
@@ -293,6 +295,7 @@ def _paths() -> dict[str, Any]:
         },
         "/healthz": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
         **batch_paths(),  # the batch API (issue 16)
+        **discover_paths(),  # similar companies (issue 16)
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}
         },
@@ -340,7 +343,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
         "security": _ADDON,
         "paths": _paths(),
         "components": {
-            "schemas": {**SCHEMAS, **BATCH_SCHEMAS},
+            "schemas": {**SCHEMAS, **BATCH_SCHEMAS, **DISCOVER_SCHEMAS},
             "securitySchemes": {
                 **SECURITY_SCHEMES,  # the batch API's callers
                 "addonIdToken": {
