@@ -23,6 +23,7 @@ from service.api.numbers import MAX_DIGITS, strict_int
 from service.api.requests import JOB_ID, check_value
 from service.domain import PROFILE_FIELDS, CompanyInput, Job, JobOptions, Priority, Row, RowState
 from service.domain.errors import InputError
+from service.domain.question_specs import parse_questions
 from service.files.formats import FileFormat
 from service.files.writers import text_chunks, write_xlsx
 from service.jobs import batches, control
@@ -294,7 +295,7 @@ def _options(body: dict[str, Any]) -> JobOptions:
     if body.get("questions"):
         if "questions" not in {f.name for f in dataclass_fields(JobOptions)}:
             raise InputError("custom questions are not available on this service yet; leave out 'questions'")
-        values["questions"] = [{"text": text.strip()} for text in body["questions"]]
+        values["questions"] = [q.to_dict() for q in parse_questions(body["questions"])]  # kinds, checks
     return JobOptions.from_dict(values)
 
 
