@@ -41,8 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_commands(commands)  # issue 16: serve, keys
     # --- issue 16 (discover, notices): their own module ---
     from service.cli.discover import add_discover
+    from service.cli.notices import add_notices_command
 
     add_discover(commands)
+    add_notices_command(commands)
     # --- end issue 16 ---
     return parser
 
@@ -94,6 +96,9 @@ def _add_research(commands: argparse._SubParsersAction) -> None:
         "--all", action="store_true", help="with --retry-failed: also retry permanent failures (robots.txt, ...)"
     )
     research.add_argument("--no-progress", action="store_true", help="no live progress bar")
+    from service.cli.notices import add_notice_options  # issue 16
+
+    add_notice_options(research)
 
 
 def _add_estimate(commands: argparse._SubParsersAction) -> None:
@@ -170,8 +175,9 @@ def run_command(args: argparse.Namespace, settings: Settings, **overrides: Any) 
     from service.cli.commands import COMMANDS
     from service.cli.demo import cmd_demo
     from service.cli.discover import cmd_discover  # issue 16
+    from service.cli.notices import cmd_notices
 
-    own = {"demo": cmd_demo, "discover": cmd_discover}
+    own = {"demo": cmd_demo, "discover": cmd_discover, "notices": cmd_notices}
     command = own[args.command] if args.command in own else COMMANDS[args.command]
     try:
         local = build_local(settings, **overrides)

@@ -24,6 +24,7 @@ from service.cli.inputs import (
     resolve_fields,
     submit,
 )
+from service.cli.notices import notice_options  # issue 16
 from service.cli.serve import SERVE_COMMANDS
 from service.domain import Job, JobOptions, JobState, RowState
 from service.domain.errors import RowscoutError
@@ -55,6 +56,7 @@ def job_options(args: argparse.Namespace) -> JobOptions:
         timeout=args.timeout,
         max_attempts=args.max_retries + 1,
         use_llm=args.llm,
+        **notice_options(args),  # issue 16: --webhook-url, --notification-email
         questions=parse_questions(args.ask),
     )
 

@@ -1,0 +1,77 @@
+"""Completion notices on the command line: ``research --webhook-url/--notification-email``, ``notices secret``.
+
+``python -m service notices secret --owner NAME`` prints the owner's webhook
+signing secret (created on first use) alone on its last line: receivers
+verify ``X-Rowscout-Signature`` with it (see ``service/jobs/notify.py``). Jobs
+run from the command line belong to the owner ``local``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.bootstrap import Embedded
+from service.cli import render
+from service.cli.exits import ExitCode
+from service.domain.errors import ConfigError, InputError
+
+LOCAL_OWNER = "local"
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def add_notice_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--webhook-url", help="POST a signed JSON notice here when the job ends (https)")
+    parser.add_argument("--notification-email", help="email this address when the job ends (ROWSCOUT_SMTP_*)")
+
+
+def notice_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``webhook_url`` and ``notification_email`` for ``JobOptions``, checked (empty when not given)."""
+    return {
+        "webhook_url": webhook_url(getattr(args, "webhook_url", None) or ""),
+        "notification_email": email(getattr(args, "notification_email", None) or ""),
+    }
+
+
+def webhook_url(url: str) -> str:
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise InputError(f"--webhook-url is not a valid URL: {url[:80]}") from None
+    if not parts.hostname or parts.username or parts.password:
+        raise InputError("--webhook-url must be an absolute URL without credentials")
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+        return url
+    raise InputError("--webhook-url must use https (http only for 127.0.0.1, ::1 or localhost)")
+
+
+def email(address: str) -> str:
+    address = address.strip()
+    if address and not _EMAIL.fullmatch(address):
+        raise InputError(f"--notification-email is not an email address: {address[:60]}")
+    return address
+
+
+def add_notices_command(commands: argparse._SubParsersAction) -> None:
+    notices = commands.add_parser("notices", help="completion notices: the webhook signing secret")
+    actions = notices.add_subparsers(dest="notices_action", required=True, metavar="ACTION")
+    secret = actions.add_parser("secret", help="print an owner's webhook signing secret (created on first use)")
+    secret.add_argument("--owner", default=LOCAL_OWNER, help=f"whose secret (default: {LOCAL_OWNER}, the CLI's jobs)")
+
+
+def cmd_notices(local: Embedded, args: argparse.Namespace) -> ExitCode:
+    if local.notices is None:
+        raise ConfigError("completion notices are not set up in this workspace")
+    owner = args.owner.strip()
+    if not owner:
+        raise InputError("--owner must name someone")
+    render.err.print(f"webhook signing secret of {owner} (verify X-Rowscout-Signature with it):")
+    render.out.print(local.notices.store.secret(owner), soft_wrap=True)
+    return ExitCode.OK
