@@ -254,6 +254,23 @@ def sheets_budget_figures(data: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def name_to_domain_figures(data: dict[str, Any]) -> list[Figure]:
+    results = data["results"]
+    before = results["before (today's generator)"]
+    title = f"name → domain ({data['dataset']['names']:,} real companies)"
+    return [
+        Figure(
+            title,
+            f"true domain among candidates (≤{data['max_candidates']}; vs today's generator)",
+            results["after, country hint"]["hit_rate"],
+            before["hit_rate"],
+            "> baseline",
+            results["after, country hint"]["hit_rate"] > before["hit_rate"],
+        ),
+        Figure(title, "same, at 20 candidates", results["after@20, country hint"]["hit_rate"], before["hit_rate"]),
+    ]
+
+
 RSS_BASELINE = (
     "-c",
     "import json, pathlib, tempfile\n"
@@ -297,6 +314,14 @@ BENCHES = (
         "hostile.json",
         hostile_figures,
         module_file="bench/bench_hostile.py",
+    ),
+    Bench(
+        "name-to-domain",
+        ("-m", "bench.bench_name_to_domain"),
+        (),
+        "name_to_domain.json",
+        name_to_domain_figures,
+        module_file="bench/bench_name_to_domain.py",
     ),
     Bench(
         "cloud",

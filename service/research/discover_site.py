@@ -37,7 +37,7 @@ from service.research.fetch import FetchedPage, SafeFetcher
 from service.research.search.port import SearchAnswer, SearchProvider
 
 DEFAULT_TLDS = (".com", ".io", ".co", ".net", ".org", ".de", ".fr", ".es", ".co.uk", ".eu")
-MAX_CANDIDATES = 40  # home pages fetched per name at most (search results included)
+MAX_CANDIDATES = 30  # home pages fetched per name at most (search results included): the old generator's maximum
 SEARCH_RESULTS = 6
 _LEGAL = re.compile(
     r"\b(inc|incorporated|ltd|limited|llc|llp|plc|corp|corporation|co|company|gmbh|ag|kg|ug|mbh|sas|sarl|sa"
@@ -47,6 +47,27 @@ _LEGAL = re.compile(
 _GROUPING = frozenset({"group", "groupe", "gruppe", "grupo", "gruppo", "holding", "holdings", "international"})
 _ARTICLES = frozenset({"the", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las", "il", "lo", "de", "het"})
 _JOINERS = frozenset({"and", "und", "et", "y", "e", "of", "for", "de", "des", "du", "der", "von", "van"})
+# Words that describe a business rather than name it (dropped at the end of a name for one more candidate).
+_GENERIC = frozenset(
+    "industries industry technologies technology tech services service solutions systems sistemas capital partners"
+    " resources brands foods pharmaceuticals pharmaceutical therapeutics healthcare financial bancorp realty"
+    " properties reit trust enterprises worldwide global hotels resorts company corporation corp inc holdings"
+    " holding group international pizza produce labs laboratories".split()
+)
+_SHORT = {  # the short forms companies use in their domains
+    "pharmaceuticals": "pharma",
+    "pharmaceutical": "pharma",
+    "technologies": "tech",
+    "technology": "tech",
+    "international": "intl",
+    "laboratories": "labs",
+    "corporation": "corp",
+    "communications": "comms",
+    "management": "mgmt",
+    "systems": "sys",
+    "incorporated": "inc",
+}
+_SUFFIXES = ("group", "corp", "inc", "plc", "company", "holdings")
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 _DOMAIN_NAME = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 # Second-level registrations where companies sit under a ccTLD (example.co.uk, not example.uk).
@@ -177,17 +198,31 @@ def name_variants(name: str) -> list[list[str]]:
 
 
 def _bases(name: str) -> list[str]:
+    """Host names (without TLD) for ``name``, most likely first."""
     variants = name_variants(name)
     bases: list[str] = []
     for words in variants:
         bases += ["".join(words), "-".join(words)]
     core = [w for w in variants[0] if w not in _JOINERS]
+    short = [_SHORT.get(w, w) for w in core]
+    plain = _without_generic(core)
+    bases += ["".join(short), "".join(plain), "".join(_SHORT.get(w, w) for w in plain)]
+    brand = "".join(plain or core)
+    bases += [brand + suffix for suffix in _SUFFIXES]  # hnicorp, mondigroup, ihgplc, firstenergycorp
     if len(core) >= 2:
         bases.append("".join(w[0] for w in core))  # initials: "Procter & Gamble" → pg
-    distinctive = [w for w in core if len(w) >= 4]
+    distinctive = [w for w in core if len(w) >= 4 and w not in _GENERIC]
     if len(core) > 1:
         bases += distinctive  # each distinctive word: "Deutsche Bahn" → bahn
     return [b for b in dict.fromkeys(bases) if len(b) >= 2]
+
+
+def _without_generic(words: list[str]) -> list[str]:
+    """``words`` without trailing business descriptors ("PPG Industries" → ppg), never empty unless ``words`` is."""
+    kept = list(words)
+    while len(kept) > 1 and kept[-1] in _GENERIC:
+        kept.pop()
+    return kept
 
 
 def country_tlds(country: str) -> tuple[str, ...]:
