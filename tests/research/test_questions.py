@@ -254,3 +254,17 @@ def test_the_estimate_counts_the_questions_llm_call() -> None:
         plain + 100 * (6000 + 2 * 60 * 2) / 1e6
     )
     assert estimate_job(100, replace(asked, use_llm=False), llm_price_per_mtok=price).cost_usd == 0  # evidence is free
+
+
+def test_pages_over_the_budget_show_the_llm_the_best_matching_sentences_first(fake: FakeOpenAI) -> None:
+    filler = PageExtraction(url="https://nimbus.example/blog", text="Weather is changing fast today. " * 200)
+    pages = [PAGES[0], filler, PAGES[1]]
+    fake.reply_json({"q1": {"value": 49, "source_url": PRICING, "quote": "Plans start at $49 per month."}})
+    question = parse_question("Price per month in dollars::number")
+    result = answer_questions([question], pages, name="Nimbus", llm=_llm(fake), char_budget=600)
+    prompt = fake.requests[0]["messages"][0]["content"]
+    assert "Plans start at $49 per month." in prompt and prompt.index(f"### {PRICING}") < prompt.index(
+        "### https://nimbus.example/blog"
+    )
+    assert len(prompt) < 1_200  # the budget, plus the instructions
+    assert result.answers[question.text].value == 49  # checked against the pricing page's full text

@@ -1,7 +1,9 @@
 """``answer_questions``: a company's answers to a job's custom questions, from its crawled pages.
 
-With an LLM (``ask``): one call for all questions; an answer is kept only if
-its quote is found in the cited page's text. With a search hook as well, the
+With an LLM (``ask``): one call for all questions, shown the pages (or, when
+they exceed the budget, the sentences that best match the questions first:
+``evidence.focus``); an answer is kept only if its quote is found in the cited
+page's full text. With a search hook as well, the
 search results are shown beside the pages (one query per question, each
 counted). A question the LLM did not answer (or whose answer was dropped),
 and every question when there is no LLM, gets the best-matching passage of
@@ -17,7 +19,7 @@ from service.domain.questions import Answer, AnswerMethod, Question
 from service.research.extract import PageExtraction
 from service.research.llm.port import LLM
 from service.research.questions.ask import build_prompt, build_schema, checked_answers
-from service.research.questions.evidence import EvidenceIndex
+from service.research.questions.evidence import EvidenceIndex, focus
 from service.research.questions.hook import QuestionSearch
 from service.research.questions.passages import PageText, page_texts, sentences
 
@@ -50,7 +52,8 @@ def answer_questions(
     texts = page_texts(pages)
     if questions and texts and llm is not None:
         shown = texts + (_searched(search, name, questions, result) if search is not None else [])
-        reply = llm.complete_json(build_prompt(name, questions, shown, char_budget), build_schema(questions))
+        prompt = build_prompt(name, questions, focus(shown, [q.text for q in questions], char_budget), char_budget)
+        reply = llm.complete_json(prompt, build_schema(questions))
         result.input_tokens, result.output_tokens = reply.input_tokens, reply.output_tokens
         result.cost_usd += reply.cost_usd
         result.answers, result.dropped = checked_answers(reply.data, questions, shown)

@@ -5,7 +5,8 @@ question is the query. Tokens are lower-cased words of two or more letters,
 English stop words removed, with a light suffix stemmer (``offers`` →
 ``offer``) so a question and a page need not use the same inflection. The
 best sentence with a positive score is returned (ties: the earlier one, so
-the home page wins); no shared word → no evidence. BM25 comes from ``bm25s``
+the home page wins); no shared word → no evidence. ``focus`` uses the same
+ranking to pick what an LLM is shown when the pages exceed its budget. BM25 comes from ``bm25s``
 (see ``service/research/README.md``), imported on first use: it sets its own
 logger to DEBUG on import, which would print index-building lines under any
 logging setup, so ``_bm25`` sets it back to WARNING.
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from service.research.questions.passages import Passage
+from service.research.questions.passages import PageText, Passage, sentences
 
 _SUFFIXES = ("ies", "ing", "ed", "es", "s")
 
@@ -35,12 +36,35 @@ class EvidenceIndex:
 
     def best(self, question: str) -> Passage | None:
         """The passage that best answers ``question`` by BM25, or None when no passage shares a word with it."""
+        top = self.top(question, 1)
+        return self.passages[top[0]] if top else None
+
+    def top(self, question: str, count: int) -> list[int]:
+        """Indexes of the ``count`` best passages with a positive score, best first (ties: earlier first)."""
         query = _tokens([question])[0]
         if not query or self._ranker is None:
-            return None
+            return []
         scores = self._ranker.get_scores(query)
-        best = max(range(len(self.passages)), key=lambda i: (scores[i], -i))
-        return self.passages[best] if scores[best] > 0 else None
+        ranked = sorted(range(len(self.passages)), key=lambda i: (-scores[i], i))[:count]
+        return [i for i in ranked if scores[i] > 0]
+
+
+def focus(
+    texts: Sequence[PageText], questions: Sequence[str], char_budget: int, per_question: int = 6
+) -> list[PageText]:
+    """What the LLM is shown: every text when all fit in ``char_budget``; else, first, each page's sentences
+    that best match some question (``per_question`` each, in page order), then the texts themselves, which
+    the prompt cuts at the budget. A page's full text still decides whether a quote is in it.
+    """
+    if sum(len(text.text) for text in texts) <= char_budget:
+        return list(texts)
+    index = EvidenceIndex(sentences(texts))
+    chosen = sorted({i for question in questions for i in index.top(question, per_question)})
+    excerpts: dict[str, list[str]] = {}
+    for i in chosen:
+        excerpts.setdefault(index.passages[i].url, []).append(index.passages[i].text)
+    focused = [PageText(text.url, "\n".join(excerpts.pop(text.url))) for text in texts if text.url in excerpts]
+    return focused + list(texts)
 
 
 def best_passage(question: str, passages: Sequence[Passage]) -> Passage | None:
