@@ -49,7 +49,10 @@ def test_general_rules_reach_the_domains_the_issue_names() -> None:
     assert "cafemueller.de" in candidate_domains("Café Müller GmbH", [".de"])  # German transliteration
     assert "btgroup.co.uk" in candidate_domains("BT Group plc", [".com"], country="United Kingdom")
     assert candidate_domains("Booking.com", [".com"])[0] == "booking.com"  # a name that is a domain
-    assert candidate_domains("Bosch", [".com"]) == ["bosch.com"]
+    assert candidate_domains("Bosch", [".com"])[0] == "bosch.com"
+    assert "ppg.com" in candidate_domains("PPG Industries", [".com"])  # trailing business words dropped
+    assert "westpharma.com" in candidate_domains("West Pharmaceutical Services", [".com"])  # short forms
+    assert "hnicorp.com" in candidate_domains("HNI Corporation", [".com"])  # brand + corp
 
 
 def test_country_cell_puts_its_cctld_first() -> None:
