@@ -206,7 +206,8 @@ def _bases(name: str) -> list[str]:
     core = [w for w in variants[0] if w not in _JOINERS]
     short = [_SHORT.get(w, w) for w in core]
     plain = _without_generic(core)
-    bases += ["".join(short), "".join(plain), "".join(_SHORT.get(w, w) for w in plain)]
+    one_less = core[:-1] if len(core) > 1 and core[-1] in _GENERIC else core
+    bases += ["".join(short), "".join(plain), "".join(_SHORT.get(w, w) for w in one_less)]
     brand = "".join(plain or core)
     bases += [brand + suffix for suffix in _SUFFIXES]  # hnicorp, mondigroup, ihgplc, firstenergycorp
     if len(core) >= 2:
