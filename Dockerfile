@@ -19,5 +19,6 @@ RUN python -m compileall -q service main.py
 
 USER rowscout
 EXPOSE 8080
-# --timeout 0: Cloud Run owns request timeouts; threads serve concurrent task deliveries.
+# --timeout 0: Cloud Run owns request timeouts. 8 threads = the Cloud Run concurrency (infra/config.env
+# CONCURRENCY, checked by deploy.sh): every request an instance is sent gets a thread at once.
 CMD exec gunicorn --bind ":${PORT}" --workers 1 --threads 8 --timeout 0 main:app

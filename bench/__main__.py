@@ -187,7 +187,84 @@ def cloud_figures(data: dict[str, Any]) -> list[Figure]:
         Figure(title, "overhead ms/row median (vs memory store)", fs["overhead_ms_median"], mem["overhead_ms_median"]),
         Figure(title, "overhead ms/row p95 (vs memory store)", fs["overhead_ms_p95"], mem["overhead_ms_p95"]),
         Figure(title, "rows/s per instance (vs memory store)", fs["rows_per_second"], mem["rows_per_second"]),
+        *cloud_ops_figures(data.get("operations") or {}),
     ]
+
+
+def cloud_ops_figures(data: dict[str, Any]) -> list[Figure]:
+    """Operations per researched row and the cost per 1,000 companies: today vs the store before issue 18."""
+    if not data:
+        return []
+    now, before, goal = data["now"], data["before"], data["goal"]
+    title = f"cloud operations ({now['rows']} rows; baseline: {data['before_commit']})"
+    steady, old_steady = now["steady_state_per_row"], before["steady_state_per_row"]
+    whole, old_whole = now["per_row"], before["per_row"]
+    polls = [int(n) for n in now["poll"]]
+    small, large = (str(n) for n in (min(polls), max(polls)))
+    figures = []
+    for name, label in (("firestore_writes", "Firestore writes/row"), ("firestore_reads", "Firestore reads/row")):
+        limit, value = goal[name], steady.get(name, 0.0)
+        figures.append(
+            Figure(title, f"{label} (whole life: submit+task+flush)", whole.get(name, 0.0), old_whole.get(name, 0.0))
+        )
+        figures.append(
+            Figure(
+                title,
+                f"{label}, steady state (task+flush)",
+                value,
+                old_steady.get(name, 0.0),
+                f"≤ {limit:g}",
+                value <= limit,
+            )
+        )
+    creates, flush_share = whole.get("task_creates", 0.0), 1 / now["flush_every_rows"]
+    figures.append(
+        Figure(
+            title,
+            f"task creations/row (one flush per {now['flush_every_rows']} rows)",
+            creates,
+            old_whole.get("task_creates", 0.0),
+            f"≤ {goal['task_creates']:g} + {flush_share:g}",
+            creates <= goal["task_creates"] + flush_share,
+        )
+    )
+    poll, old_poll = now["poll"], before["poll"]
+    figures.append(
+        Figure(
+            title,
+            f"reads per progress poll at {small} → {large} rows",
+            f"{poll[small]['firestore_reads']} → {poll[large]['firestore_reads']}",
+            f"{old_poll[small]['firestore_reads']} → {old_poll[large]['firestore_reads']}",
+            "constant",
+            poll[small]["firestore_reads"] == poll[large]["firestore_reads"],
+        )
+    )
+    figures.append(
+        Figure(
+            title,
+            "handler CPU ms/row",
+            round(now["handler_cpu_seconds_per_row"] * 1000, 2),
+            round(before["handler_cpu_seconds_per_row"] * 1000, 2),
+        )
+    )
+    as_of = now["cost_per_1000_usd"]["prices_as_of"]
+    figures.append(
+        Figure(
+            title,
+            f"USD per 1,000 companies (list prices {as_of})",
+            now["cost_per_1000_usd"]["total_usd"],
+            before["cost_per_1000_usd"]["total_usd"],
+        )
+    )
+    figures.append(
+        Figure(
+            title,
+            "  of which Firestore + Cloud Tasks USD",
+            round(now["cost_per_1000_usd"]["firestore_usd"] + now["cost_per_1000_usd"]["cloud_tasks_usd"], 6),
+            round(before["cost_per_1000_usd"]["firestore_usd"] + before["cost_per_1000_usd"]["cloud_tasks_usd"], 6),
+        )
+    )
+    return figures
 
 
 def hostile_figures(data: dict[str, Any]) -> list[Figure]:

@@ -8,7 +8,8 @@ does on one Cloud Run instance. Reported per store: rows/s per instance and the
 per-row overhead (request time minus research latency: median and p95).
 
 Run: ``.venv/bin/python -m bench.bench_cloud [--rows 400] [--latency 0.02] [--threads 8] [--quick] [--out FILE]``
-Writes ``bench/results/cloud.json``.
+Writes ``bench/results/cloud.json``; it also runs ``bench_cloud_ops`` (operations per row and the
+cost per 1,000 companies, today's store beside the one before issue 18) and includes its result.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from bench import bench_cloud_ops
 from service.api import create_app
 from service.api.access import AllowAllAccess
 from service.api.auth import DevAuthenticator
@@ -122,6 +124,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         cloud = measure(FirestoreJobStore(client, collection_prefix="bench_"), args.rows, args.latency, args.threads)
     finally:
         emulator.stop()
+    # issue 18: operations per row and the cost per 1,000 companies, today's store beside the old one
+    operations = bench_cloud_ops.main(["--quick"] if args.quick else [])
     result = {
         "benchmark": "cloud",
         "when": datetime.now(UTC).isoformat(),
@@ -129,6 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "firestore_emulator": cloud,
         "memory_store": memory,
         "overhead_ratio_median": round(cloud["overhead_ms_median"] / max(memory["overhead_ms_median"], 0.01), 1),
+        "operations": operations,
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

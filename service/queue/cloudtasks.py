@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -35,6 +37,7 @@ from service.domain.errors import InputError, QueueError
 from service.queue.port import Task, TaskKind
 
 MAX_TASK_ID = 500
+FLUSHES_REMEMBERED = 4096
 _HASH_CHARS = 12
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _TRANSIENT = gretry.if_exception_type(
@@ -116,6 +119,10 @@ class CloudTasksQueue:
         self._retry = gretry.Retry(predicate=_TRANSIENT, initial=0.5, maximum=5.0, timeout=create_timeout)
         self._timeout = create_timeout
         self._max_parallel = max(1, max_parallel)
+        # issue 18: flush tasks this process already queued (every finished row asks for its window's
+        # flush; Cloud Tasks would refuse the name again, but each refused create is a billed call)
+        self._flushes_queued: OrderedDict[str, None] = OrderedDict()
+        self._flushes_lock = threading.Lock()
 
     def enqueue(self, task: Task) -> None:
         """Create the task (a no-op if Cloud Tasks already holds a task of that name)."""
@@ -174,13 +181,27 @@ class CloudTasksQueue:
         """True when a new task was created, False when its name already existed."""
         cloud_task = self.build_task(task)
         parent = self.queue_path(task.priority, task.kind)
+        if task.kind == TaskKind.FLUSH and self._flush_seen(cloud_task.name, remember=False):
+            return False  # queued by this process already: the same name would be refused
         try:
             self._client.create_task(parent=parent, task=cloud_task, retry=self._retry, timeout=self._timeout)
         except gexc.AlreadyExists:
+            self._flush_seen(cloud_task.name, remember=task.kind == TaskKind.FLUSH)
             return False
         except gexc.GoogleAPIError as exc:  # RetryError included
             raise QueueError(f"Cloud Tasks refused task {task.name}: {_reason(exc)}") from exc
+        self._flush_seen(cloud_task.name, remember=task.kind == TaskKind.FLUSH)
         return True
+
+    def _flush_seen(self, name: str, *, remember: bool) -> bool:
+        """Whether this process queued the flush task ``name`` (bounded memory); ``remember`` records it."""
+        with self._flushes_lock:
+            seen = name in self._flushes_queued
+            if remember:
+                self._flushes_queued[name] = None
+                while len(self._flushes_queued) > FLUSHES_REMEMBERED:
+                    self._flushes_queued.popitem(last=False)
+            return seen
 
     def _create_or_error(self, task: Task) -> bool | QueueError:
         try:

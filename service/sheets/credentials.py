@@ -4,13 +4,15 @@ Order: ``ROWSCOUT_SHEETS_ACCESS_TOKEN`` (a short-lived OAuth access token, e.g.
 from ``gcloud auth print-access-token``); ``GOOGLE_APPLICATION_CREDENTIALS`` naming a service-account key or an
 authorized-user (OAuth) JSON file; else ``ROWSCOUT_OAUTH_CREDENTIALS`` naming an
 authorized-user JSON file; else application default credentials (on Cloud Run:
-the service's own identity). Nothing touches the network here.
+the service's own identity). Nothing touches the network here, except
+``account_email``'s one short metadata-server request on Cloud Run (see there).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -66,12 +68,52 @@ def credentials_from_file(path: str, *, scopes: tuple[str, ...] = SCOPES) -> Cre
     raise ConfigError(f"credentials file {path} has unsupported type {kind!r}")
 
 
-def account_email(creds: Credentials) -> str:
-    """Who the sheet must be shared with, for error messages."""
+METADATA_EMAIL_PATH = "/computeMetadata/v1/instance/service-accounts/default/email"
+METADATA_TIMEOUT = 1.0  # seconds: the metadata server answers in milliseconds where it exists
+
+
+def account_email(
+    creds: Credentials,
+    env: Mapping[str, str] | None = None,
+    *,
+    lookup: Callable[[Mapping[str, str]], str] | None = None,
+) -> str:
+    """Who the sheet must be shared with, for messages ("share the sheet with ...").
+
+    Order: the ``ROWSCOUT_SERVICE_ACCOUNT_EMAIL`` setting (infra/deploy.sh sets it); the
+    credentials' own email; for Cloud Run's credentials, which say ``"default"`` until
+    refreshed, the metadata server (``GCE_METADATA_HOST`` or ``metadata.google.internal``,
+    one short request); else a generic name.
+    """
+    env = os.environ if env is None else env
+    configured = env.get("ROWSCOUT_SERVICE_ACCOUNT_EMAIL", "").strip()
+    if configured:
+        return configured
     email = getattr(creds, "service_account_email", None) or getattr(creds, "signer_email", None)
     if email and email != "default":
         return str(email)
+    if email == "default":
+        found = (lookup or metadata_email)(env)
+        if found:
+            return found
     return "the Rowscout service account"
+
+
+def metadata_email(env: Mapping[str, str], *, timeout: float = METADATA_TIMEOUT) -> str:
+    """The instance's default service account from the metadata server ("" when it does not answer)."""
+    host = env.get("GCE_METADATA_HOST") or "metadata.google.internal"
+    request = urllib.request.Request(f"http://{host}{METADATA_EMAIL_PATH}", headers={"Metadata-Flavor": "Google"})
+    try:
+        with _NO_PROXY.open(request, timeout=timeout) as response:
+            if response.headers.get("Metadata-Flavor") != "Google":
+                return ""  # not the metadata server (a captive proxy, a stray service)
+            text = response.read(320).decode("ascii", "replace").strip()
+    except (OSError, ValueError):
+        return ""
+    return text if "@" in text and " " not in text else ""
+
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _load(path: str) -> dict[str, Any]:
