@@ -89,7 +89,7 @@ def create_job(
 
 def add_rows(svc: Services, job: Job, rows: Iterable[RowInput]) -> Job:
     """Store ``rows`` in batches, enqueue those to research, and start the job."""
-    total = 0
+    total = queued = 0
     limit = svc.limits.max_rows_per_job
     for batch in batched(_to_rows(job.id, rows), BATCH_SIZE):
         total += len(batch)
@@ -97,14 +97,22 @@ def add_rows(svc: Services, job: Job, rows: Iterable[RowInput]) -> Job:
             svc.store.delete_job(job.id)
             raise InputError(f"a job can hold at most {limit:,} rows; split the input")
         svc.store.add_rows(job.id, batch)
-        enqueue_keys(svc, job, [r.key for r in batch if r.state == RowState.PENDING])
-    return _start(svc, job, total)
+        keys = [r.key for r in batch if r.state == RowState.PENDING]
+        queued += len(keys)
+        enqueue_keys(svc, job, keys)
+    return _start(svc, job, total, queued)
 
 
-def _start(svc: Services, job: Job, total: int) -> Job:
+def _start(svc: Services, job: Job, total: int, queued: int) -> Job:
+    """Run the job; complete it at once only when it has nothing to research (every row skipped).
+
+    A queue may deliver a task before this runs (Cloud Tasks does): a leased or even finished row
+    is work under way, which the last flush completes (``complete_if_finished``), not this.
+    """
     now = svc.clock()
     updated = svc.store.update_job(job.id, now=now, total_rows=total, state=JobState.RUNNING)
-    if total == 0 or svc.store.count_rows(job.id)[RowState.PENDING] == 0:
+    counts = svc.store.count_rows(job.id)
+    if total == 0 or (not queued and not counts[RowState.PENDING] and not counts[RowState.LEASED]):
         return svc.store.update_job(job.id, now=now, state=JobState.COMPLETED, finished_at=now)
     return updated
 
