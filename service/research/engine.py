@@ -154,7 +154,12 @@ class WebResearcher:
         llm = self.llm if options.use_llm else None
         search = self.question_search if llm is not None else None
         result = answer_questions(
-            options.questions, pages, name=profile.name, llm=llm, search=search, char_budget=self.llm_token_budget * 4
+            options.questions,
+            pages,
+            name=profile.name or profile.website,  # a website-only row: its site names the company in searches
+            llm=llm,
+            search=search,
+            char_budget=self.llm_token_budget * 4,
         )
         profile.answers = result.answers
         usage.llm_input_tokens += result.input_tokens
