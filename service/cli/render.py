@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from service.domain import Job, JobOptions, JobState, RowState
+from service.jobs.cloudcost import PRICES_AS_OF, cloud_cost
 from service.jobs.estimate import Estimate
 from service.jobs.failures import FailedRows
 from service.jobs.progress import JobProgress, JobSummary
@@ -157,7 +158,7 @@ def live_progress(
 
     ``start`` (the job's progress before this run: a resumed job) sets where the bar begins.
     """
-    if not enabled or not sys.stderr.isatty():
+    if not enabled or not err.is_terminal:
         yield _log_progress
         return
     columns = (
@@ -290,6 +291,12 @@ def estimate(source: DescribedInput, result: Estimate) -> None:
     out.print(
         f"[bold]{source.label}[/]: {result.rows} companies to research, {repeats}{result.skipped} skipped\n"
         f"  time ≈ {_duration(result.seconds)} · cost ≈ ${result.cost_usd:.4f}",
+        soft_wrap=True,
+    )
+    cloud = cloud_cost(result.rows)  # issue 18: the same job on the cloud path, at list prices
+    out.print(
+        f"  on the cloud path (Cloud Run + Firestore + Cloud Tasks): ≈ ${cloud.total:.4f}"
+        f" at list prices of {PRICES_AS_OF} (service/jobs/cloudcost.py)",
         soft_wrap=True,
     )
     out.print("Assumptions:")

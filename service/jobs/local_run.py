@@ -120,12 +120,14 @@ class LocalRun:
         has no unfinished row left, or it was paused or cancelled meanwhile.
         """
         while True:
+            if not self._report(job_id).job.state.accepts_work:
+                return False  # paused or cancelled from elsewhere: its pending rows are not ours to take
             release_dead_leases(self.svc, job_id)
             counts = self.svc.store.count_rows(job_id)
             if counts[RowState.PENDING]:
                 keys = [row.key for row in self.svc.store.iter_rows(job_id, states=(RowState.PENDING,))]
                 return enqueue_keys(self.svc, get_job(self.svc, job_id), keys, generation=new_generation(self.svc)) > 0
-            if not counts[RowState.LEASED] or not self._report(job_id).job.state.accepts_work:
+            if not counts[RowState.LEASED]:
                 return False
             time.sleep(self.progress_seconds)
 
