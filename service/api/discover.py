@@ -2,7 +2,8 @@
 
 Two blueprints, one per audience, each with its caller's authentication
 (add-on users; batch API callers with an API key or a Google ID token); both
-parse ``company`` and ``top``, call ``service.jobs.discover.discover_similar``
+parse ``company``, ``top`` and ``competitors`` (propose companies not in
+the list from web search, when a provider is configured), call ``service.jobs.discover.discover_similar``
 for the caller's own job and answer its ``Discovery`` as JSON: the clusters
 (label, size, companies) and, per company, its most similar others with
 their score (0–1) and the terms both profiles share.
@@ -16,8 +17,10 @@ from typing import Any
 from flask import Blueprint, g, request
 
 from service.api.context import api_context
+from service.api.keys import API_KEY_HEADER
 from service.api.numbers import strict_int
 from service.api.requests import JOB_ID
+from service.bootstrap import build_search
 from service.domain.errors import InputError
 from service.jobs.discover import discover_similar
 
@@ -37,7 +40,8 @@ def authenticate_addon_user() -> None:
 def authenticate_batch_caller() -> None:
     auth = api_context().batch_auth
     assert auth is not None  # build_context always sets it
-    g.identity = auth.authenticate_headers(request.headers)
+    names = (API_KEY_HEADER, "Authorization")
+    g.identity = auth.authenticate_headers({name: request.headers.get(name, "") for name in names})
 
 
 @addon_bp.get("/jobs/<job_id>/similar")
@@ -56,8 +60,22 @@ def _similar(job_id: str) -> dict[str, Any]:
     company = request.args.get("company")
     if company is not None and not company.strip():
         raise InputError("company must name a company of the job")
-    found = discover_similar(api_context().services, job_id, owner=str(g.identity.email), company=company, top=_top())
+    ctx = api_context()
+    search = None
+    if _flag("competitors"):
+        search = build_search(ctx.settings)
+        if search is None:
+            raise InputError("competitors needs a web search provider, and this service has none configured")
+    owner = str(g.identity.email)
+    found = discover_similar(ctx.services, job_id, owner=owner, company=company, top=_top(), search=search)
     return found.to_dict()
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "false").lower()
+    if value not in ("true", "false", "1", "0"):
+        raise InputError(f"{name} must be true or false")
+    return value in ("true", "1")
 
 
 def _top() -> int:

@@ -13,7 +13,7 @@ import csv
 import json
 from pathlib import Path
 
-from service.bootstrap import Embedded
+from service.bootstrap import Embedded, build_search
 from service.cli import render
 from service.cli.exits import ExitCode
 from service.domain.errors import InputError
@@ -27,6 +27,11 @@ def add_discover(commands: argparse._SubParsersAction) -> None:
     discover.add_argument("--company", help="only this company's most similar ones (its name)")
     discover.add_argument("--top", type=int, default=10, help="similar companies listed per company (default 10)")
     discover.add_argument("-o", "--output", help="write the result to FILE (.json or .csv)")
+    discover.add_argument(
+        "--competitors",
+        action="store_true",
+        help="also propose companies not in the list, from web search (ROWSCOUT_SEARCH_PROVIDER; billed per search)",
+    )
 
 
 def cmd_discover(local: Embedded, args: argparse.Namespace) -> ExitCode:
@@ -34,7 +39,12 @@ def cmd_discover(local: Embedded, args: argparse.Namespace) -> ExitCode:
         raise InputError("--top must be at least 1")
     if args.output and Path(args.output).suffix.lower() not in (".json", ".csv"):
         raise InputError("discover writes .json or .csv files")
-    found = discover_similar(local.services(), args.job, company=args.company, top=args.top)
+    search = None
+    if args.competitors:
+        search = build_search(local.settings)
+        if search is None:
+            raise InputError("--competitors needs a web search provider: set ROWSCOUT_SEARCH_PROVIDER")
+    found = discover_similar(local.services(), args.job, company=args.company, top=args.top, search=search)
     show(found, ranking=bool(args.company))
     if args.output:
         write(found, Path(args.output))
@@ -45,7 +55,7 @@ def cmd_discover(local: Embedded, args: argparse.Namespace) -> ExitCode:
 def show(found: Discovery, *, ranking: bool) -> None:
     out = render.out
     out.print(f"{found.compared} researched companies in {len(found.clusters)} clusters")
-    names = {c.key: c.name for c in found.companies}
+    names = found.names
     if not ranking:
         for cluster in found.clusters:
             members = ", ".join(names.get(k, k) for k in cluster.keys)
@@ -55,6 +65,10 @@ def show(found: Discovery, *, ranking: bool) -> None:
         similar = company.similar if ranking else company.similar[:1]
         listed = "; ".join(f"{s.name} ({s.score:.2f}: {', '.join(s.shared)})" for s in similar) or "none"
         out.print(f"  {company.name} → {listed}")
+    if found.proposals:
+        out.print("not in the list (each one a web search result):")
+    for p in found.proposals:
+        out.print(f"  {p.name} — {p.website} (cluster {p.cluster}; search: {p.query})")
 
 
 def write(found: Discovery, path: Path) -> None:

@@ -6,13 +6,23 @@ from the store and compares their profiles. Entry points (``discover`` on
 the command line, ``GET /api/v1/jobs/{id}/similar``) call ``discover_similar``
 and render its ``Discovery``; result writers call ``similar_column`` for the
 "Similar in this list" column.
+
+With a web search provider (``ROWSCOUT_SEARCH_PROVIDER``) and ``competitors``
+asked for, ``propose_competitors`` also proposes companies *not* in the list:
+one search per cluster (largest first, a few at most), and each proposal is
+one search result as the provider returned it (its title, address and
+snippet, and the query): a site already in the list, a list article
+("top 10 …", "… alternatives") or a result without a title is never proposed,
+and nothing is made up from the results.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from service.domain import Row
 from service.domain.errors import InputError
@@ -22,6 +32,37 @@ from service.jobs.ports import Services
 
 SIMILAR_COLUMN = "Similar in this list"
 MIN_SCORE = 0.05  # below this, two profiles share little more than a country: not "similar"
+MAX_SEARCHES = 3  # competitor searches per call (each one is billed by the provider)
+_LISTICLE = re.compile(
+    r"\b(top|best|list of)\b|\balternatives?\b|\bcompetitors?\b|\bvs\.?\b|\d+\s+\w+\s+companies", re.IGNORECASE
+)
+_TITLE_SPLIT = re.compile(r"\s+[-–—|:·]\s+|\s*\|\s*")
+
+
+class WebSearch(Protocol):
+    """What proposing competitors needs of a ``SearchProvider`` (``service/research/search/port.py``)."""
+
+    def search(self, query: str, *, max_results: int = 5) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A company not in the list, exactly as one search result names it."""
+
+    name: str  # the result's title up to its first separator ("Brotwerk – Bio-Bäckerei" → "Brotwerk")
+    website: str  # the result's address
+    title: str
+    snippet: str
+    query: str
+    cluster: int  # the cluster whose search found it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "website": self.website,
+            "cluster": self.cluster,
+            "source": {"url": self.website, "title": self.title, "snippet": self.snippet, "query": self.query},
+        }
 
 
 @dataclass(frozen=True)
@@ -40,9 +81,11 @@ class Discovery:
     compared: int  # researched companies compared
     clusters: tuple[Cluster, ...]
     companies: tuple[CompanySimilarity, ...]
+    names: dict[str, str] = field(default_factory=dict)  # row key -> company name, for every compared company
+    proposals: tuple[Proposal, ...] = ()  # companies not in the list, from web search (when asked)
 
     def to_dict(self) -> dict[str, Any]:
-        names = {c.key: c.name for c in self.companies}
+        names = self.names or {c.key: c.name for c in self.companies}
         return {
             "job_id": self.job_id,
             "compared": self.compared,
@@ -61,6 +104,7 @@ class Discovery:
                 }
                 for c in self.companies
             ],
+            "proposals": [p.to_dict() for p in self.proposals],
         }
 
 
@@ -72,6 +116,7 @@ def discover_similar(
     company: str | None = None,
     top: int = 10,
     threshold: float = DEFAULT_THRESHOLD,
+    search: WebSearch | None = None,
 ) -> Discovery:
     """Cluster a job's researched companies and rank each one's most similar others.
 
@@ -81,6 +126,8 @@ def discover_similar(
         company: only this company's ranking (its name, case-insensitive, or its row key); all when None.
         top: how many similar companies to list per company.
         threshold: how alike (0–1, on average) two groups must be to form one cluster.
+        search: a web search provider: also propose companies not in the list (one search per cluster,
+            at most ``MAX_SEARCHES``; with ``company``, one search for that company's cluster).
 
     Returns:
         the clusters (largest first) and, per company, up to ``top`` similar ones (best first).
@@ -93,12 +140,65 @@ def discover_similar(
     companies = researched_companies(svc.store.iter_rows(job.id))
     similarity = compare(companies, threshold=threshold)
     wanted = [pick_company(companies, company)] if company else list(companies)
+    entries = tuple(_entry(similarity, c, top) for c in wanted)
+    proposals: tuple[Proposal, ...] = ()
+    if search is not None:
+        asked = [similarity.cluster_of(wanted[0].key)] if company else list(similarity.clusters)
+        proposals = tuple(propose_competitors(similarity, asked, search))
     return Discovery(
         job_id=job.id,
         compared=len(companies),
         clusters=similarity.clusters,
-        companies=tuple(_entry(similarity, c, top) for c in wanted),
+        companies=entries,
+        names={c.key: c.name for c in companies},
+        proposals=proposals,
     )
+
+
+def propose_competitors(
+    similarity: Similarity, clusters: Sequence[Cluster], search: WebSearch, *, per_search: int = 5
+) -> list[Proposal]:
+    """Search once per cluster (at most ``MAX_SEARCHES``) and keep the results that name a company not in the list."""
+    members = {c.key: c for c in similarity.companies}
+    known_hosts = {_host(c.profile.website) for c in similarity.companies} - {""}
+    known_names = {c.name.casefold() for c in similarity.companies}
+    proposals: list[Proposal] = []
+    for cluster in clusters[:MAX_SEARCHES]:
+        query = competitor_query(cluster, [members[k] for k in cluster.keys])
+        answer = search.search(query, max_results=per_search)
+        for result in answer.results:
+            proposal = _proposal(result, query, cluster.id)
+            host = _host(proposal.website) if proposal else ""
+            if proposal is None or host in known_hosts or proposal.name.casefold() in known_names:
+                continue
+            known_hosts.add(host)
+            known_names.add(proposal.name.casefold())
+            proposals.append(proposal)
+    return proposals
+
+
+def competitor_query(cluster: Cluster, members: Sequence[Company]) -> str:
+    """``companies like Ledgerly, Bookwise (Software & SaaS)``: the cluster's first names and its label."""
+    names = ", ".join(m.name for m in members[:3])
+    label = "" if cluster.label.startswith("(") else f" ({cluster.label})"
+    return f"companies like {names}{label}"
+
+
+def _proposal(result: Any, query: str, cluster: int) -> Proposal | None:
+    title, url = str(getattr(result, "title", "") or "").strip(), str(getattr(result, "url", "") or "")
+    if not title or not url.startswith(("http://", "https://")) or _LISTICLE.search(title):
+        return None
+    name = _TITLE_SPLIT.split(title, maxsplit=1)[0].strip()
+    if not name:
+        return None
+    return Proposal(name, url, title, str(getattr(result, "snippet", "") or ""), query, cluster)
+
+
+def _host(url: str) -> str:
+    if not url:
+        return ""
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    return host.lower().removeprefix("www.")
 
 
 def researched_companies(rows: Iterable[Row]) -> list[Company]:

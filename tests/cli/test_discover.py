@@ -100,9 +100,12 @@ def test_discover_one_company_and_csv_output(researched, capsys):
     assert float(rows[0]["score"]) > 0.3
 
 
-def test_discover_refuses_an_unknown_company_and_job(researched, capsys):
+def test_discover_refuses_an_unknown_company_and_job(researched, capsys, monkeypatch):
     _, run = researched
     job = _job_id(run, capsys)
+    monkeypatch.delenv("ROWSCOUT_SEARCH_PROVIDER", raising=False)
+    assert run(["discover", job, "--competitors"]) == ExitCode.INPUT  # no search provider: nothing proposed, said so
+    assert "ROWSCOUT_SEARCH_PROVIDER" in capsys.readouterr().err
     assert run(["discover", job, "--company", "Nobody GmbH"]) == ExitCode.INPUT
     assert "no researched company named 'Nobody GmbH'" in capsys.readouterr().err
     assert run(["discover", "no-such-job"]) == ExitCode.NOT_FOUND

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from service.domain import CompanyInput, CompanyProfile, JobOptions, RowOutcome, RowState
 from service.domain.errors import InputError, JobNotFound
 from service.domain.similarity import MAX_COMPANIES, Company, cluster, compare, label, similarity_matrix, words
-from service.jobs.discover import discover_similar, similar_column
+from service.jobs.discover import MAX_SEARCHES, discover_similar, similar_column
 from service.jobs.submit import submit_job
+from service.research.search.brave import BraveSearch
+from tests.fakes.search_server import GOOD_KEY, FakeSearchServer
 from tests.jobs.fakes import SOURCE, make_services
+from tests.support.loopback import serving
 
 # three known groups, in three languages, plus one company alike to nobody
 PROFILES = {
@@ -134,3 +139,40 @@ def test_clustering_merges_only_above_the_threshold_and_the_size_is_bounded():
     too_many = [Company(str(i), str(i), CompanyProfile(description="x")) for i in range(MAX_COMPANIES + 1)]
     with pytest.raises(InputError, match="at most 2,000"):
         compare(too_many)
+
+
+@pytest.fixture(scope="module")
+def web_search():
+    fake = FakeSearchServer()
+    with serving(fake.server):
+        yield fake
+
+
+def test_with_web_search_companies_not_in_the_list_are_proposed_each_as_its_search_result(web_search):
+    web_search.reset()
+    web_search.add("ledgerly bookwise software saas", "https://freshbooks.example/", "FreshBooks – Invoicing software")
+    web_search.add("ledgerly bookwise software saas", "https://ledgerly.example/pricing", "Ledgerly pricing")  # listed
+    web_search.add("ledgerly bookwise software saas", "https://lists.example/a", "Top 10 accounting software companies")
+    web_search.add(
+        "ledgerly bookwise software saas", "https://xero.example/uk", "Xero | Accounting software", "Xero is"
+    )
+    web_search.add("boulangerie food beverage", "https://brotwerk.example/", "Brotwerk - Bio-Bäckerei in Köln")
+    profiles = {**PROFILES, "Ledgerly": replace(PROFILES["Ledgerly"], website="https://www.ledgerly.example")}
+    svc, job = _job_with_profiles(profiles)
+    search = BraveSearch(GOOD_KEY, endpoint=web_search.base_url, timeout=5.0)
+    found = discover_similar(svc, job.id, search=search)
+    proposals = {p.name: p for p in found.proposals}
+    assert set(proposals) == {"FreshBooks", "Xero", "Brotwerk"}  # not the listed site, not the list article
+    xero = proposals["Xero"]
+    assert (xero.website, xero.title, xero.snippet) == (
+        "https://xero.example/uk",
+        "Xero | Accounting software",
+        "Xero is",
+    )
+    software = next(c.id for c in found.clusters if c.label == "Software & SaaS")
+    assert xero.cluster == software and "Software & SaaS" in xero.query
+    assert len(web_search.requests) == min(MAX_SEARCHES, len(found.clusters))  # a few searches, not one per company
+    assert found.to_dict()["proposals"][0]["source"]["url"].startswith("https://")
+    web_search.requests.clear()
+    one = discover_similar(svc, job.id, company="Bäckerei Korn", search=search)
+    assert [p.name for p in one.proposals] == ["Brotwerk"] and len(web_search.requests) == 1

@@ -51,7 +51,8 @@ def test_an_addon_user_gets_the_clusters_of_their_own_job_only(certs):
     assert one.json["companies"][0]["similar"][0]["name"] in {"Ledgerly", "Tallyho"}
     assert env.client.get(f"/api/v1/jobs/{job.id}/similar", headers=env.as_user(BOB)).status_code == 404
     assert env.client.get(f"/api/v1/jobs/{job.id}/similar").status_code == 401
-    for bad in ({"top": "0"}, {"top": "51"}, {"top": "²"}, {"company": "Nobody"}):
+    bad_queries = ({"top": "0"}, {"top": "51"}, {"top": "²"}, {"company": "Nobody"}, {"competitors": "yes"})
+    for bad in (*bad_queries, {"competitors": "true"}):  # no search provider configured here: said so
         response = env.client.get(f"/api/v1/jobs/{job.id}/similar", query_string=bad, headers=env.as_user())
         assert response.status_code == 400, bad
 
