@@ -373,10 +373,10 @@ def build_local(
 def build_firestore_store(settings: Settings) -> JobStore:
     from google.cloud import firestore
 
-    from service.store.firestore import FirestoreJobStore
+    from service.store.firestore import JOB_CACHE_SECONDS, FirestoreJobStore
 
     client = firestore.Client(project=settings.cloud.project or None, database=settings.cloud.firestore_database)
-    return FirestoreJobStore(client)
+    return FirestoreJobStore(client, job_cache_seconds=JOB_CACHE_SECONDS)  # issue 18: a row task reads its job twice
 
 
 def build_cloud_tasks_queue(settings: Settings) -> TaskQueue:

@@ -21,6 +21,8 @@ const HINTS = {
 };
 const FIELDS = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'fields.json'), 'utf8'));
 const LABELS = Object.fromEntries(FIELDS.fields.map((f) => [f.name, f.label]));
+// issue 18: the backend's cloud cost per company (service/jobs/cloudcost.py; a Python test keeps it in step)
+const CLOUD_COST = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'cloud_cost.json'), 'utf8'));
 const FAILED_ROWS_LIMIT = 10;
 
 function rowNumbers(ranges) {
@@ -78,6 +80,7 @@ class FakeBackend {
     const own = body.fields.filter((f) => !Object.keys(body.column_map || {}).includes(f));
     return {
       rows, skipped: 0, seconds: rows * 3, cost_usd: body.use_llm ? rows * 0.002 : 0,
+      cloud_cost_usd: Math.round(rows * CLOUD_COST.usd_per_company * 10000) / 10000,
       columns: { name: body.name_column || 'Company', website: body.website_column || 'Website', reasons: ['Header "Company" matches.'] },
       headers: ['Company', 'Website', 'Country'],
       new_columns: ['Rowscout status', 'Researched at', ...own.map((f) => LABELS[f]), 'Sources'],

@@ -25,6 +25,7 @@ from service.domain.errors import InputError
 from service.domain.sources import SheetSource
 from service.domain.tables import InputTable
 from service.jobs import control
+from service.jobs.cloudcost import cloud_cost
 from service.jobs.estimate import estimate_job
 from service.jobs.failures import failed_rows
 from service.jobs.flush import enqueue_flush
@@ -129,9 +130,16 @@ def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
     columns = table.columns
     return {
         **estimate_job(rows, options, skipped=skipped, duplicates=counted.duplicates).to_dict(),
+        **_cloud_cost(rows),
         "columns": {"name": columns.name, "website": columns.website, "reasons": list(columns.reasons)},
         "headers": table.headers,
     }
+
+
+def _cloud_cost(rows: int) -> dict[str, Any]:
+    """Issue 18: what the job costs in Cloud Run, Firestore and Cloud Tasks at list prices (cloudcost.py)."""
+    cost = cloud_cost(rows)
+    return {"cloud_cost_usd": round(cost.total, 4), "cloud_cost": cost.to_dict()}
 
 
 @bp.get("/fields")

@@ -107,6 +107,9 @@ SCHEMAS: dict[str, Any] = {
             },
             "headers": {"type": "array", "items": {"type": "string"}},
             "new_columns": {"type": "array", "items": {"type": "string"}},  # headers of the columns a job adds
+            # issue 18: the job on the cloud path at list prices (Cloud Run, Firestore, Cloud Tasks), by service
+            "cloud_cost_usd": {"type": "number"},
+            "cloud_cost": {"type": "object", "additionalProperties": {"type": ["number", "string"]}},
         },
     },
     "Fields": {

@@ -67,6 +67,7 @@ _TOTAL = "rows"
 _ERRORS = "errors"
 _SUMMED = (_TOTAL, *(state.value for state in COUNTED_STATES))
 _GUARDED_TRIES = 5  # optimistic writes retried on a refused precondition before giving up (retryable)
+JOB_CACHE_SECONDS = 1.0  # production: a job read serves the row task's second read (bootstrap passes it)
 SEEN_LIMIT = 20_000  # update times remembered per store (lease -> finish, flush page -> mark flushed)
 
 
