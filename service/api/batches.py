@@ -19,6 +19,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from service.api.context import api_context
 from service.api.export import ExportColumns, content_type
+from service.api.keys import API_KEY_HEADER
 from service.api.numbers import MAX_DIGITS, strict_int
 from service.api.requests import JOB_ID, check_value
 from service.domain import PROFILE_FIELDS, CompanyInput, Job, JobOptions, Priority, Row, RowState
@@ -37,7 +38,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
 _JOB_ID_RE = re.compile(JOB_ID)
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-_COMPANY = {
+_COMPANY: dict[str, Any] = {
     "type": "object",
     "properties": {
         "name": {"type": "string", "maxLength": MAX_NAME},
@@ -103,7 +104,8 @@ BATCH_SCHEMA: dict[str, Any] = {
 def authenticate() -> None:
     auth = api_context().batch_auth
     assert auth is not None  # build_context always sets it
-    g.identity = auth.authenticate_headers(request.headers)
+    sent = {name: request.headers.get(name, "") for name in (API_KEY_HEADER, "Authorization")}
+    g.identity = auth.authenticate_headers(sent)
 
 
 def _owner() -> str:

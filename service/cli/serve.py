@@ -91,7 +91,7 @@ class _Gunicorn:
     def __new__(cls, make_app: Any, *, bind: str, threads: int) -> Any:
         from gunicorn.app.base import BaseApplication
 
-        class Application(BaseApplication):  # type: ignore[misc]
+        class Application(BaseApplication):
             def load_config(self) -> None:
                 options = {
                     "bind": bind,
