@@ -58,10 +58,15 @@ def build_researcher(settings: Settings, *, resolver: Any = None, site_port: int
     from service.research.fetch import FetchSettings
     from service.research.questions import ProviderSearch
 
-    fetch = FetchSettings(user_agent=settings.fetch.user_agent, allow_loopback=settings.fetch.allow_loopback)
+    demo_port = settings.fetch.demo_web_port  # development only: the local demo web (refused on Cloud Run)
+    if demo_port:
+        resolver = resolver or demo_web_resolver()
+        site_port = site_port or demo_port
+    loopback = settings.fetch.allow_loopback or bool(demo_port)
+    fetch = FetchSettings(user_agent=settings.fetch.user_agent, allow_loopback=loopback)
     finder_options: dict[str, Any] = {}
-    if settings.fetch.site_tlds:
-        finder_options["tlds"] = settings.fetch.site_tlds
+    if settings.fetch.site_tlds or demo_port:
+        finder_options["tlds"] = settings.fetch.site_tlds or (".test",)
     if site_port:
         finder_options.update(port=site_port, scheme="http")
     search = build_search(settings)
@@ -102,6 +107,13 @@ def build_search(settings: Settings) -> SearchProvider | None:
 
         return TavilySearch(search.api_key, endpoint=search.endpoint, timeout=search.timeout)
     raise InputError(f"unknown ROWSCOUT_SEARCH_PROVIDER {search.provider!r}; use gemini, brave or tavily")
+
+
+def demo_web_resolver() -> Any:
+    """Resolves the demo web's ``*.test`` names to 127.0.0.1 (``ROWSCOUT_DEMO_WEB_PORT``, development only)."""
+    from service.examples.demo_web.server import SITES_DIR, DemoResolver
+
+    return DemoResolver(SITES_DIR)
 
 
 def build_llm(settings: Settings) -> LLM | None:
