@@ -137,3 +137,81 @@ def test_racing_add_rows_never_overwrites(firestore_client: firestore.Client) ->
     assert racing.raced
     assert store.get_row("job-1", "b").input.name == "Competitor"  # type: ignore[union-attr]
     assert [r.key for r in store.iter_rows("job-1")] == ["a", "b", "c"]
+
+
+# --- issue 18: operations per row and the job read cache -------------------------------------
+
+
+class _Calls:
+    """Counts the GAPIC calls a store makes (the real client underneath)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.names: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if not callable(attribute) or name.startswith("_"):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.names.append(name)
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+def _counted(client: firestore.Client) -> _Calls:
+    calls = _Calls(client._firestore_api)
+    client._firestore_api_internal = calls
+    return calls
+
+
+def test_a_lease_reads_once_and_a_finish_reads_nothing(firestore_client: firestore.Client) -> None:
+    store = FirestoreJobStore(firestore_client)
+    store.create_job(make_job())
+    store.add_rows("job-1", [make_row("a", 1)])
+    calls = _counted(firestore_client)
+    store.lease_row("job-1", "a", owner="w1", now=T0, lease_seconds=LEASE, max_attempts=3)
+    assert calls.names == ["batch_get_documents", "commit"]  # the peek, then one guarded write
+    calls.names.clear()
+    assert store.finish_row("job-1", "a", owner="w1", outcome=RowOutcome(RowState.DONE), now=T0)
+    assert calls.names == ["commit"]  # guarded by the lease's own update time: no read, no transaction
+
+
+def test_a_finish_after_someone_else_changed_the_row_is_decided_on_a_fresh_read(
+    firestore_client: firestore.Client,
+) -> None:
+    store, other = FirestoreJobStore(firestore_client), FirestoreJobStore(firestore_client)
+    store.create_job(make_job())
+    store.add_rows("job-1", [make_row("a", 1)])
+    store.lease_row("job-1", "a", owner="w1", now=T0, lease_seconds=LEASE, max_attempts=3)
+    other.reset_rows("job-1", ["a"])  # retry-failed elsewhere: the lease is void
+    assert not store.finish_row("job-1", "a", owner="w1", outcome=RowOutcome(RowState.DONE), now=T0)
+    assert store.count_rows("job-1")[RowState.PENDING] == 1 and store.count_rows("job-1")[RowState.DONE] == 0
+
+
+def test_progress_counts_cost_the_same_reads_for_any_job_size(firestore_client: firestore.Client) -> None:
+    store = FirestoreJobStore(firestore_client)
+    store.create_job(make_job())
+    calls = _counted(firestore_client)
+    store.add_rows("job-1", [make_row("a", 1)])
+    calls.names.clear()
+    store.count_rows("job-1")
+    small = list(calls.names)
+    store.add_rows("job-1", (make_row(f"r{n:04d}", n) for n in range(1200)))
+    calls.names.clear()
+    assert store.count_rows("job-1")[RowState.PENDING] == 1201
+    assert calls.names == small == ["run_aggregation_query", "run_aggregation_query"]
+
+
+def test_the_job_cache_serves_reads_and_forgets_on_its_own_writes(firestore_client: firestore.Client) -> None:
+    cached = FirestoreJobStore(firestore_client, job_cache_seconds=60.0)
+    other = FirestoreJobStore(firestore_client)
+    cached.create_job(make_job())
+    assert cached.get_job("job-1").state == JobState.QUEUED  # type: ignore[union-attr]
+    other.set_job_state("job-1", JobState.CANCELLED, now=T0)
+    assert cached.get_job("job-1").state == JobState.QUEUED  # type: ignore[union-attr]  # within its 60 s
+    cached.set_job_state("job-1", JobState.RUNNING, now=T0)
+    assert cached.get_job("job-1").state == JobState.RUNNING  # type: ignore[union-attr]
+    assert FirestoreJobStore(firestore_client).get_job("job-1").state == JobState.RUNNING  # type: ignore[union-attr]
