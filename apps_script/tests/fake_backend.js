@@ -159,6 +159,8 @@ function view(job) {
     error_kinds: { ...job.error_kinds },
     failed_rows: { rows: failed.slice(0, FAILED_ROWS_LIMIT), total: failed.length, more: Math.max(0, failed.length - FAILED_ROWS_LIMIT) },
     totals: final ? { duration_seconds: seconds, cost_usd: Math.round(cost * 10000) / 10000 } : null,
+    // issue 16: the completion notice, as service/jobs/notify.py notice_text words it ("" until final)
+    notice: final ? `Job ${job.name} ${job.state} at 2024-05-01 09:01 UTC: ${job.counts.done} done, ${job.counts.failed} failed` : '',
     rate_per_minute: running ? 42.5 : 0,
     eta_seconds: running ? Math.round(((job.total - finished) / 42.5) * 60) : null,
   };

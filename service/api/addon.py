@@ -29,6 +29,7 @@ from service.jobs.cloudcost import cloud_cost
 from service.jobs.estimate import estimate_job
 from service.jobs.failures import failed_rows
 from service.jobs.flush import enqueue_flush
+from service.jobs.notify import notice_text
 from service.jobs.plan import read_sheet_selection, start_sheet_job
 from service.jobs.progress import JobProgress, job_progress, summarize_job
 from service.sheets.layout import default_header, new_column_headers
@@ -81,6 +82,7 @@ def _job_json(job_id: str) -> dict[str, Any]:
     progress = job_progress(api_context().services, _job_id(job_id), owner=_owner())
     job = render.with_sheet(progress.to_dict(), progress.job)
     job["totals"] = _totals(progress)  # issue 17 (sidebar): duration and cost once the job is finished
+    job["notice"] = notice_text(progress.job, progress.counts)  # issue 16: the completion notice ("" until final)
     # issue 17 part 5: the failed rows by name (row, company, kind, hint), at most FAILED_ROWS_MAX, and how many in all
     job["failed_rows"] = failed_rows(api_context().services, progress.job.id, limit=FAILED_ROWS_MAX).to_dict()
     return {"job": job}

@@ -67,6 +67,7 @@ SCHEMAS: dict[str, Any] = {
                 "type": ["object", "null"],
                 "properties": {"duration_seconds": {"type": "integer"}, "cost_usd": {"type": "number"}},
             },
+            "notice": {"type": "string", "description": "the completion notice; empty until the job is final"},
         },
     },
     "JobEnvelope": {
