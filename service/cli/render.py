@@ -69,9 +69,8 @@ def exit_now(code: int) -> None:
     The job is paused and saved (SQLite commits every change; rows in flight
     went back to pending), so nothing those threads could still do is needed.
     """
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if not others:
-        return
+    if threading.active_count() <= 1:
+        return  # nothing can hold the exit (research threads inherit daemon-ness, so count them all)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
