@@ -290,6 +290,7 @@ class Embedded:
 
     def file_sink(self, job: Job, path: str, fmt: str | None) -> ResultSink:
         """A results file for ``job`` at ``path``, rewritten atomically from every row of the job."""
+        from service.files.output import sheet_title_of
         from service.files.writers import FileResultSink
 
         source: JobSource = job.source
@@ -305,6 +306,8 @@ class Embedded:
             fields=job.options.fields,
             columns=source.columns,
             all_rows=every_row,
+            sheet_title=sheet_title_of(source),
+            questions=[question.text for question in job.options.questions],
         )
 
     def run(self, job: Job, *, on_progress: Callable[[JobProgress], None] | None = None) -> JobProgress:

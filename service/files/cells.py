@@ -16,15 +16,24 @@ Writing (files, the API export and sheets all use these):
 - ``xlsx_cell``: a string cell (never a formula) with the characters XML
   cannot hold removed and the text cut to Excel's limit.
 
+- ``link_target`` / ``mailto_target``: the hyperlink an .xlsx cell may carry:
+  only an absolute ``http``/``https`` address (no spaces, no control
+  characters, at most ``MAX_LINK_CHARS``) or a plain email address. Anything
+  else (``javascript:``, ``file:``, text) gets no link. A link is a cell
+  hyperlink (a relationship of the sheet), never a ``HYPERLINK()`` formula,
+  and the cell's text stays a string cell.
+
 Sheets cells need no formula guard: they are written with ``RAW`` input.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -34,6 +43,9 @@ SHEETS_MAX_CELL_CHARS = 50_000  # Google's limit per cell
 XLSX_MAX_CELL_CHARS = 32_767  # Excel's limit per cell
 TRUNCATION_MARKER = " …[truncated]"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_LINK_CHARS = 2_000  # Excel ignores longer hyperlink targets
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}")
+_UNSAFE_IN_LINK = re.compile(r"[\s\x00-\x1f\x7f\"<>\\^`{|}]")
 
 
 class WarningLog:
@@ -85,6 +97,27 @@ def xlsx_cell(sheet: object, text: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=xlsx_text(text))
     cell.data_type = "s"
     return cell
+
+
+def link_target(text: str) -> str | None:
+    """``text`` as a hyperlink target when it is one safe absolute http(s) address, else None."""
+    value = text.strip()
+    if not value or len(value) > MAX_LINK_CHARS or _UNSAFE_IN_LINK.search(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or parts.username or parts.password:
+        return None
+    return value
+
+
+def mailto_target(text: str) -> str | None:
+    """``mailto:`` the first address of ``text`` ("a@x.com; b@x.com") when it is a plain email address."""
+    first = text.split(";", 1)[0].strip()
+    return f"mailto:{first}" if _EMAIL.fullmatch(first) else None
 
 
 def to_text(value: Any) -> str:

@@ -2,7 +2,10 @@
 
 A column can be named by its header text (any case), its spreadsheet letter
 (``A``, ``B``, ... ``AA``) or its 1-based number; ``resolve_column`` turns any
-of these into the header text used everywhere else.
+of these into the header text used everywhere else. ``rowscout_columns``
+finds the columns a results file got from Rowscout (``Rowscout status`` and
+the outputs after it), which detection never takes for the company's name
+or website and the writers replace with fresh results.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from service.domain.errors import SchemaError
+from service.domain.labels import own_columns
 from service.domain.tables import column_index
 from service.domain.websites import looks_like_website
 from service.files.cells import WarningLog
@@ -24,6 +28,11 @@ def normalize_header(text: str) -> str:
     """Lower case, no accents, words separated by single spaces (``"Société_Name"`` → ``"societe name"``)."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").casefold()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
+def rowscout_columns(headers: Sequence[str]) -> set[str]:
+    """The headers Rowscout wrote into a table it produced (see ``service.domain.labels.own_columns``)."""
+    return own_columns(headers)
 
 
 def generic_headers(count: int) -> list[str]:

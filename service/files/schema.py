@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from service.domain.errors import SchemaError
 from service.domain.tables import ColumnMap
 from service.domain.websites import is_social_profile, looks_like_website
-from service.files.headers import format_headers, looks_like_data_value, normalize_header, resolve_column
+from service.files.headers import (
+    format_headers,
+    looks_like_data_value,
+    normalize_header,
+    resolve_column,
+    rowscout_columns,
+)
 
 VALUE_SAMPLE_ROWS = 50
 
@@ -109,7 +115,7 @@ def _pick(
     taken = exclude.header if exclude else None
     best: _Candidate | None = None
     for index, header in enumerate(columns.headers):
-        if header == taken:
+        if header == taken or header in columns.own:  # Rowscout's own columns of a results file are never input
             continue
         candidate = score(index)
         if candidate and (best is None or candidate.score > best.score):
@@ -126,6 +132,7 @@ class _Columns:
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         self.headers = list(headers)
         self.rows = rows
+        self.own = rowscout_columns(self.headers)
 
     def values(self, index: int) -> list[str]:
         return [row[index].strip() for row in self.rows if index < len(row) and row[index].strip()]

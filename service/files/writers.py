@@ -15,7 +15,21 @@ API's ``/results`` export passes its own), and the same code writes both:
 streaming. Untrusted text stays text through ``service.files.cells``: in
 .xlsx every string is a string cell, never a formula; in CSV a cell that
 looks like a formula gets a leading ``'``. CSV files are written as UTF-8
-with a BOM so Excel shows accents correctly.
+with a BOM so Excel shows accents correctly. CSV and .xlsx have the same
+header line.
+
+The .xlsx workbook (``write_xlsx``, see ``service/files/README.md``):
+
+- the first sheet is named after the input's sheet (``sheet_title``), its
+  header row bold, frozen and filtered; each column sized to its header and
+  the first ``WIDTH_SAMPLE_ROWS`` rows, between ``MIN_WIDTH`` and the
+  bound of its kind (long text wraps at ``LONG_TEXT_WIDTH`` characters);
+- ``URL`` cells link to their address and ``EMAILS`` cells to ``mailto:``
+  the first address, only for safe values (``cells.link_target``);
+  ``DATETIME`` cells are dates (UTC), ``INTEGER`` cells numbers;
+- a second sheet, ``Sources``, lists one line per sourced field (row,
+  company, field, value, URL, method), and each row's ``Sources`` cell
+  links to its first line there (CSV keeps the lines in the cell).
 """
 
 from __future__ import annotations
@@ -23,31 +37,71 @@ from __future__ import annotations
 import csv
 import glob
 import io
+import itertools
 import json
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from service.domain import Job, Row
 from service.domain.errors import InputError
 from service.domain.tables import ColumnMap
-from service.files.cells import csv_cell, xlsx_cell
+from service.files.cells import csv_cell, link_target, mailto_target, xlsx_cell, xlsx_text
 from service.files.formats import FileFormat, output_format
-from service.files.output import ResultColumns
+from service.files.output import CellValue, Column, Kind, ResultColumns, SourceLine, cell_text
+
+SOURCES_SHEET = "Sources"
+SOURCES_HEADERS = ("Row", "Company", "Field", "Value", "URL", "Method")
+SOURCES_WIDTHS = (8.0, 24.0, 18.0, 40.0, 50.0, 12.0)
+WIDTH_SAMPLE_ROWS = 200
+MIN_WIDTH = 8
+LONG_TEXT_WIDTH = 60
+MAX_WIDTH = {
+    Kind.TEXT: 40,
+    Kind.LONG_TEXT: LONG_TEXT_WIDTH,
+    Kind.URL: 45,
+    Kind.EMAILS: 40,
+    Kind.DATETIME: 18,
+    Kind.INTEGER: 14,
+    Kind.SOURCES: 14,
+}
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+_HEADER_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+_WRAP = Alignment(vertical="top", wrap_text=True)
+_TOP = Alignment(vertical="top")
+_LINK_FONT = Font(color="0563C1", underline="single")
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 class TableColumns(Protocol):
-    """The shape of an output table: its header line, and each row as text cells or a JSON object."""
+    """The shape of an output table: its columns, each row as typed values, its sources, a JSON object."""
+
+    @property
+    def layout(self) -> list[Column]: ...
 
     @property
     def headers(self) -> list[str]: ...
 
+    @property
+    def sheet_title(self) -> str: ...
+
+    def values(self, row: Row) -> list[CellValue]: ...
+
     def cells(self, row: Row) -> list[str]: ...
+
+    def source_lines(self, row: Row) -> list[SourceLine]: ...
 
     def record(self, row: Row) -> dict[str, Any]: ...
 
@@ -116,13 +170,122 @@ def text_chunks(fmt: FileFormat, columns: TableColumns, rows: Iterable[Row]) -> 
 
 
 def write_xlsx(handle: BinaryIO, columns: TableColumns, rows: Iterable[Row]) -> None:
-    """One ``Results`` sheet: every cell a string cell (see ``cells.xlsx_cell``)."""
+    """The results sheet (named ``columns.sheet_title``) and the ``Sources`` sheet (see the module doc)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Results")
-    sheet.append([xlsx_cell(sheet, h) for h in columns.headers])
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, c) for c in columns.cells(row)])
+    layout = columns.layout
+    main = workbook.create_sheet(sheet_title(columns.sheet_title))
+    sources = workbook.create_sheet(SOURCES_SHEET if main.title.casefold() != "sources" else "Rowscout sources")
+    stream = iter(rows)
+    head = list(itertools.islice(stream, WIDTH_SAMPLE_ROWS))
+    _start(main, [c.header for c in layout], column_widths(layout, (columns.values(r) for r in head)))
+    _start(sources, list(SOURCES_HEADERS), SOURCES_WIDTHS)
+    written = lines_written = 0
+    for row in itertools.chain(head, stream):
+        lines = columns.source_lines(row)
+        link = f"{_quoted(sources.title)}!A{lines_written + 2}" if lines else None
+        values = zip(layout, columns.values(row), strict=True)
+        main.append([_cell(main, column, value, link, len(lines)) for column, value in values])
+        for line in lines:
+            sources.append(_source_cells(sources, line))
+        written += 1
+        lines_written += len(lines)
+    main.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{written + 1}"
+    sources.auto_filter.ref = f"A1:{get_column_letter(len(SOURCES_HEADERS))}{lines_written + 1}"
     workbook.save(handle)
+
+
+def sheet_title(title: str) -> str:
+    """``title`` as Excel allows a sheet name: no ``[]:*?/\\``, at most 31 characters, not blank."""
+    cleaned = "".join(c for c in xlsx_text(title) if c not in "[]:*?/\\").strip().strip("'")[:31].strip()
+    return cleaned or "Results"
+
+
+def column_widths(layout: Sequence[Column], sample: Iterable[Sequence[CellValue]]) -> list[float]:
+    """Each column's width in characters: its widest line among the header and ``sample``, within bounds."""
+    widest = [max((len(word) for word in c.header.split()), default=0) for c in layout]
+    for values in sample:
+        for index, value in enumerate(values):
+            widest[index] = max(widest[index], _display_width(layout[index].kind, value))
+    return [float(min(max(w + 2, MIN_WIDTH), MAX_WIDTH[c.kind])) for w, c in zip(widest, layout, strict=True)]
+
+
+def _display_width(kind: Kind, value: CellValue) -> int:
+    if kind == Kind.DATETIME and value is not None:
+        return len("2025-01-02 03:04")
+    if kind == Kind.SOURCES:
+        return len("99 sources")
+    return max((len(line) for line in cell_text(value).splitlines()), default=0)
+
+
+def _start(sheet: Any, headers: list[str], widths: Sequence[float]) -> None:
+    """Column widths, the frozen header row and the header cells (before any row: write-only sheets)."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    cells = []
+    for text in headers:
+        cell = xlsx_cell(sheet, text)
+        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGNMENT
+        cells.append(cell)
+    sheet.append(cells)
+
+
+def _cell(sheet: Any, column: Column, value: CellValue, sources_link: str | None, sources: int) -> Cell | None:
+    """One typed, styled cell; text is always a string cell (never a formula)."""
+    if column.kind == Kind.SOURCES:
+        return _sources_cell(sheet, sources_link, sources)
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=_naive_utc(value))
+        cell.number_format = _DATETIME_FORMAT
+    elif isinstance(value, int) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "0"
+    else:
+        cell = xlsx_cell(sheet, str(value))
+        target = _target(column.kind, str(value))
+        if target:
+            cell.hyperlink = Hyperlink(ref="", target=target)
+            cell.font = _LINK_FONT
+    cell.alignment = _WRAP if column.kind == Kind.LONG_TEXT else _TOP
+    return cell
+
+
+def _target(kind: Kind, text: str) -> str | None:
+    if kind == Kind.URL:
+        return link_target(text)
+    if kind == Kind.EMAILS:
+        return mailto_target(text)
+    return None
+
+
+def _sources_cell(sheet: Any, link: str | None, count: int) -> Cell | None:
+    """``N sources``, linking to the row's first line on the Sources sheet."""
+    if not link:
+        return None
+    cell = xlsx_cell(sheet, f"{count} source" + ("s" if count != 1 else ""))
+    cell.hyperlink = Hyperlink(ref="", location=link)
+    cell.font, cell.alignment = _LINK_FONT, _TOP
+    return cell
+
+
+def _source_cells(sheet: Any, line: SourceLine) -> list[Cell]:
+    url = xlsx_cell(sheet, line.url)
+    if target := link_target(line.url):
+        url.hyperlink = Hyperlink(ref="", target=target)
+        url.font = _LINK_FONT
+    texts = [xlsx_cell(sheet, text) for text in (line.company, line.field, line.value)]
+    return [WriteOnlyCell(sheet, value=line.row), *texts, url, xlsx_cell(sheet, line.method)]
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """Excel has no time zones: the time in UTC, without its offset."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _csv_lines(columns: TableColumns, rows: Iterable[Row]) -> Iterator[str]:
@@ -181,10 +344,12 @@ def export_rows(
     input_headers: Sequence[str],
     fields: Sequence[str],
     columns: ColumnMap | None = None,
+    questions: Sequence[str] = (),
+    sheet_title: str = "",
 ) -> int:
     """Write ``rows`` (in the order given) to ``path`` as one atomic snapshot; returns the row count."""
     target = Path(path)
-    result_columns = ResultColumns.build(input_headers, fields, columns)
+    result_columns = ResultColumns.build(input_headers, fields, columns, questions, sheet_title=sheet_title)
     return write_snapshot(target, output_format(target, format), result_columns, rows)
 
 
@@ -207,10 +372,12 @@ class FileResultSink:
         fields: Sequence[str],
         columns: ColumnMap | None = None,
         all_rows: Callable[[], Iterable[Row]] | None = None,
+        questions: Sequence[str] = (),
+        sheet_title: str = "",
     ) -> None:
         self.path = Path(output_path)
         self.format = output_format(self.path, format)
-        self.result_columns = ResultColumns.build(input_headers, fields, columns)
+        self.result_columns = ResultColumns.build(input_headers, fields, columns, questions, sheet_title=sheet_title)
         self._all_rows = all_rows
         self._kept: dict[str, Row] = {}
         self._dirty = False

@@ -20,34 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from service.domain.errors import InputError
+from service.domain.labels import LABELS, RESEARCHED_AT, SOURCES, STATUS, label, own_header
 from service.domain.sources import SheetColumns
 from service.domain.tables import column_index, column_letter
 from service.sheets.google_api import JsonDict
 from service.sheets.metadata import NAME, WEBSITE, column_tag, column_value
 
-STATUS = "status"
-RESEARCHED_AT = "researched_at"
-SOURCES = "sources"
-
-DEFAULT_HEADERS: dict[str, str] = {
-    STATUS: "Rowscout status",
-    RESEARCHED_AT: "Researched at",
-    SOURCES: "Sources",
-    "website": "Website (found)",
-    "hq_city": "HQ city",
-    "hq_region": "HQ region",
-    "hq_country": "HQ country",
-    "founded_year": "Founded",
-    "logo_url": "Logo URL",
-    "linkedin": "LinkedIn",
-    "github": "GitHub",
-    "youtube": "YouTube",
-}
+DEFAULT_HEADERS = LABELS  # the one header vocabulary (service.domain.labels), shared with the file writers
 _LETTERS = re.compile(r"[A-Za-z]{1,3}")
 
 
 def default_header(name: str) -> str:
-    return DEFAULT_HEADERS.get(name) or name.replace("_", " ").capitalize()
+    return label(name)
 
 
 def outputs_of(fields: Sequence[str]) -> list[str]:
@@ -148,8 +132,7 @@ def _header_at(headers: Sequence[str], column: int) -> str:
 
 
 def _own_header(name: str, taken: set[str]) -> str:
-    text = default_header(name)
-    return f"{text} (Rowscout)" if _norm(text) in taken else text
+    return own_header(name, taken)
 
 
 def _insert(grid: SheetGrid, start: int, count: int) -> list[JsonDict]:

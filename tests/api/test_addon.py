@@ -132,8 +132,15 @@ def test_results_export_csv_json_xlsx(env: Env) -> None:
     _run_research(env)
     csv_text = env.client.get(f"/api/v1/jobs/{job_id}/results?format=csv", headers=env.as_user()).text
     lines = list(csv.reader(io.StringIO(csv_text)))
-    assert lines[0] == ["row", "company", "input_website", "status", "website", "industry"]
-    assert lines[1][:5] == ["1", "Acme", "acme.example", "done", "https://acme.example"]
+    assert lines[0] == ["Row", "Company", "Input website", "Rowscout status", "Researched at"] + [
+        "Website (found)",
+        "Industry",
+        "Sources",
+        "Error",
+    ]
+    acme = dict(zip(lines[0], lines[1], strict=True))
+    assert (acme["Row"], acme["Company"], acme["Input website"]) == ("1", "Acme", "acme.example")
+    assert acme["Rowscout status"] == "done" and acme["Website (found)"] == "https://acme.example"
     data = json.loads(env.client.get(f"/api/v1/jobs/{job_id}/results?format=json", headers=env.as_user()).text)
     assert [d["company"] for d in data] == ["Acme", "Globex", ""] and data[1]["industry"] == "Software"
     xlsx = env.client.get(f"/api/v1/jobs/{job_id}/results?format=xlsx", headers=env.as_user()).data
@@ -167,14 +174,14 @@ def test_results_export_guards_formulas_and_survives_control_characters(env: Env
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f'attachment; filename="rowscout-{job_id}.csv"'
     lines = list(csv.reader(io.StringIO(response.text)))
-    assert lines[0][5] == "industry"
-    assert [line[5] for line in lines[1:]] == [*("'" + text for text in FORMULAS), "Bell\x07Co"]
+    industry = lines[0].index("Industry")
+    assert [line[industry] for line in lines[1:]] == [*("'" + text for text in FORMULAS), "Bell\x07Co"]
     response = env.client.get(f"{url}?format=xlsx", headers=env.as_user())
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response.headers["Content-Disposition"] == f'attachment; filename="rowscout-{job_id}.xlsx"'
     sheet = load_workbook(io.BytesIO(response.data)).active
-    cells = [sheet.cell(row, 6) for row in range(2, 2 + len(industries))]
+    cells = [sheet.cell(row, industry + 1) for row in range(2, 2 + len(industries))]
     assert [c.value for c in cells] == [*FORMULAS, "BellCo"]
     assert {c.data_type for c in cells} == {"s"}
 

@@ -30,11 +30,11 @@ def test_research_csv_to_csv_keeps_input_columns_and_sources(cli, cli_env, capsy
     assert code == ExitCode.ROWS_FAILED  # one row failed: scripts can tell
     rows = _read_csv(cli_env / "out.csv")
     assert [r["Company"] for r in rows] == [f"Company {i}" for i in range(1, 6)] + ["fail-Blocked Inc", ""]
-    assert rows[0]["Owner"] == "owner1" and rows[0]["status"] == "done" and rows[0]["industry"] == "Software"
-    assert rows[0]["description"].startswith("'=HYPERLINK")  # formula-looking text neutralised in CSV
-    assert "description: company1.com" in rows[0]["sources"]
-    assert rows[5]["status"].startswith("failed: blocked")
-    assert rows[6]["status"] == "skipped: no company name or website in this row" and rows[6]["Owner"] == "y"
+    assert rows[0]["Owner"] == "owner1" and rows[0]["Rowscout status"] == "done" and rows[0]["Industry"] == "Software"
+    assert rows[0]["Description"].startswith("'=HYPERLINK")  # formula-looking text neutralised in CSV
+    assert "Description: company1.com" in rows[0]["Sources"]
+    assert rows[5]["Rowscout status"] == "failed" and rows[5]["Error"].startswith("blocked")
+    assert rows[6]["Rowscout status"] == "skipped: no company name or website in this row" and rows[6]["Owner"] == "y"
     out = capsys.readouterr().out
     assert "success rate 83%" in out and "Software" in out
 
@@ -45,7 +45,7 @@ def test_research_to_xlsx_and_json(cli, cli_env):
     sheet = openpyxl.load_workbook(cli_env / "out.xlsx").active
     values = list(sheet.values)
     assert values[0][:3] == ("Company", "Website", "Owner") and len(values) == 4
-    desc_col = values[0].index("description")
+    desc_col = values[0].index("Description")
     cell = sheet.cell(row=2, column=desc_col + 1)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # text, not a formula
     assert cli(["research", str(src), "-o", "out.json", "--no-progress", "--fields", "industry"]) == ExitCode.OK
@@ -144,10 +144,11 @@ def test_unsafe_and_empty_rows_get_a_per_row_reason(cli, cli_env):
     )
     assert cli(["research", str(src), "-o", "o.csv", "--no-progress"]) == ExitCode.OK
     rows = {r["Company"]: r for r in _read_csv(cli_env / "o.csv")}
-    assert rows["Good"]["status"] == "done"
-    assert rows["Evil"]["status"].startswith("skipped:") and "javascript" in rows["Evil"]["status"]
-    assert rows["Local"]["status"].startswith("skipped:") and "file" in rows["Local"]["status"]
-    assert rows["Huge"]["status"].startswith("skipped:")
+    status = {name: line["Rowscout status"] for name, line in rows.items()}
+    assert status["Good"] == "done"
+    assert status["Evil"].startswith("skipped:") and "javascript" in status["Evil"]
+    assert status["Local"].startswith("skipped:") and "file" in status["Local"]
+    assert status["Huge"].startswith("skipped:")
 
 
 def test_unknown_job_and_bad_arguments(cli, cli_env, capsys):

@@ -87,7 +87,7 @@ def test_kill_9_then_resume_finishes_every_row_once(tmp_path):
     with out.open(newline="", encoding="utf-8-sig") as handle:
         result = list(csv.DictReader(handle))
     assert [r["Company"] for r in result] == [r[0] for r in rows]
-    assert all(r["status"] == "done" and r["industry"] == "Software" for r in result)
+    assert all(r["Rowscout status"] == "done" and r["Industry"] == "Software" for r in result)
     counts = Counter(_log_lines(tmp_path))
     assert set(counts) == {r[0] for r in rows}
     assert all(counts[name] == 1 for name in done_before), "a stored result was researched again"

@@ -26,18 +26,20 @@ def test_demo_researches_the_bundled_example_with_the_real_engine(tmp_path):
     out = tmp_path / "demo.xlsx"
     code = main(["--workspace", str(tmp_path / "ws"), "demo", "-o", str(out), "--no-progress"])
     assert code == ExitCode.OK  # its failing rows (parked, bot wall, metadata redirect) fail by design
-    rows = list(openpyxl.load_workbook(out).active.values)
+    book = openpyxl.load_workbook(out)
+    rows = list(book.worksheets[0].values)
     header, body = rows[0], {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert header[:5] == ("Company", "Website", "Account owner", "Notes", DESIGNED_TO_FAIL)
     acme = body["Acme Robotics"]
-    assert acme["status"] == "done" and acme["hq_city"] == "Austin" and acme["founded_year"] == "2011"
-    assert "founded_year: " in acme["sources"]
-    assert body["Nordlicht Design GmbH"]["status"] == "done"  # found from its name alone
-    assert body["Nordlicht Design GmbH"]["rowscout_website"].startswith("http://nordlicht-design.test")
-    assert body["Parked Domain Inc"]["status"].startswith("failed: parked_domain")
-    assert body["Bot Wall Corp"]["status"].startswith("failed: bot_challenge")
-    assert body["Redirect To Metadata"]["status"].startswith("failed: unsafe_url")
-    assert body["Broken Row"]["status"].startswith("skipped:")
+    assert acme["Rowscout status"] == "done" and acme["HQ city"] == "Austin" and acme["Founded"] == 2011
+    sources = [line[1:3] for line in book["Sources"].values]
+    assert ("Acme Robotics", "Founded") in sources and acme["Sources"].endswith("sources")
+    assert body["Nordlicht Design GmbH"]["Rowscout status"] == "done"  # found from its name alone
+    assert body["Nordlicht Design GmbH"]["Website (found)"].startswith("http://nordlicht-design.test")
+    for name, kind in (("Parked Domain Inc", "parked_domain"), ("Bot Wall Corp", "bot_challenge")):
+        assert body[name]["Rowscout status"] == "failed" and body[name]["Error"].startswith(kind)
+    assert body["Redirect To Metadata"]["Error"].startswith("unsafe_url")
+    assert body["Broken Row"]["Rowscout status"].startswith("skipped:")
 
 
 def _run_demo_like_job(tmp_path, failures: dict[str, ErrorKind], designed: dict[str, str]) -> ExitCode:

@@ -43,4 +43,4 @@ def test_two_jobs_and_a_second_worker_on_one_workspace(tmp_path: Path) -> None:
         assert store.count_rows(job.id)[RowState.DONE] == job.total_rows
     assert [row["Company"] for row in read_output_csv(tmp_path / "a.out.csv")] == names_a
     assert [row["Company"] for row in read_output_csv(tmp_path / "b.out.csv")] == names_b
-    assert {row["status"] for row in read_output_csv(tmp_path / "b.out.csv")} == {"done"}
+    assert {row["Rowscout status"] for row in read_output_csv(tmp_path / "b.out.csv")} == {"done"}

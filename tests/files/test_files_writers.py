@@ -85,18 +85,21 @@ def test_csv_output_columns_cells_and_formula_guard(tmp_path: Path) -> None:
     assert export(path) == 3
     with path.open(encoding="utf-8-sig", newline="") as handle:
         table = list(csv.DictReader(handle))
-    assert list(table[0]) == [*HEADERS, "status", "researched_at", *FIELDS, "sources", "error"]
+    own = ["Rowscout status", "Researched at", "Description", "Products", "Founded", "Sources", "Error"]
+    assert list(table[0]) == [*HEADERS, *own]
     acme, globex, initech = table
     assert acme["Company"] == "Acme" and acme["Website"] == "acme.com" and acme["Owner"] == "Bob"
     assert acme["Notes"] == '\'=HYPERLINK("http://evil")'
-    assert acme["status"] == "done" and acme["researched_at"] == "2025-01-02T03:04:05+00:00"
-    assert acme["products"] == "Widgets; Gadgets" and acme["founded_year"] == "2019"
-    assert acme["sources"] == (
-        "description: https://acme.com/about (json-ld)\nfounded_year: https://acme.com/about (page-text)"
+    assert acme["Rowscout status"] == "done" and acme["Researched at"] == "2025-01-02T03:04:05+00:00"
+    assert acme["Products"] == "Widgets; Gadgets" and acme["Founded"] == "2019"
+    assert (
+        acme["Sources"] == "Description: https://acme.com/about (json-ld)\nFounded: https://acme.com/about (page-text)"
     )
     assert globex["Owner"] == "'@alice" and globex["Notes"] == "'+33 1 23"
-    assert globex["status"].startswith("failed: timeout") and globex["error"] == "timeout: site too slow"
-    assert initech["status"] == "queued" and initech["Notes"] == "'-5 and more" and initech["description"] == ""
+    assert globex["Rowscout status"] == "failed" and globex["Error"].startswith("timeout: site too slow")
+    assert (
+        initech["Rowscout status"] == "queued" and initech["Notes"] == "'-5 and more" and initech["Description"] == ""
+    )
 
 
 def test_xlsx_keeps_formula_looking_text_as_text(tmp_path: Path) -> None:
@@ -108,7 +111,7 @@ def test_xlsx_keeps_formula_looking_text_as_text(tmp_path: Path) -> None:
     notes = grid[1][HEADERS.index("Notes")]
     assert notes == '=HYPERLINK("http://evil")'
     assert sheet.cell(row=2, column=4).data_type == "s"
-    assert grid[0][: len(HEADERS) + 2] == [*HEADERS, "status", "researched_at"]
+    assert grid[0][: len(HEADERS) + 2] == [*HEADERS, "Rowscout status", "Researched at"]
     assert grid[2][1] == "globex.com"
 
 
@@ -195,13 +198,14 @@ def test_json_output_is_structured(tmp_path: Path) -> None:
 
 def test_result_columns_never_overwrite_input_columns(tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
-    headers = ["Company", "Website", "Status", "description"]
-    row = make_row(1, "Acme", "acme.com", {"Status": "customer", "description": "mine"})
+    headers = ["Company", "Website", "Status", "description", "Sources"]
+    row = make_row(1, "Acme", "acme.com", {"Status": "customer", "description": "mine", "Sources": "trade fair"})
     export_rows([row], path, input_headers=headers, fields=["description"], columns=COLUMNS)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         (line,) = list(csv.DictReader(handle))
-    assert line["Status"] == "customer" and line["rowscout_status"] == "done"
-    assert line["description"] == "mine" and line["rowscout_description"] == "Acme makes things"
+    assert line["Status"] == "customer" and line["Rowscout status"] == "done"
+    assert line["description"] == "mine" and line["Description (Rowscout)"] == "Acme makes things"
+    assert line["Sources"] == "trade fair" and line["Sources (Rowscout)"].startswith("Description: https://")
 
 
 def test_unknown_field_and_format(tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ def test_snapshot_is_written_only_when_new_rows_finished(tmp_path):
     assert output.snapshots == 1
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(r["Company"], r["status"]) for r in rows] == [("A", "done"), ("B", "queued")]
+    assert [(r["Company"], r["Rowscout status"]) for r in rows] == [("A", "done"), ("B", "queued")]
     assert flush_results(svc, job.id, [output]).written == 0 and output.snapshots == 1
 
 
