@@ -127,6 +127,7 @@ def _add_job_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument("job")
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--format", choices=["csv", "xlsx", "json", "jsonl"])
+    export.add_argument("--similar", action="store_true", help="add a 'Similar in this list' column (issue 16)")
 
 
 def _positive_int(text: str) -> int:

@@ -210,6 +210,10 @@ def cmd_export(local: Embedded, args: argparse.Namespace) -> ExitCode:
     finally:
         sink.close()
     render.exported(written, args.output)
+    if args.similar:  # issue 16: the "Similar in this list" column
+        from service.cli.discover import export_similar
+
+        export_similar(local, job.id, args.output, args.format)
     return ExitCode.OK
 
 

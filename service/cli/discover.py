@@ -18,7 +18,8 @@ from service.cli import render
 from service.cli.exits import ExitCode
 from service.domain.errors import InputError
 from service.files.cells import csv_cell, to_text
-from service.jobs.discover import Discovery, discover_similar
+from service.files.similarity_column import SIMILAR_HEADER, add_similar_column
+from service.jobs.discover import Discovery, discover_similar, similar_cells
 
 
 def add_discover(commands: argparse._SubParsersAction) -> None:
@@ -50,6 +51,13 @@ def cmd_discover(local: Embedded, args: argparse.Namespace) -> ExitCode:
         write(found, Path(args.output))
         render.err.print(f"wrote {args.output}")
     return ExitCode.OK
+
+
+def export_similar(local: Embedded, job_id: str, path: str, fmt: str | None) -> None:
+    """``export JOB -o FILE --similar``: add the "Similar in this list" column to the file just exported."""
+    values, order = similar_cells(local.services(), job_id)
+    filled = add_similar_column(path, values, order, fmt)
+    render.err.print(f"added '{SIMILAR_HEADER}' ({filled} of {len(order)} rows have similar companies in the list)")
 
 
 def show(found: Discovery, *, ranking: bool) -> None:

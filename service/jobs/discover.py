@@ -226,6 +226,19 @@ def similar_column(similarity: Similarity, key: str, *, top: int = 3) -> str:
     return "; ".join(f"{s.name} ({s.score:.2f})" for s in similarity.most_similar(key, top=top, min_score=MIN_SCORE))
 
 
+def similar_cells(
+    svc: Services, job_id: str, *, owner: str | None = None, top: int = 3
+) -> tuple[dict[str, str], list[str]]:
+    """The "Similar in this list" cell of every row (by key, empty for strangers) and the job's keys in row order."""
+    job = get_job(svc, job_id, owner=owner)
+    order, companies = [], []
+    for row in svc.store.iter_rows(job.id):
+        order.append(row.key)
+        companies += researched_companies([row])
+    similarity = compare(companies)
+    return {c.key: similar_column(similarity, c.key, top=top) for c in companies}, order
+
+
 def _entry(similarity: Similarity, company: Company, top: int) -> CompanySimilarity:
     return CompanySimilarity(
         key=company.key,

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from service.bootstrap import build_researcher
@@ -109,3 +110,25 @@ def test_discover_refuses_an_unknown_company_and_job(researched, capsys, monkeyp
     assert run(["discover", job, "--company", "Nobody GmbH"]) == ExitCode.INPUT
     assert "no researched company named 'Nobody GmbH'" in capsys.readouterr().err
     assert run(["discover", "no-such-job"]) == ExitCode.NOT_FOUND
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv", "json"])
+def test_export_similar_adds_the_column_to_rowscouts_own_file(researched, capsys, suffix):
+    root, run = researched
+    job = _job_id(run, capsys)
+    out = root / f"similar.{suffix}"
+    assert run(["export", job, "-o", str(out), "--similar"]) == ExitCode.OK
+    if suffix == "json":
+        records = json.loads(out.read_text(encoding="utf-8"))
+        by_name = {r["input"]["Company"]: r["similar_in_list"] for r in records}
+    else:
+        if suffix == "xlsx":
+            rows = [[str(v or "") for v in r] for r in openpyxl.load_workbook(out).worksheets[0].values]
+        else:
+            with out.open(newline="", encoding="utf-8-sig") as handle:
+                rows = list(csv.reader(handle))
+        assert rows[0][-1] == "Similar in this list" and rows[0][0] == "Company"  # the last column, a new one
+        by_name = {r[0]: r[-1] for r in rows[1:]}
+    assert by_name["kaffee-braun"].startswith("boulangerie-lune (0.")
+    assert by_name["boulangerie-lune"].startswith("kaffee-braun (0.")
+    assert len(by_name) == len(HOSTS)
