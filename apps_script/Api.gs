@@ -55,8 +55,8 @@ function controlJob(jobId, action, options) {
   if (ROWSCOUT_CONTROL_ACTIONS.indexOf(action) < 0) {
     throw new Error('Unknown job action "' + action + '".');
   }
-  const body = action === 'retry-failed' ? { all: Boolean(options && options.all === true) } : undefined;
-  return backendRequest_('post', '/api/v1/jobs/' + checkJobId_(jobId) + '/' + action, body).job;
+  const all = action === 'retry-failed' && Boolean(options && options.all === true);
+  return backendRequest_('post', '/api/v1/jobs/' + checkJobId_(jobId) + '/' + action + (all ? '?all=true' : '')).job;
 }
 
 /**

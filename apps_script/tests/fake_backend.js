@@ -40,7 +40,7 @@ function rowsIn(ranges) {
 
 class FakeBackend {
   constructor({ step = 3, base = 'https://rowscout-test.a.run.app', costPerRow = 0.0021 } = {}) {
-    Object.assign(this, { step, base, costPerRow, jobs: new Map(), failures: [], unreachable: false, log: [], processed: 0 });
+    Object.assign(this, { step, base, costPerRow, jobs: new Map(), failures: [], unreachable: false, log: [], queries: [], processed: 0 });
     this.respond = this.respond.bind(this);
   }
 
@@ -54,7 +54,9 @@ class FakeBackend {
   }
 
   respond(request) {
-    const route = `${request.method.toUpperCase()} ${request.url.slice(this.base.length)}`;
+    const [pathname, query = ''] = request.url.slice(this.base.length).split('?');
+    const route = `${request.method.toUpperCase()} ${pathname}`;
+    this.queries.push(query);
     this.log.push(route);
     if (this.unreachable) throw new Error(`Address unavailable: ${request.url}`);
     const failure = this.failures.findIndex((f) => f.pattern.test(route));
@@ -71,7 +73,7 @@ class FakeBackend {
     const job = match && this.jobs.get(match[2]);
     if (!job) return reply(404, { error: { code: 'not_found', message: 'no such job' } });
     if (match[1] === 'GET') this.advance(job);
-    else this.control(job, match[3], body || {});
+    else this.control(job, match[3], new URLSearchParams(this.queries.at(-1)));
     return reply(200, { job: view(job) });
   }
 
@@ -124,11 +126,11 @@ class FakeBackend {
     }
   }
 
-  control(job, action, body) {
+  control(job, action, query) {
     if (action === 'pause') job.state = 'paused';
     if (action === 'resume') job.state = 'running';
     if (action === 'cancel') job.state = 'cancelled';
-    if (action === 'retry-failed') this.retry(job, body.all === true);
+    if (action === 'retry-failed') this.retry(job, query.get('all') === 'true');
   }
 
   retry(job, all) {

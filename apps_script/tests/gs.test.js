@@ -344,7 +344,7 @@ test('settings round-trip: preferences per user, no URL, no secrets', () => {
   const fresh = plain(world.ctx.getSettings());
   assert.deepEqual(fresh.defaultFields, FIELDS.fields.filter((f) => f.default).map((f) => f.name));
   assert.equal(fresh.refreshDays, null);
-  assert.equal(fresh.fields.length, 22);
+  assert.equal(fresh.fields.length, FIELDS.fields.length);
   const saved = plain(world.ctx.saveSettings({ defaultFields: ['linkedin', 'website'], refreshDays: 30, useLlm: true }));
   assert.deepEqual(plain(world.ctx.getSettings()), saved);
   assert.equal('backendUrl' in saved, false);
@@ -413,6 +413,18 @@ test('Settings opens a modal dialog', () => {
   assert.doesNotMatch(html, /backend-url|Backend URL|type="url"/i);
 });
 
+test('retry-failed asks for the permanent failures too only when told (?all=true)', () => {
+  const world = addon({ respond: () => reply(200, { job: JOB }) });
+  world.ctx.controlJob('job-7', 'retry-failed');
+  world.ctx.controlJob('job-7', 'retry-failed', { all: false });
+  world.ctx.controlJob('job-7', 'retry-failed', { all: true });
+  world.ctx.controlJob('job-7', 'pause', { all: true });
+  assert.deepEqual(world.fetch.requests.map((r) => r.url.slice(BACKEND.length)), [
+    '/api/v1/jobs/job-7/retry-failed', '/api/v1/jobs/job-7/retry-failed', '/api/v1/jobs/job-7/retry-failed?all=true',
+    '/api/v1/jobs/job-7/pause',
+  ]);
+});
+
 test('Retry failed rows retries the newest finished job of this spreadsheet that has failures', () => {
   const jobs = [ // the list has no counts (GET /api/v1/jobs): each candidate is read
     { id: 'other-sheet', state: 'completed', created_at: '2024-05-06T00:00:00Z', spreadsheet_id: 'x' },
@@ -434,7 +446,7 @@ test('Retry failed rows retries the newest finished job of this spreadsheet that
   assert.deepEqual(routes, [
     'get /api/v1/jobs', 'get /api/v1/jobs/clean', 'get /api/v1/jobs/newer', 'post /api/v1/jobs/newer/retry-failed',
   ]);
-  assert.deepEqual(world.fetch.requests.at(-1).body, { all: false }); // failures worth retrying only
+  assert.equal(world.fetch.requests.at(-1).body, undefined); // no ?all=true: failures worth retrying only
   assert.match(world.ui.sidebars[0].getContent(), /"jobId":"newer"/);
   assert.equal(world.ui.alerts.length, 0);
 });

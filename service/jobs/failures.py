@@ -13,6 +13,7 @@ from typing import Any
 
 from service.domain import ErrorKind, Row, RowState
 from service.domain.hints import hint_for
+from service.domain.sources import SheetSource
 from service.jobs.ports import Services
 
 
@@ -51,10 +52,11 @@ class FailedRows:
         return {"rows": [row.to_dict() for row in self.rows], "total": self.total, "more": self.more}
 
 
-def failed_row(row: Row) -> FailedRow:
+def failed_row(row: Row, *, sheet: bool = False) -> FailedRow:
+    """``sheet``: the row came from a Google Sheet, so ``row`` is its sheet row number."""
     kind = row.error_kind or ErrorKind.INTERNAL
     return FailedRow(
-        row=row.position,
+        row=_sheet_row(row) if sheet else row.position,
         key=row.key,
         company=row.input.name.strip() or row.input.website.strip(),
         kind=kind.value,
@@ -66,6 +68,14 @@ def failed_row(row: Row) -> FailedRow:
 
 def failed_rows(svc: Services, job_id: str, *, limit: int = 10) -> FailedRows:
     """The first ``limit`` failed rows of the job, and how many failed in all (from the per-state counts)."""
+    job = svc.store.get_job(job_id)
+    sheet = job is not None and isinstance(job.source, SheetSource)
     total = svc.store.count_rows(job_id)[RowState.FAILED]
     found = svc.store.iter_rows(job_id, states=(RowState.FAILED,), batch_size=max(1, min(limit, 500)))
-    return FailedRows([failed_row(row) for row in islice(found, limit)] if limit > 0 else [], total)
+    return FailedRows([failed_row(row, sheet=sheet) for row in islice(found, limit)] if limit > 0 else [], total)
+
+
+def _sheet_row(row: Row) -> int:
+    """The sheet row number a row was read from: its key ends in it (``<prefix>:<row>``, sheets/reader.py)."""
+    tail = row.key.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else row.position

@@ -9,12 +9,13 @@ totals against the rows' recorded usage.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from service.cli.inputs import resolve_fields
-from service.domain import PROFILE_FIELDS, CompanyInput, JobOptions, ResearchOptions, ResearchOutcome
+from service.domain import PROFILE_FIELDS, CompanyInput, ErrorKind, JobOptions, ResearchOptions, ResearchOutcome
 from service.jobs.flush import flush_sheet_job
 from service.jobs.rowtask import handle_research_task
 from service.queue.port import TaskDelivery
@@ -111,6 +112,22 @@ def test_totals_appear_once_the_job_is_finished(env: Env) -> None:
 def test_the_add_on_tests_use_the_backends_field_list(env: Env) -> None:
     """The add-on's browser tests answer GET /api/v1/fields from this fixture: it must be the real answer."""
     fixture = Path(__file__).resolve().parents[2] / "apps_script" / "tests" / "fixtures" / "fields.json"
-    assert (
-        json.loads(fixture.read_text(encoding="utf-8")) == env.client.get("/api/v1/fields", headers=env.as_user()).json
+    answer = env.client.get("/api/v1/fields", headers=env.as_user()).json
+    if os.environ.get("ROWSCOUT_UPDATE_FIXTURES") == "1":
+        fixture.write_text(json.dumps(answer, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    assert json.loads(fixture.read_text(encoding="utf-8")) == answer, (
+        "the field list changed: refresh the add-on's copy with "
+        "ROWSCOUT_UPDATE_FIXTURES=1 .venv/bin/python -m pytest tests/api/test_addon_sidebar.py -k field_list"
     )
+
+
+def test_a_sheet_jobs_failed_rows_carry_their_sheet_row_numbers(env: Env) -> None:
+    """The sidebar selects a failed row in the sheet by this number: Globex sits in sheet row 3."""
+    services = env.app.extensions["rowscout"].services
+    services.researcher = FakeResearcher(fail={"Globex": ErrorKind.DNS})
+    job = _submit(env)
+    for task in list(env.queue.of_kind("research")):
+        handle_research_task(services, TaskDelivery(task, 1))
+    failed = env.client.get(f"/api/v1/jobs/{job['id']}", headers=env.as_user()).json["job"]["failed_rows"]
+    assert [(f["row"], f["company"], f["kind"]) for f in failed["rows"]] == [(3, "Globex", "dns")]
+    assert env.sheets.values(SHEET, TAB)[3 - 1][0] == "Globex"
