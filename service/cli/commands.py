@@ -34,6 +34,7 @@ from service.jobs.estimate import estimate_job
 from service.jobs.failures import failed_rows
 from service.jobs.flush import export_results, flush_results
 from service.jobs.progress import JobProgress, job_progress, summarize_job
+from service.research.search.pricing import price_per_search
 
 
 def input_spec(args: argparse.Namespace) -> InputSpec:
@@ -142,9 +143,17 @@ def cmd_estimate(local: Embedded, args: argparse.Namespace) -> ExitCode:
     require_rows(opened)
     counted = opened.screen()
     options = job_options(args)
-    render.estimate(
-        opened, estimate_job(counted.research, options, skipped=counted.skipped, duplicates=counted.duplicates)
+    search = local.settings.search  # a search provider adds its queries' cost (research/search/pricing.py)
+    name_only = sum(1 for r in opened.picked() if not r.company(opened.table.columns).website.strip())
+    estimate = estimate_job(
+        counted.research,
+        options,
+        skipped=counted.skipped,
+        duplicates=counted.duplicates,
+        name_only=name_only,
+        search_price=price_per_search(search.provider) if search.provider else None,
     )
+    render.estimate(opened, estimate)
     return ExitCode.OK
 
 

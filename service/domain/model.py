@@ -144,7 +144,13 @@ PROFILE_FIELDS: tuple[str, ...] = (
     "tech_stack",
     "language",
     "logo_url",
+    "ceo",  # from search results or grounded answers (a search provider), each with its citation
+    "funding",  # total funding raised, e.g. "$25 million" (search, cited)
 )
+
+# Fields a web search provider fills from beyond the company's own site, each with a citation (employees:
+# only when the site gave none). The estimate counts one search per company for them.
+SEARCH_FIELDS: tuple[str, ...] = ("ceo", "funding", "employees")
 
 # Fields whose value is a list of strings; the rest are strings (or int for founded_year).
 LIST_FIELDS = frozenset({"products", "emails", "phones", "tech_stack"})
@@ -182,6 +188,8 @@ class CompanyProfile:
     tech_stack: list[str] = field(default_factory=list)
     language: str = ""
     logo_url: str = ""
+    ceo: str = ""
+    funding: str = ""
     sources: dict[str, FieldSource] = field(default_factory=dict)
     answers: dict[str, Answer] = field(default_factory=dict)  # custom question text → its answer (or evidence)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from service.domain import JobOptions
+from service.domain.model import SEARCH_FIELDS
 
 SECONDS_PER_COMPANY = 6.0  # typical: homepage + a few pages at polite per-host concurrency
 PAGES_PER_COMPANY = 4  # homepage, about/imprint/contact: what SECONDS_PER_COMPANY assumes
@@ -38,6 +39,8 @@ class Estimate:
     llm: bool = False
     llm_tokens_per_company: tuple[int, int] = LLM_TOKENS_PER_COMPANY
     llm_price_per_mtok: tuple[float, float] = DEFAULT_LLM_PRICE_PER_MTOK
+    search_queries: int = 0  # web searches: one per name-only row (its website), one per company for SEARCH_FIELDS
+    search_price: float | None = None  # USD per search; None: no search provider configured
 
     def assumptions(self) -> list[str]:
         """The estimate's basis, in words a user can check against their options."""
@@ -55,6 +58,11 @@ class Estimate:
             )
         else:
             lines.append("cost: $0 without an LLM (--llm adds the model's token cost); web pages are free")
+        if self.search_price is not None:
+            lines.append(
+                f"search: about {self.search_queries:,} queries (one per name-only row, one per company for"
+                f" CEO/funding/employees) at ${self.search_price:g} each"
+            )
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +80,8 @@ class Estimate:
                 "llm": self.llm,
                 "llm_tokens_per_company": list(self.llm_tokens_per_company),
                 "llm_price_per_mtok_usd": list(self.llm_price_per_mtok),
+                "search_queries": self.search_queries,
+                "search_price_usd": self.search_price,
                 "text": self.assumptions(),
             },
         }
@@ -85,6 +95,8 @@ def estimate_job(
     duplicates: int = 0,
     seconds_per_company: float = SECONDS_PER_COMPANY,
     llm_price_per_mtok: tuple[float, float] = DEFAULT_LLM_PRICE_PER_MTOK,
+    name_only: int = 0,
+    search_price: float | None = None,
 ) -> Estimate:
     """Estimate wall time and cost for ``rows`` companies under ``options``.
 
@@ -95,6 +107,8 @@ def estimate_job(
         duplicates: repeated rows (not researched; they get their first row's result).
         seconds_per_company: expected research latency per company.
         llm_price_per_mtok: (input, output) USD per million tokens.
+        name_only: rows with a name and no website (each costs a search when a provider is configured).
+        search_price: USD per web search (``research/search/pricing.py``); None without a search provider.
 
     Returns:
         The estimate; ``seconds`` is 0 for an empty job.
@@ -110,13 +124,21 @@ def estimate_job(
         seconds_per_company=seconds_per_company,
         llm=options.use_llm,
         llm_price_per_mtok=llm_price_per_mtok,
+        search_price=search_price,
     )
     if rows <= 0:
         return empty
     by_concurrency = math.ceil(rows / max(1, options.concurrency)) * seconds_per_company
     by_rate = rows / options.rate if options.rate > 0 else 0.0
     seconds = max(by_concurrency, by_rate + seconds_per_company)
-    return replace(empty, rows=rows, seconds=seconds, cost_usd=_llm_cost(rows, options, llm_price_per_mtok))
+    queries = _search_queries(rows, name_only, options) if search_price is not None else 0
+    cost = _llm_cost(rows, options, llm_price_per_mtok) + queries * (search_price or 0.0)
+    return replace(empty, rows=rows, seconds=seconds, cost_usd=cost, search_queries=queries, search_price=search_price)
+
+
+def _search_queries(rows: int, name_only: int, options: JobOptions) -> int:
+    facts = rows if any(f in options.fields for f in SEARCH_FIELDS) else 0
+    return min(name_only, rows) + facts
 
 
 def _llm_cost(rows: int, options: JobOptions, price: tuple[float, float]) -> float:

@@ -39,6 +39,8 @@ from service.research.llm import LLM, fill_missing
 from service.research.markup import bound_html
 from service.research.merge import merge_pages
 from service.research.questions import QuestionSearch, answer_questions
+from service.research.search.facts import FACT_FIELDS, facts_from_search
+from service.research.search.port import SearchProvider
 from service.research.workers import PagePool, WorkerFailed, shared_pool
 
 _CRAWL_SHARE = 0.85  # of the company timeout; the rest is for extraction and the LLM
@@ -55,6 +57,19 @@ class _Crawled:
 def _count_search(usage: Usage, spend: SearchSpend) -> None:
     usage.search_queries += spend.queries
     usage.cost_usd += spend.cost_usd
+
+
+def _search_facts(search: SearchProvider, profile: CompanyProfile, options: ResearchOptions, usage: Usage) -> None:
+    """CEO, funding and (when the site gave none) employees from one search, each with its citation."""
+    wanted = [f for f in FACT_FIELDS if f in options.fields and not profile.value(f)]
+    if not wanted:
+        return
+    found = facts_from_search(search, profile.name, profile.website, wanted)
+    usage.search_queries += found.queries
+    usage.cost_usd += found.cost_usd
+    for name, value in found.values.items():
+        setattr(profile, name, value)
+        profile.sources[name] = found.sources[name]
 
 
 class WebResearcher:
@@ -105,6 +120,8 @@ class WebResearcher:
             pages, profile = _analyse(pool, crawled, company.name, deadline)
             if crawled.evidence is not None:
                 profile.sources["website"] = crawled.evidence.source
+            if self.site_finder.search is not None:
+                _search_facts(self.site_finder.search, profile, options, usage)
             if options.use_llm and self.llm is not None:
                 self._ask_llm(self.llm, profile, pages, options, usage)
             if options.questions:

@@ -115,7 +115,7 @@ def test_a_name_only_row_is_resolved_through_search_verified_and_researched(
     assert outcome.profile.website == fixture_web.url("fibrenet-uk.test")
     assert outcome.profile.sources["website"].method == FieldMethod.SEARCH
     assert outcome.profile.description  # researched, not only found
-    assert outcome.usage.search_queries == 1 and outcome.usage.cost_usd > 0
+    assert outcome.usage.search_queries == 2 and outcome.usage.cost_usd > 0  # the site, then CEO/funding facts
     assert outcome.usage.pages_fetched >= 1
 
 
