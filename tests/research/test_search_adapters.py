@@ -101,3 +101,24 @@ class TestGemini(SearchContract):
         with pytest.raises(RowscoutError) as caught:
             make_provider().search("Acme")
         assert caught.value.retry_after == 17.0
+
+
+def test_bootstrap_builds_the_configured_provider() -> None:
+    from service.bootstrap import build_search
+    from service.config import Settings
+    from service.domain.errors import InputError
+
+    def settings(**env: str) -> Settings:
+        return Settings.from_env(env)
+
+    assert build_search(settings()) is None
+    brave = build_search(settings(ROWSCOUT_SEARCH_PROVIDER="brave", ROWSCOUT_SEARCH_API_KEY="k"))
+    assert isinstance(brave, BraveSearch)
+    tavily = build_search(settings(ROWSCOUT_SEARCH_PROVIDER="Tavily", ROWSCOUT_SEARCH_API_KEY="k"))
+    assert isinstance(tavily, TavilySearch)
+    gemini = build_search(settings(ROWSCOUT_SEARCH_PROVIDER="gemini", ROWSCOUT_SEARCH_MODEL="gemini-3-flash"))
+    assert isinstance(gemini, GeminiSearch) and gemini.price.per_query > 0  # Gemini 3 bills per query
+    with pytest.raises(InputError, match="ROWSCOUT_SEARCH_API_KEY"):
+        build_search(settings(ROWSCOUT_SEARCH_PROVIDER="brave"))
+    with pytest.raises(InputError, match="gemini, brave or tavily"):
+        build_search(settings(ROWSCOUT_SEARCH_PROVIDER="google-cse"))
