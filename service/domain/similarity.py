@@ -10,8 +10,9 @@ every profile as a query against all the others; a score is divided by the
 profile's score against itself, and the two directions are averaged, so the
 similarity of two companies is symmetric and lies in [0, 1] (1: the same terms).
 
-Clusters: average-linkage agglomerative clustering over that similarity,
-merging while two groups are on average at least ``threshold`` alike. A
+Clusters: average-linkage agglomerative clustering over that similarity
+(nearest-neighbour chain, O(n²)), merging while two groups are on average at
+least ``threshold`` alike. A
 cluster's label is the industry most of its members share, else the terms
 most of them share (never a term only one member has).
 """
@@ -138,24 +139,51 @@ def similarity_matrix(profiles: Sequence[CompanyProfile]) -> np.ndarray:
 
 
 def cluster(matrix: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
-    """Average-linkage agglomerative clusters: merge the two most alike groups while they are ≥ ``threshold``."""
-    groups: list[list[int]] = [[i] for i in range(len(matrix))]
+    """Average-linkage agglomerative clusters: groups merged while they are on average ≥ ``threshold`` alike.
+
+    The nearest-neighbour chain algorithm (average linkage is reducible, so it
+    builds the same tree as merging the two most alike groups first, in
+    O(n²) instead of O(n³)); merges below ``threshold`` are left undone.
+    """
+    n = len(matrix)
     links = matrix.astype(float).copy()
-    np.fill_diagonal(links, -1.0)
-    alive = np.ones(len(matrix), dtype=bool)
-    while alive.sum() > 1:
-        masked = np.where(alive[:, None] & alive[None, :], links, -1.0)
-        a, b = np.unravel_index(int(np.argmax(masked)), masked.shape)
-        if masked[a, b] < threshold:
-            break
-        size_a, size_b = len(groups[a]), len(groups[b])
-        merged = (links[a] * size_a + links[b] * size_b) / (size_a + size_b)
+    np.fill_diagonal(links, -np.inf)
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    parent = list(range(n))
+    chain: list[int] = []
+    for _ in range(max(n - 1, 0)):
+        while True:
+            if not chain:
+                chain.append(int(np.flatnonzero(alive)[0]))
+            a = chain[-1]
+            row = np.where(alive, links[a], -np.inf)
+            row[a] = -np.inf
+            b = int(np.argmax(row))
+            if len(chain) > 1 and row[chain[-2]] >= row[b]:
+                b = chain[-2]
+            if len(chain) > 1 and b == chain[-2]:
+                break
+            chain.append(b)
+        chain = chain[:-2]
+        if row[b] >= threshold:
+            parent[_root(parent, b)] = _root(parent, a)
+        merged = (links[a] * size[a] + links[b] * size[b]) / (size[a] + size[b])
         links[a, :], links[:, a] = merged, merged
-        links[a, a] = -1.0
-        groups[a] += groups[b]
-        groups[b] = []
+        links[a, a] = -np.inf
+        size[a] += size[b]
         alive[b] = False
-    return sorted((sorted(g) for g in groups if g), key=lambda g: (-len(g), g[0]))
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(_root(parent, i), []).append(i)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def _root(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def label(members: Sequence[CompanyProfile]) -> str:

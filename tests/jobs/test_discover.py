@@ -176,3 +176,29 @@ def test_with_web_search_companies_not_in_the_list_are_proposed_each_as_its_sear
     web_search.requests.clear()
     one = discover_similar(svc, job.id, company="Bäckerei Korn", search=search)
     assert [p.name for p in one.proposals] == ["Brotwerk"] and len(web_search.requests) == 1
+
+
+def _greedy_average_linkage(matrix, threshold):
+    """The textbook algorithm (merge the two most alike groups while ≥ threshold), O(n³): the reference."""
+    groups = [[i] for i in range(len(matrix))]
+
+    def link(a, b):
+        return sum(matrix[i][j] for i in a for j in b) / (len(a) * len(b))
+
+    while len(groups) > 1:
+        best, a, b = max((link(x, y), i, j) for i, x in enumerate(groups) for j, y in enumerate(groups) if i < j)
+        if best < threshold:
+            break
+        groups[a] = sorted(groups[a] + groups[b])
+        del groups[b]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_nearest_neighbour_chain_clusters_as_the_textbook_algorithm_does(seed):
+    rng = np.random.default_rng(seed)
+    n = 14
+    upper = np.triu(rng.choice([0.0, 0.05, 0.1, 0.3, 0.6, 0.9], size=(n, n)) * rng.random((n, n)), 1)
+    matrix = upper + upper.T
+    for threshold in (0.05, 0.2, 0.4):
+        assert cluster(matrix, threshold=threshold) == _greedy_average_linkage(matrix.tolist(), threshold)
