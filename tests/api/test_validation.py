@@ -111,7 +111,7 @@ def test_openapi_document_lists_every_route(env: Env) -> None:
     doc = env.client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.1")
     flask_routes = {
-        str(rule.rule).replace("<job_id>", "{job_id}")
+        str(rule.rule).replace("<job_id>", "{job_id}").replace("<batch_id>", "{batch_id}")
         for rule in env.app.url_map.iter_rules()
         if rule.endpoint != "static"
     }
