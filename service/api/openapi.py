@@ -68,6 +68,29 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"duration_seconds": {"type": "integer"}, "cost_usd": {"type": "number"}},
             },
             "notice": {"type": "string", "description": "the completion notice; empty until the job is final"},
+            # issue 17 part 5: the failed rows by name (first 50, position order), with what to do
+            "failed_rows": {
+                "type": "object",
+                "properties": {
+                    "rows": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "row": {"type": "integer"},
+                                "key": {"type": "string"},
+                                "company": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "hint": {"type": "string"},
+                                "message": {"type": "string"},
+                                "retryable": {"type": "boolean"},
+                            },
+                        },
+                    },
+                    "total": {"type": "integer"},
+                    "more": {"type": "integer"},
+                },
+            },
         },
     },
     "JobEnvelope": {
@@ -96,8 +119,10 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "rows": {"type": "integer"},
             "skipped": {"type": "integer"},
+            "duplicates": {"type": "integer"},  # repeated companies: researched once, filled from their first row
             "seconds": {"type": "integer"},
             "cost_usd": {"type": "number"},
+            "assumptions": _OBJECT,  # concurrency, rate, seconds and pages per company, cost basis; "text": lines
             "columns": {
                 "type": "object",
                 "properties": {
