@@ -1,4 +1,4 @@
-"""The command line's notices: ``research --webhook-url`` delivers one signed notice; ``notices secret`` prints the key."""
+"""The command line's notices: `research --webhook-url` sends one signed notice; `notices secret` prints the key."""
 
 from __future__ import annotations
 
