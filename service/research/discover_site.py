@@ -21,12 +21,15 @@ guessed one, then candidate order. Two verified sites of *different* names
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from urllib.parse import urlsplit
 
+import tldextract
 from cleanco import basename
 
 from service.domain import FieldMethod, FieldSource
@@ -344,7 +347,7 @@ class SiteFinder:
         quietly guessing.
         """
         spend = spend if spend is not None else SearchSpend()
-        searched = self.searched_hosts(name, country, spend)
+        searched = await asyncio.to_thread(self.searched_hosts, name, country, spend)
         urls = self.candidate_urls(name, country=country, searched=searched)
         from_search = {self._home(host) for host in searched}
         pages = await self._fetch_all(urls, fetcher, attempt)
@@ -386,11 +389,18 @@ def _evidence(page: FetchedPage, name: str, searched: bool, order: int) -> SiteE
 
 
 def _brand(url: str) -> str:
-    """The site's name without its TLD(s): acme.com and acme.de are one brand."""
-    from service.domain.websites import website_identity
+    """The site's registered name without its suffix: acme.com, www.acme.de and shop.acme.co.uk are one brand."""
+    host = (urlsplit(url).hostname or url).lower()
+    parts = _suffixes()(host)
+    if parts.suffix and parts.domain:
+        return str(parts.domain)
+    labels = host.split(".")  # a suffix outside the public list (the fixture web's .test)
+    return labels[-2] if len(labels) >= 2 else host
 
-    host = website_identity(url) or url
-    return host.split(".")[0]
+
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled list: no download
 
 
 def _best(verified: list[SiteEvidence], name: str, checked: int) -> SiteEvidence:

@@ -167,3 +167,18 @@ def test_a_site_the_search_found_beats_an_equally_named_guess(twin_web: DemoWeb,
     )
     assert outcome.ok, outcome.error_message
     assert outcome.profile.website == twin_web.url("acmerobotics-group.test")
+
+
+def test_one_brand_on_two_tlds_is_not_ambiguous_two_brands_are() -> None:
+    from service.domain.errors import AmbiguousWebsite
+    from service.research.discover_site import SiteEvidence, _best
+
+    def site(url: str, order: int) -> SiteEvidence:
+        return SiteEvidence(url, "Acme", exact=True, searched=True, order=order)
+
+    same = [site("https://www.acme.de/", 0), site("https://shop.acme.co.uk/", 1)]
+    assert _best(same, "Acme", 2).url == "https://www.acme.de/"  # candidate order (the country's TLD first)
+    with pytest.raises(AmbiguousWebsite, match="needs review"):
+        _best([site("https://www.acme.com/", 0), site("https://www.acme-tools.com/", 1)], "Acme", 2)
+    weaker = SiteEvidence("https://www.acme-tools.com/", "Acme Tools", exact=False, searched=True, order=0)
+    assert _best([weaker, site("https://www.acme.com/", 1)], "Acme", 2).url == "https://www.acme.com/"
