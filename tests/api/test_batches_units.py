@@ -11,6 +11,7 @@ from service.api.batches import check_email, check_webhook_url
 from service.domain import CompanyInput, ErrorKind, JobOptions, JobState, RowOutcome, RowState, Usage
 from service.domain.apikeys import ApiKey, key_digest, new_key, prefix_of
 from service.domain.errors import InputError, JobNotFound, QuotaError
+from service.domain.retry import RetryPolicy
 from service.jobs.apikeys import create_key, key_owner, list_keys, revoke_key
 from service.jobs.batches import OwnerLimits, batch_stats, submit_batch
 from service.jobs.ports import Services
@@ -173,3 +174,31 @@ def test_active_batches_limit_counts_queued_and_processing_only() -> None:
     assert refused.value.retry_after == 60.0
     svc.store.set_job_state(first.id, JobState.CANCELLED, now=svc.clock())
     submit_batch(svc, owner="ann", name="3", companies=one, options=JobOptions(), limits=limits)
+
+
+def test_urgent_goes_to_its_own_queue_else_to_high() -> None:
+    from tests.queue.test_cloudtasks import QUEUES, make_queue
+
+    assert make_queue().queue_path("urgent").endswith(f"/queues/{QUEUES['high']}")
+    with_urgent = make_queue(queues={**QUEUES, "urgent": "rs-urgent"})
+    assert with_urgent.queue_path("urgent").endswith("/queues/rs-urgent")
+    assert with_urgent.queue_path("low").endswith(f"/queues/{QUEUES['low']}")
+
+
+def test_urgent_rows_are_dispatched_before_high_ones_in_process() -> None:
+    from service.queue.inprocess import InProcessQueue
+    from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
+
+    order: list[str] = []
+
+    def handle(delivery: TaskDelivery) -> TaskResult:
+        order.append(delivery.task.priority)
+        return TaskResult.done()
+
+    queue = InProcessQueue(handle, rate=1000.0, concurrency=1, retry=RetryPolicy(max_attempts=1))
+    for n, priority in enumerate(["low", "normal", "high", "urgent", "normal"]):
+        queue.enqueue(Task(kind=TaskKind.RESEARCH, job_id="j", row_key=f"r{n}", priority=priority))
+    queue.start()
+    assert queue.join(timeout=10)
+    queue.stop()
+    assert order == ["urgent", "high", "normal", "normal", "low"]
