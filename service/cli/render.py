@@ -227,6 +227,8 @@ def summary(report: JobSummary, output: str | None, failures: FailedRows | None 
         out.print(failed_table(failures, output))
     if output:
         out.print(f"Results: {output}")
+    if progress.job.state == JobState.PAUSED:
+        out.print(f"Paused: continue with `{command('resume', progress.job.id)}`", soft_wrap=True)
 
 
 def failed_table(failures: FailedRows, output: str | None) -> Table:

@@ -185,6 +185,8 @@ def test_the_paused_message_names_the_job_and_the_fix(cli_env, capsys, wide):
     err = " ".join(capsys.readouterr().err.split())
     [job] = _jobs(capsys)
     assert f"Job {job['id']} is paused" in err and f"python -m service resume {job['id']}" in err
+    assert _run(["status", job["id"]]) == ExitCode.OK  # status of a paused job says how to go on
+    assert f"continue with `python -m service resume {job['id']}`" in capsys.readouterr().out
     (cli_env / "out").mkdir()
     assert _run(["resume", job["id"], "--no-progress"]) == ExitCode.OK
     assert _status_column(_read(cli_env / "out" / "o.csv")) == ["done", "done", "done"]
