@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings: Settings = config.pop("SETTINGS", None) or Settings.from_env()
     app.config.update(MAX_CONTENT_LENGTH=settings.limits.max_body_bytes, JSON_SORT_KEYS=False)
     app.config.update({k: v for k, v in config.items() if k.isupper()})
-    if not app.testing:
+    if not app.testing and not app.config.get("KEEP_LOGGING"):  # KEEP_LOGGING: `serve` logs through the CLI
         configure_logging(settings.cloud.project)
     app.extensions[EXTENSION] = build_context(settings, config)
     register_error_handlers(app)
