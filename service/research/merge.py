@@ -12,7 +12,8 @@ Rules (empty is better than wrong):
   page's country.
 * **Lists**: emails on the company's own domain only when there are any
   (otherwise all found, e.g. a gmail address), at most 5; phones at
-  most 3; tech stack is the union over pages; products come from the best
+  most 3, in E.164 (a national number is read in the company's country and
+  kept as found when the country is unknown); tech stack is the union over pages; products come from the best
   method only (JSON-LD offers are not mixed with page headings), at most 10.
 * **Industry** and **business model** are classified over all pages' text;
   their source is the home page (method ``classifier``).
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import tldextract
 
 from service.domain import SOCIAL_NETWORKS, CompanyProfile, FieldMethod, FieldSource
+from service.domain.values import e164_all
 from service.research.extract import Candidate, PageExtraction
 from service.research.extract.address import gazetteer_country
 from service.research.extract.business import classify_business_model, find_signals
@@ -139,8 +141,9 @@ def _merge_lists(profile: CompanyProfile, ranked: dict[str, list[Ranked]], websi
         for r in items:
             if r[3].value not in values:
                 values.append(r[3].value)
-        if field == "phones":
-            values = _distinct_numbers(values, profile.hq_country)
+        if field == "phones":  # one spelling: E.164, national numbers read in the company's country
+            region = country_code(profile.hq_country) if profile.hq_country else ""
+            values = e164_all(_distinct_numbers(values, profile.hq_country), region)
         if values:
             _set(profile, field, values[:limit], items[0][3].source)
 

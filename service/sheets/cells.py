@@ -1,10 +1,12 @@
 """What a row's output cells in a sheet say: status, time, field values, sources.
 
-Only texts worth writing come out: a field research left empty is absent
-(Rowscout never writes an empty value over a cell), and a row that failed or
-was skipped gets its status and nothing else. Long cells are cut by the
-shared ``service.files.cells.truncate`` at Google's 50,000-character limit,
-with the same marker as in files. No formula guard: sheet values are written
+Field values read as in files: employees as a size band ("51-200"), phones
+in E.164 (``service.files.output.field_value``). Only texts worth writing
+come out: a field research left empty is absent (Rowscout never writes an
+empty value over a cell), and a row that failed or was skipped gets its
+status and nothing else. Long cells are cut by the shared
+``service.files.cells.truncate`` at Google's 50,000-character limit, with
+the same marker as in files. No formula guard: sheet values are written
 with ``RAW`` input, so text is never run.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from service.domain import CompanyProfile, Row, RowState
 from service.files.cells import SHEETS_MAX_CELL_CHARS, truncate
+from service.files.output import cell_text, field_value
 from service.sheets.layout import RESEARCHED_AT, SOURCES, STATUS
 
 
@@ -29,6 +32,8 @@ def row_texts(row: Row, outputs: Iterable[str], limit: int = SHEETS_MAX_CELL_CHA
             text = row.researched_at.isoformat(timespec="seconds") if row.researched_at else ""
         elif name == SOURCES:
             text = sources_text(row.result)
+        elif name in ("employees", "phones"):  # a size band and E.164, as in files (service.files.output)
+            text = cell_text(field_value(row.result, name))
         else:
             text = row.result.cell_value(name)
         if text.strip():

@@ -35,6 +35,7 @@ from service.domain.values import EmployeeCount, e164, employee_range, region_of
 from service.files.output import ResultColumns
 from service.files.readers import read_table
 from service.files.writers import export_rows
+from service.sheets.cells import row_texts
 from service.sheets.layout import SheetGrid, plan_columns
 
 COLUMNS = ColumnMap(name="Company", website="Website")
@@ -253,3 +254,9 @@ def test_question_columns_get_the_same_treatment(tmp_path: Path) -> None:
         ["How many offices?", "3", "https://acme.example/offices", "llm"],
     ]
     assert own_columns(headers, answers) == set(headers[3:])  # read back, the question columns are Rowscout's too
+
+
+def test_sheet_cells_show_employees_and_phones_as_files_do() -> None:
+    done = row(1, "Acme", phones=["4155550199"], hq_country="United States")
+    texts = row_texts(done, ["employees", "phones", "hq_city"])
+    assert (texts["employees"], texts["phones"], texts["hq_city"]) == ("11-50", "+14155550199", "Austin")
