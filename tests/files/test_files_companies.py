@@ -69,7 +69,7 @@ DUPLICATE_ROWS = [
     (3, CompanyInput("Globex GmbH", "")),
     (4, CompanyInput("globex", "")),
     (5, CompanyInput("Acme", "")),  # a name alone is not compared with rows that have a site
-    (6, CompanyInput("Acme", "acme.com/fr")),
+    (6, CompanyInput("Acme", "acme.com/fr")),  # a page of the same site: the same company (issue 17)
     (7, CompanyInput("Bad", "javascript:x")),
     (8, CompanyInput("Bad", "javascript:x")),
 ]
@@ -79,8 +79,8 @@ def test_duplicates_by_website_then_by_name_without_website() -> None:
     screen = RowScreen()
     reasons = {position: screen.skip_reason(position, company) for position, company in DUPLICATE_ROWS}
     duplicates = {position: reason for position, reason in reasons.items() if reason and "duplicate" in reason}
-    assert duplicates == {2: "duplicate of row 1", 4: "duplicate of row 3"}
-    assert reasons[1] is None and reasons[3] is None and reasons[5] is None and reasons[6] is None
+    assert duplicates == {2: "duplicate of row 1", 4: "duplicate of row 3", 6: "duplicate of row 1"}
+    assert reasons[1] is None and reasons[3] is None and reasons[5] is None
     # an invalid row is skipped for its own reason, never as a duplicate of another invalid row
     assert reasons[7] == reasons[8] == validate_company(CompanyInput("Bad", "javascript:x"))
 
@@ -93,6 +93,6 @@ def test_screen_names_the_first_row_even_when_asked_again() -> None:
 
 
 def test_count_researchable_uses_the_same_rule() -> None:
-    assert count_researchable(DUPLICATE_ROWS) == (4, 4)
+    assert count_researchable(DUPLICATE_ROWS) == (3, 5)
     assert count_researchable([]) == (0, 0)
     assert count_researchable([(1, CompanyInput("Acme")), (2, CompanyInput("Globex"))]) == (2, 0)
