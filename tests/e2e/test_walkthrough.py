@@ -113,10 +113,10 @@ class Walkthrough:
     def stop(self) -> None:
         for process, _ in self.background:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: gunicorn's quick shutdown, Python's KeyboardInterrupt
         for process, _ in self.background:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
@@ -145,6 +145,7 @@ def _wait_healthy(url: str, app: subprocess.Popen[str]) -> None:
     raise AssertionError("the app did not answer /healthz")
 
 
+@pytest.mark.timeout(240)  # two emulators, a gunicorn app and a research: ~30 s idle, more on a loaded machine
 def test_the_walkthrough_researches_the_demo_web_end_to_end(walkthrough: Walkthrough) -> None:
     steps = readme_steps(README.read_text(encoding="utf-8"))
     # 1-2: the emulators are the e2e fixtures; the README starts them on the ports the later steps use
