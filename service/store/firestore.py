@@ -543,7 +543,7 @@ class FirestoreJobStore:
             with _translated("update rows"):
                 for snapshot in self._client.get_all(refs) if refs else ():
                     if snapshot.exists:
-                        row = row_from_record(snapshot.to_dict())
+                        row = row_from_record(snapshot.to_dict() or {})
                         seen[row.key] = (snapshot.update_time, row)
                 try:
                     changed += self._commit_guarded(job_id, seen, change)
