@@ -36,6 +36,7 @@ from typing import Any
 
 from service.domain import PROFILE_FIELDS, SOCIAL_NETWORKS, CompanyProfile, Row, RowState
 from service.domain.errors import InputError, RowscoutError
+from service.domain.hints import hint_for
 from service.domain.labels import (
     EMPLOYEES_STATED,
     ERROR,
@@ -177,7 +178,8 @@ class ResultColumns:
             "researched_at": row.researched_at.isoformat() if row.researched_at else None,
             "profile": {f: profile.value(f) for f in self.fields} if profile else None,
             "sources": {f: s.to_dict() for f, s in _sources(row, self.fields)},
-            "error": error_text(row) or None,
+            "error": _error(row) or None,
+            "hint": hint_for(row.error_kind) if row.error_kind and row.state == RowState.FAILED else None,
             **({"answers": _answers(row, self.questions)} if self.questions else {}),
         }
 
@@ -278,7 +280,12 @@ def status_text(row: Row) -> str:
 
 
 def error_text(row: Row) -> str:
-    """``kind: message`` of a row that failed or will be retried ("" for done and skipped rows)."""
+    """``kind: message — hint`` of a failed row; ``kind: message`` of one to be retried; "" otherwise."""
+    text = _error(row)
+    return f"{text} — {hint_for(row.error_kind)}" if text and row.state == RowState.FAILED else text
+
+
+def _error(row: Row) -> str:
     if row.error_kind is None or row.state in (RowState.DONE, RowState.SKIPPED):
         return ""
     return f"{row.error_kind.value}: {row.error_message}" if row.error_message else row.error_kind.value

@@ -27,6 +27,7 @@ from service.domain import (
     Row,
     RowState,
 )
+from service.domain.hints import hint_for
 from service.domain.labels import label, own_columns
 from service.domain.questions import Answer, AnswerKind, AnswerMethod
 from service.domain.sources import SheetSource
@@ -146,11 +147,12 @@ def test_status_says_where_the_row_stands_and_error_says_why() -> None:
     failed = Row("j", "r3", 3, CompanyInput(name="C"), state=RowState.FAILED, error_kind=ErrorKind.DNS)
     table = ResultColumns.build(["Company"], ("industry",), ColumnMap("Company", None))
     lines = [dict(zip(table.headers, table.cells(r), strict=True)) for r in (skipped, retrying, failed)]
-    assert [(line["Rowscout status"], line["Error"][:9]) for line in lines] == [
+    assert [(line["Rowscout status"], line["Error"]) for line in lines] == [
         ("skipped: no company name", ""),
-        ("queued", "timeout: "),
-        ("failed", "dns"),
+        ("queued", "timeout: slow"),  # will be retried: no advice yet
+        ("failed", f"dns — {hint_for(ErrorKind.DNS)}"),
     ]
+    assert table.record(failed)["error"] == "dns" and table.record(failed)["hint"] == hint_for(ErrorKind.DNS)
 
 
 def test_api_export_is_the_same_polished_workbook_named_after_the_tab() -> None:

@@ -152,7 +152,9 @@ def test_status_and_error_do_not_repeat_each_other(workbook: openpyxl.Workbook) 
     status, error = column(ws, "Rowscout status"), column(ws, "Error")
     assert ws.cell(2, status).value == "done" and ws.cell(2, error).value is None
     assert ws.cell(3, status).value == "failed"
-    assert ws.cell(3, error).value.startswith("timeout: the site answered too slowly (15 s)")
+    assert ws.cell(3, error).value == (
+        "timeout: the site answered too slowly (15 s) — the site answered too slowly; retry later or raise --timeout"
+    )
 
 
 def test_sources_sheet_lists_each_sourced_field_and_rows_link_to_it(workbook: openpyxl.Workbook) -> None:
