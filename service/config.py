@@ -151,7 +151,8 @@ class CloudSettings:
 
 
 # --- batch API (issue 16) ---
-GCLOUD_CLIENT_ID = "32555940559.apps.googleusercontent.com"  # `aud` of `gcloud auth print-identity-token` (user accounts)
+# `aud` of `gcloud auth print-identity-token` for user accounts (service accounts pass --audiences)
+GCLOUD_CLIENT_ID = "32555940559.apps.googleusercontent.com"
 
 
 @dataclass(frozen=True)
