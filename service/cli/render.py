@@ -213,7 +213,9 @@ def summary(report: JobSummary, output: str | None, failures: FailedRows | None 
         f"\n[bold]Job {progress.job.id}[/] ({progress.job.name}) — {progress.job.state.value}\n"
         f"  done {counts[RowState.DONE]} · failed {counts[RowState.FAILED]} · skipped {counts[RowState.SKIPPED]}"
         f" · remaining {progress.remaining} · success rate {report.success_rate:.0%}\n"
-        f"  pages fetched {report.pages_fetched} · LLM tokens {report.llm_tokens} · cost ${report.cost_usd:.4f}"
+        f"  pages fetched {report.pages_fetched} · LLM tokens {report.llm_tokens}"
+        + (f" · searches {report.search_queries}" if report.search_queries else "")
+        + f" · cost ${report.cost_usd:.4f}"
     )
     for title, counter in (
         ("Error kinds", progress.error_kinds),

@@ -68,6 +68,7 @@ class JobSummary:
     cost_usd: float = 0.0
     pages_fetched: int = 0
     llm_tokens: int = 0
+    search_queries: int = 0  # web searches (website of name-only rows, facts); their cost is in cost_usd
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ class JobSummary:
             "cost_usd": round(self.cost_usd, 6),
             "pages_fetched": self.pages_fetched,
             "llm_tokens": self.llm_tokens,
+            "search_queries": self.search_queries,
         }
 
 
@@ -101,12 +103,13 @@ def summarize_job(svc: Services, job_id: str, *, owner: str | None = None) -> Jo
     sizes: Counter[str] = Counter()
     countries: Counter[str] = Counter()
     cost = 0.0
-    pages = tokens = 0
+    pages = tokens = searches = 0
     for row in svc.store.iter_rows(job_id, states=(RowState.DONE, RowState.FAILED)):
         if row.usage:
             cost += row.usage.cost_usd
             pages += row.usage.pages_fetched
             tokens += row.usage.llm_input_tokens + row.usage.llm_output_tokens
+            searches += row.usage.search_queries
         if row.state == RowState.DONE and row.result:
             industries[row.result.industry or "(unknown)"] += 1
             sizes[size_bucket(row.result.employees)] += 1
@@ -122,6 +125,7 @@ def summarize_job(svc: Services, job_id: str, *, owner: str | None = None) -> Jo
         cost,
         pages,
         tokens,
+        searches,
     )
 
 
