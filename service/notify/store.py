@@ -4,7 +4,9 @@
 own file in the workspace) and ``FirestoreNoticeStore`` (the cloud:
 ``notice_secrets/{sha256(owner)}``, ``notice_deliveries/{delivery id}``).
 Secrets are created on first use, atomically (two first uses agree on one);
-a claim is atomic too, so two deliveries of one notice never both send.
+a claim is atomic too, so two deliveries of one notice never both send
+(a Firestore claim that loses to contention raises the retryable ``StoreError``:
+the queue delivers the task again).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from service.domain.errors import StoreError
 
 
 def new_secret() -> str:
@@ -131,6 +135,7 @@ class FirestoreNoticeStore:
         return str(ref.get().get("secret"))
 
     def claim(self, delivery_id: str, *, now: datetime, hold_seconds: float) -> bool:
+        from google.api_core.exceptions import GoogleAPICallError
         from google.cloud import firestore
 
         ref = self._client.collection("notice_deliveries").document(delivery_id)
@@ -145,7 +150,10 @@ class FirestoreNoticeStore:
             transaction.set(ref, {"claimed_until": until}, merge=True)
             return True
 
-        return bool(take(self._client.transaction()))
+        try:
+            return bool(take(self._client.transaction()))
+        except (GoogleAPICallError, ValueError) as exc:  # contention beyond the client's retries: come back later
+            raise StoreError(f"could not claim notice {delivery_id}: {exc}") from exc
 
     def release(self, delivery_id: str) -> None:
         self._client.collection("notice_deliveries").document(delivery_id).set({"claimed_until": None}, merge=True)
