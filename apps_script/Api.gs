@@ -60,24 +60,45 @@ function controlJob(jobId, action, options) {
 }
 
 /**
- * Selects a row of a sheet (a failed row the sidebar lists) so the user sees it.
+ * Selects a row of a sheet (a failed row the sidebar lists) so the user sees it. The row number
+ * is where the row was when the job started; when that row no longer holds `company` (the user
+ * sorted or inserted rows since), the cell holding exactly `company` is looked up instead.
  *
  * @param {number} sheetId the tab's id.
- * @param {number} row the row number (1-based).
- * @return {{sheetName: string, row: number}}
+ * @param {number} row the row number (1-based) when the job started.
+ * @param {string=} company the row's company name (or website), as the job read it.
+ * @return {{sheetName: string, row: number, moved: boolean}}
  */
-function selectRow(sheetId, row) {
+function selectRow(sheetId, row, company) {
   const spreadsheet = SpreadsheetApp.getActiveSpreadsheet();
   const sheet = spreadsheet.getSheets().filter(function (tab) { return tab.getSheetId() === sheetId; })[0];
   if (!sheet) {
     throw new Error('The tab of this job is gone (deleted or in another spreadsheet).');
   }
-  if (!Number.isInteger(row) || row < 1 || row > sheet.getMaxRows()) {
+  if (!Number.isInteger(row) || row < 1) {
+    throw new Error('That is not a row number.');
+  }
+  const found = rowHolding_(sheet, row, String(company || '').trim());
+  if (found === null) {
     throw new Error('Row ' + row + ' is not in the tab "' + sheet.getName() + '" any more.');
   }
   spreadsheet.setActiveSheet(sheet);
-  sheet.getRange(row, 1, 1, Math.max(sheet.getLastColumn(), 1)).activate();
-  return { sheetName: sheet.getName(), row: row };
+  sheet.getRange(found, 1, 1, Math.max(sheet.getLastColumn(), 1)).activate();
+  return { sheetName: sheet.getName(), row: found, moved: found !== row };
+}
+
+/** `row` when it holds `company` (or no company is known), else the row of the cell holding it, else `row`. */
+function rowHolding_(sheet, row, company) {
+  const width = Math.max(sheet.getLastColumn(), 1);
+  const inSheet = row <= sheet.getMaxRows();
+  if (!company) {
+    return inSheet ? row : null;
+  }
+  if (inSheet && sheet.getRange(row, 1, 1, width).getDisplayValues()[0].indexOf(company) >= 0) {
+    return row;
+  }
+  const cell = sheet.createTextFinder(company).matchEntireCell(true).findNext();
+  return cell ? cell.getRow() : (inSheet ? row : null);
 }
 
 /**

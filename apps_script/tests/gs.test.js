@@ -413,6 +413,22 @@ test('Settings opens a modal dialog', () => {
   assert.doesNotMatch(html, /backend-url|Backend URL|type="url"/i);
 });
 
+test('selectRow selects a failed row, found again by its company when rows moved', () => {
+  const sheet = companySheet({ rows: 12 });
+  const other = new FakeSheet({ name: 'Notes', sheetId: 9, values: [['x']] });
+  const spreadsheet = new FakeSpreadsheet({ id: 'spreadsheet-abc', sheet: other, others: [sheet] });
+  const world = loadAddon({ spreadsheet, respond: withFields() });
+  assert.deepEqual(plain(world.ctx.selectRow(123456, 5, 'Company 5')), { sheetName: 'Leads', row: 5, moved: false });
+  assert.equal(spreadsheet.getActiveSheet(), sheet); // the job's tab is shown
+  [sheet.values[4], sheet.values[8]] = [sheet.values[8], sheet.values[4]]; // the user sorted: Company 5 is in row 9
+  assert.deepEqual(plain(world.ctx.selectRow(123456, 5, 'Company 5')), { sheetName: 'Leads', row: 9, moved: true });
+  assert.deepEqual(sheet.activated, ['A5:C5', 'A9:C9']);
+  assert.deepEqual(plain(world.ctx.selectRow(123456, 500, '')), { sheetName: 'Leads', row: 500, moved: false });
+  assert.match(errorOf(() => world.ctx.selectRow(123456, 5000, 'Nobody')), /Row 5000 is not in the tab "Leads" any more/);
+  assert.match(errorOf(() => world.ctx.selectRow(42, 5, 'Company 5')), /tab of this job is gone/);
+  assert.equal(world.fetch.requests.length, 0);
+});
+
 test('retry-failed asks for the permanent failures too only when told (?all=true)', () => {
   const world = addon({ respond: () => reply(200, { job: JOB }) });
   world.ctx.controlJob('job-7', 'retry-failed');

@@ -73,6 +73,20 @@ class FakeSheet {
   getLastRow() { return this.values.length; }
   getLastColumn() { return this.values.reduce((max, row) => Math.max(max, row.length), 0); }
   cell(row, column) { return (this.values[row - 1] || [])[column - 1] ?? ''; }
+  createTextFinder(text) {
+    let entire = false;
+    const finder = {
+      matchEntireCell: (on) => { entire = on; return finder; },
+      findNext: () => {
+        for (let r = 1; r <= this.values.length; r += 1) {
+          const c = (this.values[r - 1] || []).findIndex((v) => (entire ? String(v) === text : String(v).includes(text)));
+          if (c >= 0) return new FakeRange(this, r, c + 1, 1, 1);
+        }
+        return null;
+      },
+    };
+    return finder;
+  }
   getRange(rowOrA1, column, numRows = 1, numColumns = 1) {
     if (typeof rowOrA1 === 'string') return new FakeRange(this, ...parseA1(rowOrA1));
     if (numRows < 1 || numColumns < 1) throw new Error('The number of rows in the range must be at least 1.');

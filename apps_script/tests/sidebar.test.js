@@ -130,6 +130,13 @@ test('a finished job lists its failed rows, selects one in the sheet, shows tota
   await waitFor(page, () => document.getElementById('banner').classList.contains('hidden'));
   await page.waitForTimeout(50);
   assert.deepEqual(addon.spreadsheet.sheet.activated, ['A9:C9']);
+  const values = addon.spreadsheet.sheet.values; // the user sorts: Company 13 moves to row 3
+  [values[12], values[2]] = [values[2], values[12]];
+  await page.locator('#failed-rows li[data-row="13"] button.link').click();
+  await waitFor(page, () => document.getElementById('banner').innerText.includes('is now in row'));
+  assert.equal(await text(page, '#banner'), 'Company 13 is now in row 3 (rows moved since the job started).');
+  assert.deepEqual(addon.spreadsheet.sheet.activated, ['A9:C9', 'A3:C3']);
+  [values[12], values[2]] = [values[2], values[12]];
   await snap(page, 'sidebar-finished');
 
   const polls = addon.backend.count('GET /api/v1/jobs/job-1');
