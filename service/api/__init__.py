@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from service.api import addon, batches, discover, meta, tasks
+from service.api import addon, batches, discover, meta, notices, tasks
 from service.api.context import EXTENSION, build_context
 from service.api.errors import register_error_handlers
 from service.api.logs import configure_logging
@@ -37,4 +37,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(discover.addon_bp)  # similar companies (issue 16)
     app.register_blueprint(discover.batch_bp)
+    app.register_blueprint(notices.bp)  # completion notices' signing secret (issue 16)
     return app

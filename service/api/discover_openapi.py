@@ -78,7 +78,26 @@ def _op(summary: str, param: str, security: list[dict[str, list[str]]]) -> dict[
 
 
 def discover_paths() -> dict[str, Any]:
+    secret = {
+        "type": "object",
+        "required": ["owner", "secret"],
+        "properties": {"owner": {"type": "string"}, "secret": {"type": "string"}, "signature": {"type": "string"}},
+    }
+    error = {
+        "description": "error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
     return {
+        "/api/v1/notices/secret": {
+            "get": {
+                "summary": "The caller's webhook signing secret (completion notices)",
+                "security": [{"apiKey": []}, {"googleIdToken": []}],
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": secret}}},
+                    **{str(s): error for s in (401, 403, 503)},
+                },
+            }
+        },
         "/api/v1/jobs/{job_id}/similar": {
             "get": _op("Clusters of a job's companies and each one's most similar", "job_id", [{"addonIdToken": []}])
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,11 +11,13 @@ from service.api import create_app
 from service.api.auth import HttpCertsSource
 from service.config import NotifySettings
 from service.domain import JobOptions
+from service.jobs.apikeys import create_key
 from service.jobs.control import cancel_job
 from service.jobs.notify import Notices
 from service.jobs.submit import submit_job
 from service.notify.sender import NoticeSender
 from service.notify.store import MemoryNoticeStore
+from service.store.keys import MemoryApiKeyStore
 from tests.api.conftest import ALICE, make_env
 from tests.api.tokens import CertsServer, KeyPair
 from tests.jobs.fakes import SOURCE, companies
@@ -72,3 +75,29 @@ def test_the_notice_task_endpoint_delivers_once_and_asks_again_after_a_500(certs
     assert len(receiver.requests) == 2  # the 500 and the delivery; the duplicate sent nothing
     assert json.loads(receiver.requests[1][1])["event"] == "job.cancelled"
     assert client.post("/tasks/notice", json=body).status_code == 401
+
+
+def test_a_batch_caller_fetches_their_own_signing_secret(certs):
+    server, key = certs
+    env = make_env(server, key)
+    keys = MemoryApiKeyStore()
+    _, ann_key = create_key(keys, owner="ann@example.com", now=datetime.now(UTC))
+    _, bob_key = create_key(keys, owner="bob@example.com", now=datetime.now(UTC))
+    notices = Notices(MemoryNoticeStore(), NoticeSender(NotifySettings()))
+    config = {
+        "TESTING": True,
+        "SETTINGS": env.app.extensions["rowscout"].settings,
+        "ADAPTERS": {"store": env.store, "queue": env.queue, "researcher": env.researcher, "notices": notices},
+        "CERTS_SOURCE": HttpCertsSource(server.url),
+        "API_KEYS": keys,
+        "API_KEYS_ONLY": True,
+    }
+    client = create_app(config).test_client()
+    ann = client.get("/api/v1/notices/secret", headers={"X-API-Key": ann_key})
+    assert ann.status_code == 200 and ann.json["owner"] == "ann@example.com"
+    assert ann.json["secret"] == notices.store.secret("ann@example.com")
+    bob = client.get("/api/v1/notices/secret", headers={"X-API-Key": bob_key}).json
+    assert bob["secret"] == notices.store.secret("bob@example.com") != ann.json["secret"]
+    assert client.get("/api/v1/notices/secret").status_code == 401
+    without = create_app({**config, "ADAPTERS": {**config["ADAPTERS"], "notices": None}}).test_client()
+    assert without.get("/api/v1/notices/secret", headers={"X-API-Key": ann_key}).status_code == 503
