@@ -5,9 +5,9 @@ one notice task per final state it reaches (``enqueue_notice``, called where
 the job's state changes, in ``control``). The task goes through the job's
 queue (Cloud Tasks, or the embedded runner's in-process queue), so delivery is
 retried with the queue's backoff; ``handle_notice_task`` is idempotent: the
-delivery id (job, final state, moment it was reached) is claimed in the
-``NoticeStore`` before sending and marked sent after, so a duplicate delivery
-sends nothing.
+delivery id (job, final state, moment it was reached) of each channel
+(webhook, email) is claimed in the ``NoticeStore`` before sending and marked
+sent after, so a duplicate delivery sends nothing.
 
 The webhook body is JSON; the request carries ``X-Rowscout-Event``,
 ``X-Rowscout-Delivery`` (the idempotency id), ``X-Rowscout-Timestamp`` and
@@ -110,50 +110,59 @@ def enqueue_notice(svc: Services, job: Job) -> bool:
 
 
 def handle_notice_task(svc: Services, notices: Notices, delivery: TaskDelivery) -> TaskResult:
-    """Send one notice (webhook, then email), once per delivery id.
+    """Send one notice — the webhook and the email, each once per delivery id.
+
+    Each channel is claimed on its own (``DELIVERY:webhook``, ``DELIVERY:email``),
+    so a retry after a failed email does not post the webhook again.
 
     Returns:
-        done when sent, already sent, or not sendable for good (logged);
-        retry when a send failed in a way that may pass (the queue backs off).
+        done when every channel is sent, was sent already, or cannot be sent for good (logged);
+        retry when a channel failed in a way that may pass (the queue backs off).
     """
     task = delivery.task
     job = svc.store.get_job(task.job_id)
-    delivery_id = str(task.payload.get("delivery") or f"{task.job_id}-{task.row_key}")
     if job is None or not wants_notice(job):
         return TaskResult.done()
-    if not notices.store.claim(delivery_id, now=svc.clock(), hold_seconds=CLAIM_SECONDS):
-        return TaskResult.done()  # sent already, or another delivery of it is sending now
-    try:
-        _send(svc, notices, job, delivery_id, str(task.payload.get("state") or job.state.value))
-    except RowscoutError as exc:
-        notices.store.release(delivery_id)
-        if exc.retryable:
-            log.warning("notice not delivered yet: %s", exc.user_message, extra={"job_id": job.id})
-            return TaskResult.retry(exc.retry_after)
-        log.error("notice cannot be delivered: %s", exc.user_message, extra={"job_id": job.id})
-        notices.store.mark_sent(delivery_id, now=svc.clock())  # permanent: retrying will not help
-        return TaskResult.done()
-    notices.store.mark_sent(delivery_id, now=svc.clock())
-    return TaskResult.done()
+    delivery_id = str(task.payload.get("delivery") or f"{task.job_id}-{task.row_key}")
+    state = str(task.payload.get("state") or job.state.value)
+    channels = {"webhook": _post_webhook, "email": _send_email}
+    wanted = [c for c, on in (("webhook", job.options.webhook_url), ("email", job.options.notification_email)) if on]
+    retry: RowscoutError | None = None
+    for channel in wanted:
+        key = f"{delivery_id}:{channel}"
+        if not notices.store.claim(key, now=svc.clock(), hold_seconds=CLAIM_SECONDS):
+            continue  # sent already, or another delivery of it is sending now
+        try:
+            channels[channel](svc, notices, job, delivery_id, state)
+        except RowscoutError as exc:
+            notices.store.release(key)
+            if exc.retryable:
+                log.warning("%s notice not delivered yet: %s", channel, exc.user_message, extra={"job_id": job.id})
+                retry = exc
+                continue
+            log.error("%s notice cannot be delivered: %s", channel, exc.user_message, extra={"job_id": job.id})
+        notices.store.mark_sent(key, now=svc.clock())  # sent, or permanently refused: never again
+    return TaskResult.retry(retry.retry_after) if retry else TaskResult.done()
 
 
-def _send(svc: Services, notices: Notices, job: Job, delivery_id: str, state: str) -> None:
-    counts = svc.store.count_rows(job.id)
+def _post_webhook(svc: Services, notices: Notices, job: Job, delivery_id: str, state: str) -> None:
     now = svc.clock()
-    if job.options.webhook_url:
-        body = json.dumps(notice_body(job, counts, delivery_id, state, now), separators=(",", ":")).encode()
-        timestamp = str(int(now.timestamp()))
-        headers = {
-            "Content-Type": "application/json",
-            EVENT_HEADER: f"job.{state}",
-            DELIVERY_HEADER: delivery_id,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: signature(notices.store.secret(job.owner), timestamp, body),
-        }
-        notices.sender.post(job.options.webhook_url, body, headers)
-    if job.options.notification_email:
-        subject = f"Rowscout: job {job.name or job.id} {state}"
-        notices.sender.email(job.options.notification_email, subject, notice_text(job, counts) + "\n")
+    body = notice_body(job, svc.store.count_rows(job.id), delivery_id, state, now)
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    timestamp = str(int(now.timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        EVENT_HEADER: f"job.{state}",
+        DELIVERY_HEADER: delivery_id,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: signature(notices.store.secret(job.owner), timestamp, raw),
+    }
+    notices.sender.post(job.options.webhook_url, raw, headers)
+
+
+def _send_email(svc: Services, notices: Notices, job: Job, delivery_id: str, state: str) -> None:
+    subject = f"Rowscout: job {job.name or job.id} {state}"
+    notices.sender.email(job.options.notification_email, subject, notice_text(job, svc.store.count_rows(job.id)) + "\n")
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -184,7 +184,7 @@ def test_webhooks_to_private_addresses_are_refused_for_good(tmp_path, receiver):
         task = notice_task(cancel_job(svc, job.id))
         assert task is not None
         assert handle_notice_task(svc, notices, TaskDelivery(task, 1)).ok  # permanent: the queue stops
-        assert task.payload["delivery"] in notices.store.sent
+        assert task.payload["delivery"] + ":webhook" in notices.store.sent
     assert receiver.requests == []
 
 
@@ -208,3 +208,27 @@ def test_the_notice_text_says_what_happened():
     done = cancel_job(svc, job.id)
     text = notice_text(replace(done), svc.store.count_rows(job.id))
     assert text.startswith("Job Leads cancelled at 2026-01-05 09:00 UTC: 0 done, 0 failed, 1 skipped")
+
+
+def test_a_failed_email_is_retried_without_posting_the_webhook_again(receiver, mailbox):
+    box, port = mailbox
+    receiver.reset()
+    box.messages.clear()
+    svc, *_ = make_services()
+    options = JobOptions(webhook_url=receiver.url, notification_email="ann@example.com")
+    job = submit_job(svc, owner="ann", name="t", source=SOURCE, rows=companies("A"), options=options)
+    task = notice_task(cancel_job(svc, job.id))
+    assert task is not None
+    with socket.socket() as closed:  # a port nothing listens on: the mail server is down
+        closed.bind(("127.0.0.1", 0))
+        down = closed.getsockname()[1]
+    smtp = {"smtp_host": "127.0.0.1", "smtp_from": "rowscout@localhost", "smtp_starttls": False, "timeout": 5.0}
+    store = MemoryNoticeStore()
+    failing = Notices(store, NoticeSender(NotifySettings(allow_loopback=True, smtp_port=down, **smtp)))
+    assert not handle_notice_task(svc, failing, TaskDelivery(task, 1)).ok  # the queue will deliver it again
+    assert not handle_notice_task(svc, failing, TaskDelivery(task, 2)).ok
+    working = Notices(store, NoticeSender(NotifySettings(allow_loopback=True, smtp_port=port, **smtp)))
+    assert handle_notice_task(svc, working, TaskDelivery(task, 3)).ok
+    assert len(receiver.requests) == 1 and len(box.messages) == 1  # each channel once
+    assert handle_notice_task(svc, working, TaskDelivery(task, 4)).ok
+    assert len(receiver.requests) == 1 and len(box.messages) == 1
