@@ -32,6 +32,7 @@ from service.jobs.flush import enqueue_flush
 from service.jobs.notify import notice_text
 from service.jobs.plan import read_sheet_selection, start_sheet_job
 from service.jobs.progress import JobProgress, job_progress, summarize_job
+from service.research.search.pricing import price_per_search
 from service.sheets.layout import default_header, new_column_headers
 
 bp = Blueprint("addon", __name__, url_prefix="/api/v1")
@@ -130,8 +131,18 @@ def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
     counted = screen_rows((record.position, record.company(table.columns)) for record in table.records)
     rows, skipped = counted.research, counted.skipped  # repeated rows are filled, not skipped: "duplicates"
     columns = table.columns
+    search = api_context().settings.search  # a search provider adds its queries (research/search/pricing.py)
+    name_only = sum(1 for record in table.records if not record.company(columns).website.strip())
+    estimated = estimate_job(
+        rows,
+        options,
+        skipped=skipped,
+        duplicates=counted.duplicates,
+        name_only=name_only,
+        search_price=price_per_search(search.provider) if search.provider else None,
+    )
     return {
-        **estimate_job(rows, options, skipped=skipped, duplicates=counted.duplicates).to_dict(),
+        **estimated.to_dict(),
         **_cloud_cost(rows),
         "columns": {"name": columns.name, "website": columns.website, "reasons": list(columns.reasons)},
         "headers": table.headers,
