@@ -473,7 +473,7 @@ def build_key_store(settings: Settings) -> ApiKeyStore:
     return SqliteApiKeyStore(settings.embedded.workspace / "api-keys.sqlite3")
 
 
-SERVE_DISPATCH_RATE = 50.0  # rows started per second by `serve`, all batches together (sites are paced per host)
+SERVE_DISPATCH_RATE = 500.0  # tasks started per second by `serve` (research is bounded by workers, sites per host)
 
 
 @dataclass

@@ -5,27 +5,27 @@ delivers research tasks of every batch to ``BatchWorker.handle``: the same
 ``handle_research_task`` as everywhere, then, when the row is final, the
 batch is completed if nothing is left (``complete_if_finished``; in the cloud
 the row task does the same). A batch's ``max_concurrent`` is kept by a
-per-batch count of rows in flight: a task over it is put back for a moment
-(a new task, so it uses none of the row's attempts). ``recover`` re-enqueues
-the unfinished rows of active batches when ``serve`` starts again.
+per-batch count of rows in flight: a task over it is parked in memory (it uses
+none of the row's attempts) and each row of that batch that ends sends one
+parked task back to the queue, so a 10,000-row batch waits without churning
+the queue. Parked tasks are lost with the process; ``recover`` re-enqueues the
+unfinished rows of active batches when ``serve`` starts again.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import replace
-from datetime import timedelta
 
 from service.domain import JobState
 from service.domain.sources import ApiSource
 from service.jobs.control import complete_if_finished
-from service.jobs.enqueue import enqueue_keys, new_generation, research_task
+from service.jobs.enqueue import enqueue_keys, new_generation
 from service.jobs.local_run import handle_local_task, release_dead_leases, unfinished_keys
 from service.jobs.ports import Services
 from service.jobs.rowtask import give_up_row
-from service.queue.port import TaskDelivery, TaskKind, TaskResult
-
-WAIT_FOR_ROOM_SECONDS = 0.25
+from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
 
 
 class BatchWorker:
@@ -35,6 +35,7 @@ class BatchWorker:
         self.svc = svc
         self._lock = threading.Lock()
         self._in_flight: dict[str, int] = {}
+        self._parked: dict[str, deque[Task]] = {}
 
     def handle(self, delivery: TaskDelivery) -> TaskResult:
         task = delivery.task
@@ -43,11 +44,8 @@ class BatchWorker:
         job = self.svc.store.get_job(task.job_id)
         if job is None or not job.state.accepts_work:
             return TaskResult.done()
-        if not self._enter(job.id, job.options.concurrency):
-            later = self.svc.clock() + timedelta(seconds=WAIT_FOR_ROOM_SECONDS)
-            retry = research_task(job, task.row_key, new_generation(self.svc))
-            self.svc.queue.enqueue(replace(retry, schedule_at=later))
-            return TaskResult.done()
+        if not self._enter_or_park(job.id, job.options.concurrency, task):
+            return TaskResult.done()  # parked: a row of this batch that ends sends it back
         try:
             result = handle_local_task(self.svc, delivery)
         finally:
@@ -73,9 +71,14 @@ class BatchWorker:
                     complete_if_finished(self.svc, job.id)
         return count
 
-    def _enter(self, job_id: str, limit: int) -> bool:
+    def parked(self, job_id: str) -> int:
+        with self._lock:
+            return len(self._parked.get(job_id, ()))
+
+    def _enter_or_park(self, job_id: str, limit: int, task: Task) -> bool:
         with self._lock:
             if self._in_flight.get(job_id, 0) >= max(1, limit):
+                self._parked.setdefault(job_id, deque()).append(task)
                 return False
             self._in_flight[job_id] = self._in_flight.get(job_id, 0) + 1
             return True
@@ -87,3 +90,9 @@ class BatchWorker:
                 self._in_flight[job_id] = left
             else:
                 self._in_flight.pop(job_id, None)
+            waiting = self._parked.get(job_id)
+            task = waiting.popleft() if waiting else None
+            if waiting is not None and not waiting:
+                del self._parked[job_id]
+        if task is not None:
+            self.svc.queue.enqueue(replace(task, generation=new_generation(self.svc)))

@@ -446,3 +446,19 @@ def test_pause_resume_cancel_and_retry_failed() -> None:
         assert api.post(f"/api/v1/batches/{cancelled}/resume").status_code == 409
         api.researcher.gate.set()
         api.settle()
+
+
+def test_ten_thousand_companies_fit_in_one_request() -> None:
+    names = [f"Company number {n} with a longer name" for n in range(10_000)]
+    hints = {name: f"https://company-number-{n}.example/" for n, name in enumerate(names)}
+    for api in make_api():
+        api.researcher.gate.clear()  # nothing is researched: the test is about the request
+        accepted = api.post("/api/v1/batches", {"company_names": names, "domain_hints": hints})
+        assert accepted.status_code == 202, accepted.json
+        assert accepted.json["total"] == 10_000
+        refused = api.post("/api/v1/batches", {"company_names": [*names, "one too many"]})
+        assert (
+            refused.status_code == 400 and "company_names must have 1–10000 items" in refused.json["error"]["message"]
+        )
+        api.served.queue.stop(wait=False)
+        api.researcher.gate.set()
