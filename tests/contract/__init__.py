@@ -2,4 +2,6 @@
 
 import pytest
 
-pytest.register_assert_rewrite("tests.contract.store_contract", "tests.contract.queue_contract")
+pytest.register_assert_rewrite(
+    "tests.contract.store_contract", "tests.contract.queue_contract", "tests.contract.search_contract"
+)
