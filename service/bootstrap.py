@@ -229,11 +229,14 @@ def build_local_notices(settings: Settings) -> Notices:
     return Notices(store=store, sender=NoticeSender(settings.notify))
 
 
-def build_cloud_notices(settings: Settings) -> Notices:
-    from google.cloud import firestore
-
+def build_cloud_notices(settings: Settings, *, in_memory: bool = False) -> Notices:
+    """Firestore-kept secrets and sent notices; in memory when the job store is a test's own (``store=``)."""
     from service.notify.sender import NoticeSender
-    from service.notify.store import FirestoreNoticeStore
+    from service.notify.store import FirestoreNoticeStore, MemoryNoticeStore
+
+    if in_memory:
+        return Notices(store=MemoryNoticeStore(), sender=NoticeSender(settings.notify))
+    from google.cloud import firestore
 
     client = firestore.Client(project=settings.cloud.project or None, database=settings.cloud.firestore_database)
     return Notices(store=FirestoreNoticeStore(client), sender=NoticeSender(settings.notify))
@@ -452,7 +455,7 @@ def build_cloud(
         sheets=sheets or build_sheets(settings, firestore_budgets(settings)),
         limits=settings.limits,
         clock=clock or utc_now,
-        notices=notices or (build_cloud_notices(settings) if store is None else None),  # issue 16
+        notices=notices or build_cloud_notices(settings, in_memory=store is not None),  # issue 16
     )
     if worker_id:
         services.worker_id = worker_id
