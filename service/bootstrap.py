@@ -486,13 +486,12 @@ class Served:
     services: Services
     keys: ApiKeyStore
     queue: Any  # InProcessQueue, started by ``start``
+    worker: Any  # the BatchWorker the queue hands tasks to
 
     def start(self) -> int:
         """Start researching; returns how many unfinished rows of earlier batches were enqueued again."""
-        from service.jobs.batch_worker import BatchWorker
-
         self.queue.start()
-        return BatchWorker(self.services).recover()
+        return int(self.worker.recover())
 
     def close(self) -> None:
         self.queue.stop(wait=False)
@@ -529,4 +528,4 @@ def build_serve(
         clock=clock or utc_now,
     )
     holder.append(BatchWorker(services))
-    return Served(services=services, keys=keys or build_key_store(settings), queue=queue)
+    return Served(services=services, keys=keys or build_key_store(settings), queue=queue, worker=holder[0])

@@ -43,6 +43,7 @@ class BatchWorker:
             return TaskResult.done()  # serve runs API batches only: no sheet plans or flushes
         job = self.svc.store.get_job(task.job_id)
         if job is None or not job.state.accepts_work:
+            self._drop_parked(task.job_id)  # resume enqueues every unfinished row again
             return TaskResult.done()
         if not self._enter_or_park(job.id, job.options.concurrency, task):
             return TaskResult.done()  # parked: a row of this batch that ends sends it back
@@ -74,6 +75,10 @@ class BatchWorker:
     def parked(self, job_id: str) -> int:
         with self._lock:
             return len(self._parked.get(job_id, ()))
+
+    def _drop_parked(self, job_id: str) -> None:
+        with self._lock:
+            self._parked.pop(job_id, None)
 
     def _enter_or_park(self, job_id: str, limit: int, task: Task) -> bool:
         with self._lock:

@@ -462,3 +462,19 @@ def test_ten_thousand_companies_fit_in_one_request() -> None:
         )
         api.served.queue.stop(wait=False)
         api.researcher.gate.set()
+
+
+def test_parked_tasks_of_a_cancelled_batch_are_let_go() -> None:
+    for api in make_api(api=ApiSettings(serve_workers=4)):
+        api.researcher.gate.clear()
+        batch = api.submit({"company_names": [f"K{n}" for n in range(40)], "max_concurrent": 1})
+        worker = api.served.worker
+        deadline = time.monotonic() + 10
+        while worker.parked(batch) < 39 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.parked(batch) == 39  # one in research, the rest wait in memory, not in the queue
+        api.post(f"/api/v1/batches/{batch}/cancel")
+        api.researcher.gate.set()
+        api.settle()
+        assert worker.parked(batch) == 0
+        assert api.get(f"/api/v1/batches/{batch}").json["progress"]["skipped"] == 39

@@ -202,3 +202,23 @@ def test_urgent_rows_are_dispatched_before_high_ones_in_process() -> None:
     assert queue.join(timeout=10)
     queue.stop()
     assert order == ["urgent", "high", "normal", "normal", "low"]
+
+
+def test_serve_researches_batches_left_unfinished_by_an_earlier_process() -> None:
+    from service.bootstrap import build_serve
+    from service.config import Settings
+
+    clock = Clock()
+    svc = _services(clock)  # its queue never runs: the process "died" after submit
+    names = [CompanyInput(name=f"Left {n}") for n in range(3)]
+    job, _ = submit_batch(svc, owner="ann", name="left", companies=names, options=JobOptions(), limits=LIMITS)
+    researcher = FakeResearcher()
+    served = build_serve(Settings(), store=svc.store, researcher=researcher, keys=MemoryApiKeyStore())
+    try:
+        assert served.start() == 3
+        assert served.queue.join(timeout=30)
+    finally:
+        served.close()
+    assert sorted(researcher.calls) == ["Left 0", "Left 1", "Left 2"]
+    finished = svc.store.get_job(job.id)
+    assert finished is not None and finished.state == JobState.COMPLETED
