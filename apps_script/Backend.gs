@@ -91,8 +91,9 @@ function fetchOrExplain_(url, options, baseUrl) {
   try {
     return UrlFetchApp.fetch(url, options);
   } catch (err) {
-    console.warn('Rowscout fetch failed: ' + (err && err.message));
-    throw new Error('Rowscout backend unreachable at ' + baseUrl + '. Try again in a moment; if it ' +
+    // The address is for the administrator (Apps Script executions log), not for the user.
+    console.warn('Rowscout fetch to ' + baseUrl + ' failed: ' + (err && err.message));
+    throw new Error('The Rowscout service cannot be reached right now. Try again in a moment; if it ' +
       'keeps failing, tell your administrator.');
   }
 }
@@ -104,8 +105,9 @@ function parseResponse_(response, baseUrl) {
     return body;
   }
   if (status >= 200 && status < 400) {
-    throw new Error('The Rowscout backend at ' + baseUrl + ' gave an unexpected answer (HTTP ' +
-      status + '). Tell your administrator: the add-on may point at the wrong address.');
+    console.warn('Rowscout backend ' + baseUrl + ' answered HTTP ' + status + ' without JSON');
+    throw new Error('The Rowscout service gave an unexpected answer (HTTP ' + status + '). Tell your ' +
+      'administrator: the add-on may point at the wrong address.');
   }
   throw new Error(errorMessage_(status, body, retryAfter_(response)));
 }
