@@ -56,6 +56,7 @@ LABELS: dict[str, str] = {
     "logo_url": "Logo URL",
     "ceo": "CEO",
     "funding": "Funding",
+    "similar_in_list": "Similar in this list",  # export --similar (service.files.similarity_column)
 }
 _SUFFIXED = re.compile(r"^(?P<label>.*?)(?: \(Rowscout(?: \d+)?\))+$")
 

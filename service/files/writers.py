@@ -23,7 +23,8 @@ The .xlsx workbook (``write_xlsx``, see ``service/files/README.md``):
 - the first sheet is named after the input's sheet (``sheet_title``), its
   header row bold, frozen and filtered; each column sized to its header and
   the first ``WIDTH_SAMPLE_ROWS`` rows, between ``MIN_WIDTH`` and the
-  bound of its kind (long text wraps at ``LONG_TEXT_WIDTH`` characters);
+  bound of its kind (long text wraps at ``LONG_TEXT_WIDTH`` characters,
+  and its row is made tall enough for up to ``MAX_LINES`` lines);
 - ``URL`` cells link to their address and ``EMAILS`` cells to ``mailto:``
   the first address, only for safe values (``cells.link_target``);
   ``DATETIME`` cells are dates (UTC), ``INTEGER`` cells numbers;
@@ -65,6 +66,9 @@ SOURCES_SHEET = "Sources"
 SOURCES_HEADERS = ("Row", "Company", "Field", "Value", "URL", "Method")
 SOURCES_WIDTHS = (8.0, 24.0, 18.0, 40.0, 50.0, 12.0)
 WIDTH_SAMPLE_ROWS = 200
+HEADER_FIT = 24  # headers up to this many characters fit their column on one line
+MAX_LINES = 6  # a wrapped row shows at most this many lines (the cell holds everything)
+LINE_HEIGHT = 15.0  # points per line of 11-point text
 MIN_WIDTH = 8
 LONG_TEXT_WIDTH = 60
 MAX_WIDTH = {
@@ -177,14 +181,17 @@ def write_xlsx(handle: BinaryIO, columns: TableColumns, rows: Iterable[Row]) -> 
     sources = workbook.create_sheet(SOURCES_SHEET if main.title.casefold() != "sources" else "Rowscout sources")
     stream = iter(rows)
     head = list(itertools.islice(stream, WIDTH_SAMPLE_ROWS))
-    _start(main, [c.header for c in layout], column_widths(layout, (columns.values(r) for r in head)))
+    widths = column_widths(layout, (columns.values(r) for r in head))
+    _start(main, [c.header for c in layout], widths)
     _start(sources, list(SOURCES_HEADERS), SOURCES_WIDTHS)
     written = lines_written = 0
     for row in itertools.chain(head, stream):
         lines = columns.source_lines(row)
         link = f"{_quoted(sources.title)}!A{lines_written + 2}" if lines else None
-        values = zip(layout, columns.values(row), strict=True)
-        main.append([_cell(main, column, value, link, len(lines)) for column, value in values])
+        values = columns.values(row)
+        if (height := row_height(layout, widths, values)) is not None:
+            main.row_dimensions[written + 2].height = height
+        main.append([_cell(main, c, value, link, len(lines)) for c, value in zip(layout, values, strict=True)])
         for line in lines:
             sources.append(_source_cells(sources, line))
         written += 1
@@ -201,12 +208,29 @@ def sheet_title(title: str) -> str:
 
 
 def column_widths(layout: Sequence[Column], sample: Iterable[Sequence[CellValue]]) -> list[float]:
-    """Each column's width in characters: its widest line among the header and ``sample``, within bounds."""
-    widest = [max((len(word) for word in c.header.split()), default=0) for c in layout]
+    """Each column's width in characters: its widest line among the header and ``sample``, within bounds.
+
+    A header up to ``HEADER_FIT`` characters always fits on one line; a longer one (a custom
+    question) wraps at its column's bound.
+    """
+    headers = [len(c.header) if len(c.header) <= HEADER_FIT else 0 for c in layout]
+    widest = list(headers)
     for values in sample:
         for index, value in enumerate(values):
             widest[index] = max(widest[index], _display_width(layout[index].kind, value))
-    return [float(min(max(w + 2, MIN_WIDTH), MAX_WIDTH[c.kind])) for w, c in zip(widest, layout, strict=True)]
+    bounds = [max(MAX_WIDTH[c.kind], h + 2) for c, h in zip(layout, headers, strict=True)]
+    return [float(min(max(w + 2, MIN_WIDTH), bound)) for w, bound in zip(widest, bounds, strict=True)]
+
+
+def row_height(layout: Sequence[Column], widths: Sequence[float], values: Sequence[CellValue]) -> float | None:
+    """The height (points) a row needs to show its wrapped long texts, up to ``MAX_LINES``; None for one line."""
+    lines = 1
+    for column, width, value in zip(layout, widths, values, strict=True):
+        if column.kind == Kind.LONG_TEXT and value:
+            per_line = max(int(width) - 2, 1)
+            wrapped = sum(max(-(-len(part) // per_line), 1) for part in cell_text(value).splitlines())
+            lines = max(lines, min(wrapped, MAX_LINES))
+    return LINE_HEIGHT * lines if lines > 1 else None
 
 
 def _display_width(kind: Kind, value: CellValue) -> int:

@@ -21,7 +21,8 @@ from service.domain import (
     RowState,
 )
 from service.domain.tables import ColumnMap
-from service.files.writers import LONG_TEXT_WIDTH, MIN_WIDTH, export_rows, sheet_title
+from service.files.output import Column, Kind
+from service.files.writers import LONG_TEXT_WIDTH, MIN_WIDTH, export_rows, row_height, sheet_title
 
 HEADERS = ["Company", "Website", "Notes"]
 COLUMNS = ColumnMap(name="Company", website="Website")
@@ -116,6 +117,11 @@ def test_header_is_bold_frozen_filtered_and_columns_are_sized(workbook: openpyxl
     assert widths["Description"] == LONG_TEXT_WIDTH  # a long text is bounded and wraps
     assert ws.cell(2, column(ws, "Description")).alignment.wrap_text
     assert widths["Company"] < widths["Website (found)"]  # sized to the content, not a default
+    assert widths["Employees (stated)"] >= len("Employees (stated)")  # a header fits on one line
+    assert ws.row_dimensions[2].height == 4 * 15  # the 228-character description needs four 58-character lines
+    assert ws.row_dimensions[3].height == 2 * 15  # the error and its hint take two lines
+    layout = [Column("e", "Error", Kind.LONG_TEXT), Column("n", "Notes")]
+    assert row_height(layout, [20, 10], ["short", "x" * 50]) is None  # one line: the default height
 
 
 def test_cells_are_typed(workbook: openpyxl.Workbook) -> None:
