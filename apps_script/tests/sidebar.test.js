@@ -185,6 +185,8 @@ test('Try on 5 rows: a small job first, its results, then the rest of the select
   await waitFor(page, () => document.getElementById('job-name').innerText === 'Leads A7:C40, A57:C57');
   const rest = addon.backend.jobs.get('job-2');
   assert.deepEqual(rest.body.ranges, ['A7:C40', 'A57:C57']);
+  // the rest fills the trial's field columns (headers as the estimate previewed them), no second set
+  assert.deepEqual(rest.body.column_map, Object.fromEntries(DEFAULTS.map((f) => [f, LABEL[f]])));
   assert.equal(rest.total, 35);
   assert.ok(!(await page.locator('#trial-box').isVisible()));
   assert.deepEqual(page.pageErrors, []);

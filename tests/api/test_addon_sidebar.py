@@ -131,3 +131,19 @@ def test_a_sheet_jobs_failed_rows_carry_their_sheet_row_numbers(env: Env) -> Non
     failed = env.client.get(f"/api/v1/jobs/{job['id']}", headers=env.as_user()).json["job"]["failed_rows"]
     assert [(f["row"], f["company"], f["kind"]) for f in failed["rows"]] == [(3, "Globex", "dns")]
     assert env.sheets.values(SHEET, TAB)[3 - 1][0] == "Globex"
+
+
+def test_the_rest_after_a_trial_fills_the_trials_field_columns(env: Env) -> None:
+    """ "Try on 5 rows" then the rest: the sidebar maps each field to the trial's column (its preview)."""
+    rows = [["Company", "Website"], ["Acme", "acme.example"], ["Globex", "globex.example"], ["Initech", "initech.ex"]]
+    env.sheets.create_spreadsheet(SHEET, {TAB: rows})
+    fields = ["website", "industry", "hq_country"]
+    preview = env.client.post(
+        "/api/v1/estimate", json=selection(ranges=["A2:B4"], fields=fields), headers=env.as_user()
+    ).json["new_columns"]
+    _submit(env, ranges=["A2:B2"], fields=fields)  # the trial
+    trial_headers = _user_headers(env)
+    column_map = dict(zip(fields, preview[2:-1], strict=True))  # what the sidebar sends for the rest
+    _submit(env, ranges=["A3:B4"], fields=fields, column_map=column_map)
+    added = _user_headers(env)[len(trial_headers) :]
+    assert added == ["Rowscout status (Rowscout)", "Researched at (Rowscout)", "Sources (Rowscout)"]
