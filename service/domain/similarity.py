@@ -125,7 +125,7 @@ def similarity_matrix(profiles: Sequence[CompanyProfile]) -> np.ndarray:
 
     docs = [_expand(terms_of(p)) for p in profiles]
     n = len(docs)
-    if n < 2:
+    if n < 2 or not any(docs):  # nothing to compare (e.g. descriptions of stop words only)
         return np.zeros((n, n))
     retriever = bm25s.BM25()
     retriever.index(_tokenized(docs), show_progress=False)

@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.domain import CompanyInput, CompanyProfile, JobOptions, RowOutcome, RowState
 from service.domain.errors import InputError, JobNotFound
@@ -98,6 +100,7 @@ def test_similarity_is_symmetric_in_0_1_and_explained_by_shared_terms():
     matrix = similarity_matrix(list(PROFILES.values()))
     assert np.allclose(matrix, matrix.T) and matrix.min() >= 0 and matrix.max() <= 1
     assert np.all(np.diag(matrix) == 0)
+    assert not similarity_matrix([CompanyProfile(description="the and 123"), CompanyProfile(description="of")]).any()
     identical = similarity_matrix([PROFILES["Ledgerly"], PROFILES["Ledgerly"], PROFILES["Helix Bio"]])
     assert identical[0, 1] == pytest.approx(1.0) and identical[0, 2] == 0.0
 
@@ -202,3 +205,21 @@ def test_the_nearest_neighbour_chain_clusters_as_the_textbook_algorithm_does(see
     matrix = upper + upper.T
     for threshold in (0.05, 0.2, 0.4):
         assert cluster(matrix, threshold=threshold) == _greedy_average_linkage(matrix.tolist(), threshold)
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab éß-'1 ")), max_size=30)
+_PROFILE = st.builds(
+    CompanyProfile,
+    description=_TEXT,
+    industry=st.sampled_from(["", "Food & Beverage", "Software & SaaS"]),
+    products=st.lists(_TEXT, max_size=2),
+    hq_country=st.sampled_from(["", "France"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PROFILE, max_size=8))
+def test_any_profiles_compare_without_error_symmetric_and_every_company_in_one_cluster(profiles):
+    found = compare([Company(str(i), f"C{i}", p) for i, p in enumerate(profiles)])
+    assert np.allclose(found.matrix, found.matrix.T) and (found.matrix >= 0).all() and (found.matrix <= 1).all()
+    assert sorted(k for c in found.clusters for k in c.keys) == sorted(str(i) for i in range(len(profiles)))
