@@ -18,6 +18,7 @@ and jobs ``(owner, created_at desc)``; for the batch API's statistics jobs
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
 import threading
 import time
@@ -197,6 +198,7 @@ class FirestoreJobStore:
         self._jobs = client.collection(f"{collection_prefix}jobs")
         self._seen = _Seen()
         self._job_cache: dict[str, tuple[float, Job | None]] = {}
+        self._expiry: dict[str, datetime] = {}  # jobs' expire_at as last seen: counter shards carry it (TTL)
         self._job_cache_seconds = job_cache_seconds
         # Every call is bounded: an unreachable Firestore becomes a retryable StoreError in
         # seconds, well inside a task's dispatch deadline, instead of hanging the worker.
@@ -223,7 +225,14 @@ class FirestoreJobStore:
         if delta:
             errors = any(name.startswith(f"{_ERRORS}.") for name in delta)
             number = random.randrange(ERROR_SHARDS if errors else COUNTER_SHARDS)
-            writer.set(self._shard(job_id, number), _increments(delta), merge=True)
+            document = _increments(delta)
+            if job_id in self._expiry:  # TTL removes the shards with the job (no extra write)
+                document["expire_at"] = self._expiry[job_id]
+            writer.set(self._shard(job_id, number), document, merge=True)
+
+    def _seen_expiry(self, job: Job | None) -> None:
+        if job is not None and job.expire_at is not None:
+            self._expiry[job.id] = as_utc(job.expire_at)  # type: ignore[assignment]
 
     def _transact(self, action: str, body: Callable[..., T], *args: Any) -> T:
         """Run ``body(transaction, *args)`` in a retried transaction; contention becomes StoreError."""
@@ -236,6 +245,7 @@ class FirestoreJobStore:
     # --- jobs ---
     def create_job(self, job: Job) -> None:
         self._job_cache.pop(job.id, None)
+        self._seen_expiry(job)
         with _translated("create a job"):
             self._job_ref(job.id).set(job_to_record(job), **self._io)
 
@@ -246,6 +256,7 @@ class FirestoreJobStore:
         with _translated("read a job"):
             snapshot = self._job_ref(job_id).get(**self._io)
         job = job_from_record(snapshot.to_dict() or {}) if snapshot.exists else None
+        self._seen_expiry(job)
         if self._job_cache_seconds > 0:
             self._job_cache[job_id] = (time.monotonic() + self._job_cache_seconds, job)
         return job
@@ -268,6 +279,8 @@ class FirestoreJobStore:
 
         updated = self._transact("update a job", body)
         if "expire_at" in changes:
+            self._expiry.pop(job_id, None)
+            self._seen_expiry(updated)
             self._set_rows_expiry(job_id, updated.expire_at)
         return updated
 
@@ -302,9 +315,11 @@ class FirestoreJobStore:
         return job_from_record(snapshot.to_dict())
 
     def _set_rows_expiry(self, job_id: str, expire_at: datetime | None) -> None:
+        """The job's new expiry on every row and counter shard (their TTL follows the job's)."""
         with _translated("update row expiry"):
-            refs = self._rows(job_id).list_documents(page_size=BATCH_LIMIT)
-            for chunk in _chunks(refs, BATCH_LIMIT):
+            rows = self._rows(job_id).list_documents(page_size=BATCH_LIMIT)
+            shards = self._job_ref(job_id).collection("counters").list_documents()
+            for chunk in _chunks(itertools.chain(rows, shards), BATCH_LIMIT):
                 batch = self._client.batch()
                 for ref in chunk:
                     batch.update(ref, {"expire_at": as_utc(expire_at)})

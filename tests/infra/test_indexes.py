@@ -41,7 +41,7 @@ def test_exempt_fields_are_never_queried() -> None:
 
 def test_ttl_fields_are_exempt_and_enabled() -> None:
     ttl = {(o["collectionGroup"], o["fieldPath"]) for o in CONFIG["fieldOverrides"] if o.get("ttl")}
-    assert ttl == {("rows", "expire_at"), ("jobs", "expire_at")}
+    assert ttl == {("rows", "expire_at"), ("jobs", "expire_at"), ("counters", "expire_at")}
     for override in CONFIG["fieldOverrides"]:
         if override.get("ttl"):
             assert override["indexes"] == []

@@ -215,3 +215,19 @@ def test_the_job_cache_serves_reads_and_forgets_on_its_own_writes(firestore_clie
     cached.set_job_state("job-1", JobState.RUNNING, now=T0)
     assert cached.get_job("job-1").state == JobState.RUNNING  # type: ignore[union-attr]
     assert FirestoreJobStore(firestore_client).get_job("job-1").state == JobState.RUNNING  # type: ignore[union-attr]
+
+
+def test_counter_shards_expire_with_their_job(firestore_client: firestore.Client) -> None:
+    store = FirestoreJobStore(firestore_client)
+    job = make_job()
+    store.create_job(job)
+    store.add_rows("job-1", [make_row(f"r{n}", n) for n in range(6)])
+    for n in range(6):
+        store.lease_row("job-1", f"r{n}", owner="w1", now=T0, lease_seconds=LEASE, max_attempts=3)
+        store.finish_row("job-1", f"r{n}", owner="w1", outcome=RowOutcome(RowState.DONE), now=T0)
+    shards = list(firestore_client.collection("jobs/job-1/counters").stream())
+    assert shards and {doc.get("expire_at") for doc in shards} == {job.expire_at}
+    later = T0 + timedelta(days=90)
+    store.update_job("job-1", now=T0, expire_at=later)
+    assert {doc.get("expire_at") for doc in firestore_client.collection("jobs/job-1/counters").stream()} == {later}
+    assert store.count_rows("job-1")[RowState.DONE] == 6
