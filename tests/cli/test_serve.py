@@ -183,8 +183,8 @@ def test_the_readme_curl_examples_run_as_written(server: Server, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert '"status":"completed"' in done.stdout.replace(" ", "")
     assert "parked_domain" in done.stdout and "Acme Robotics" in done.stdout
-    sheet = load_workbook(tmp_path / "results.xlsx", read_only=True).worksheets[0]
-    assert len(list(sheet.iter_rows(values_only=True))) == 5  # header + 4 companies
+    workbook = load_workbook(io.BytesIO((tmp_path / "results.xlsx").read_bytes()), read_only=True)
+    assert len(list(workbook.worksheets[0].iter_rows(values_only=True))) == 5  # header + 4 companies
     assert '"timeframe":"1h"' in done.stdout.replace(" ", "")
 
 
