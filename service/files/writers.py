@@ -44,6 +44,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
+from copy import copy
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -184,6 +185,7 @@ def write_xlsx(handle: BinaryIO, columns: TableColumns, rows: Iterable[Row]) -> 
     widths = column_widths(layout, (columns.values(r) for r in head))
     _start(main, [c.header for c in layout], widths)
     _start(sources, list(SOURCES_HEADERS), SOURCES_WIDTHS)
+    styles = _Styles(main)
     written = lines_written = 0
     for row in itertools.chain(head, stream):
         lines = columns.source_lines(row)
@@ -191,9 +193,9 @@ def write_xlsx(handle: BinaryIO, columns: TableColumns, rows: Iterable[Row]) -> 
         values = columns.values(row)
         if (height := row_height(layout, widths, values)) is not None:
             main.row_dimensions[written + 2].height = height
-        main.append([_cell(main, c, value, link, len(lines)) for c, value in zip(layout, values, strict=True)])
+        main.append([_cell(main, styles, c, value, link, len(lines)) for c, value in zip(layout, values, strict=True)])
         for line in lines:
-            sources.append(_source_cells(sources, line))
+            sources.append(_source_cells(sources, styles, line))
         written += 1
         lines_written += len(lines)
     main.auto_filter.ref = f"A1:{get_column_letter(len(layout))}{written + 1}"
@@ -254,26 +256,48 @@ def _start(sheet: Any, headers: list[str], widths: Sequence[float]) -> None:
     sheet.append(cells)
 
 
-def _cell(sheet: Any, column: Column, value: CellValue, sources_link: str | None, sources: int) -> Cell | None:
+class _Styles:
+    """Each combination of cell styles, made once per workbook; a cell gets a copy of its style ids.
+
+    Setting ``font``/``alignment`` on every cell hashes the style objects each
+    time; copying openpyxl's ``StyleArray`` of a styled template cell gives the
+    same cell XML at a fraction of the cost.
+    """
+
+    def __init__(self, sheet: Any) -> None:
+        self._sheet = sheet
+        self._made: dict[tuple[str, bool, bool], Any] = {}
+
+    def apply(self, cell: Cell, *, number_format: str = "", link: bool = False, wrap: bool = False) -> Cell:
+        key = (number_format, link, wrap)
+        if key not in self._made:
+            template = WriteOnlyCell(self._sheet)
+            if number_format:
+                template.number_format = number_format
+            if link:
+                template.font = _LINK_FONT
+            template.alignment = _WRAP if wrap else _TOP
+            self._made[key] = template._style
+        cell._style = copy(self._made[key])
+        return cell
+
+
+def _cell(sheet: Any, styles: _Styles, column: Column, value: CellValue, link: str | None, sources: int) -> Cell | None:
     """One typed, styled cell; text is always a string cell (never a formula)."""
     if column.kind == Kind.SOURCES:
-        return _sources_cell(sheet, sources_link, sources)
+        return _sources_cell(sheet, styles, link, sources)
     if value is None or value == "":
         return None
+    wrap = column.kind == Kind.LONG_TEXT
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=_naive_utc(value))
-        cell.number_format = _DATETIME_FORMAT
-    elif isinstance(value, int) and not isinstance(value, bool):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "0"
-    else:
-        cell = xlsx_cell(sheet, str(value))
-        target = _target(column.kind, str(value))
-        if target:
-            cell.hyperlink = Hyperlink(ref="", target=target)
-            cell.font = _LINK_FONT
-    cell.alignment = _WRAP if column.kind == Kind.LONG_TEXT else _TOP
-    return cell
+        return styles.apply(WriteOnlyCell(sheet, value=_naive_utc(value)), number_format=_DATETIME_FORMAT)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return styles.apply(WriteOnlyCell(sheet, value=value), number_format="0", wrap=wrap)
+    cell = xlsx_cell(sheet, str(value))
+    target = _target(column.kind, str(value))
+    if target:
+        cell.hyperlink = Hyperlink(ref="", target=target)
+    return styles.apply(cell, link=bool(target), wrap=wrap)
 
 
 def _target(kind: Kind, text: str) -> str | None:
@@ -284,21 +308,20 @@ def _target(kind: Kind, text: str) -> str | None:
     return None
 
 
-def _sources_cell(sheet: Any, link: str | None, count: int) -> Cell | None:
+def _sources_cell(sheet: Any, styles: _Styles, link: str | None, count: int) -> Cell | None:
     """``N sources``, linking to the row's first line on the Sources sheet."""
     if not link:
         return None
     cell = xlsx_cell(sheet, f"{count} source" + ("s" if count != 1 else ""))
     cell.hyperlink = Hyperlink(ref="", location=link)
-    cell.font, cell.alignment = _LINK_FONT, _TOP
-    return cell
+    return styles.apply(cell, link=True)
 
 
-def _source_cells(sheet: Any, line: SourceLine) -> list[Cell]:
+def _source_cells(sheet: Any, styles: _Styles, line: SourceLine) -> list[Cell]:
     url = xlsx_cell(sheet, line.url)
     if target := link_target(line.url):
         url.hyperlink = Hyperlink(ref="", target=target)
-        url.font = _LINK_FONT
+        styles.apply(url, link=True)
     texts = [xlsx_cell(sheet, text) for text in (line.company, line.field, line.value)]
     return [WriteOnlyCell(sheet, value=line.row), *texts, url, xlsx_cell(sheet, line.method)]
 
@@ -308,8 +331,9 @@ def _quoted(title: str) -> str:
 
 
 def _naive_utc(value: datetime) -> datetime:
-    """Excel has no time zones: the time in UTC, without its offset."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    """Excel has no time zones: the time in UTC, without its offset (to the second)."""
+    utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return utc.replace(microsecond=0)
 
 
 def _csv_lines(columns: TableColumns, rows: Iterable[Row]) -> Iterator[str]:
