@@ -89,7 +89,7 @@ def _research(svc: Services, job: Job, row: Row) -> ResearchOutcome:
     started = time.monotonic()
     try:
         outcome = svc.researcher.research(row.input, options)
-        outcome.usage.seconds = round(time.monotonic() - started, 3)
+        outcome.usage.seconds = round(time.monotonic() - started, 6)
         return outcome
     except Exception:  # a bug in research must cost one row, not the worker
         log.exception("research crashed", extra={"job_id": job.id, "row_key": row.key})
