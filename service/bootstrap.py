@@ -505,8 +505,10 @@ def build_serve(
     keys: ApiKeyStore | None = None,
     clock: Callable[[], datetime] | None = None,
     retry: RetryPolicy | None = None,
+    notices: Notices | None = None,
 ) -> Served:
-    """SQLite job state, the in-process queue (``settings.api.serve_workers`` rows at once), API keys."""
+    """SQLite job state, the in-process queue (``settings.api.serve_workers`` rows at once), API keys, and
+    completion notices (the workspace's secrets; delivered by the same queue)."""
     from service.jobs.batch_worker import BatchWorker
     from service.queue.inprocess import InProcessQueue
 
@@ -526,6 +528,8 @@ def build_serve(
         sheets=None,
         limits=settings.limits,
         clock=clock or utc_now,
+        notices=notices  # the workspace's secrets; in memory when the job store is a test's own (as in build_cloud)
+        or (build_cloud_notices(settings, in_memory=True) if store is not None else build_local_notices(settings)),
     )
     holder.append(BatchWorker(services))
     return Served(services=services, keys=keys or build_key_store(settings), queue=queue, worker=holder[0])

@@ -75,7 +75,8 @@ def cmd_serve(local: Embedded, args: argparse.Namespace) -> ExitCode:
 
         served = build_serve(settings, researcher=researcher)
         served.start()
-        adapters = {"store": served.services.store, "queue": served.queue, "researcher": researcher}
+        svc = served.services
+        adapters = {"store": svc.store, "queue": served.queue, "researcher": researcher, "notices": svc.notices}
         config = {"SETTINGS": settings, "ADAPTERS": adapters, "API_KEYS": served.keys, "API_KEYS_ONLY": True}
         return create_app({**config, "KEEP_LOGGING": True})  # log lines through the CLI (--verbose for more)
 

@@ -4,7 +4,10 @@ One long-lived in-process queue (built by ``service.bootstrap.build_serve``)
 delivers research tasks of every batch to ``BatchWorker.handle``: the same
 ``handle_research_task`` as everywhere, then, when the row is final, the
 batch is completed if nothing is left (``complete_if_finished``; in the cloud
-the row task does the same). A batch's ``max_concurrent`` is kept by a
+the row task does the same). Completion notices (``complete_if_finished`` and
+``cancel_job`` queue one when a batch with a ``webhook_url`` or
+``notification_email`` ends) come through the same queue and go to
+``handle_notice_task``, retried by the queue like a row. A batch's ``max_concurrent`` is kept by a
 per-batch count of rows in flight: a task over it is parked in memory (it uses
 none of the row's attempts) and each row of that batch that ends sends one
 parked task back to the queue, so a 10,000-row batch waits without churning
@@ -14,6 +17,7 @@ unfinished rows of active batches when ``serve`` starts again.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from dataclasses import replace
@@ -23,13 +27,16 @@ from service.domain.sources import ApiSource
 from service.jobs.control import complete_if_finished
 from service.jobs.enqueue import enqueue_keys, new_generation
 from service.jobs.local_run import handle_local_task, release_dead_leases, unfinished_keys
+from service.jobs.notify import handle_notice_task
 from service.jobs.ports import Services
 from service.jobs.rowtask import give_up_row
 from service.queue.port import Task, TaskDelivery, TaskKind, TaskResult
 
+log = logging.getLogger(__name__)
+
 
 class BatchWorker:
-    """Row tasks of API batches, at most ``max_concurrent`` rows of one batch at once."""
+    """Row tasks of API batches, at most ``max_concurrent`` rows of one batch at once; their completion notices."""
 
     def __init__(self, svc: Services) -> None:
         self.svc = svc
@@ -39,6 +46,8 @@ class BatchWorker:
 
     def handle(self, delivery: TaskDelivery) -> TaskResult:
         task = delivery.task
+        if task.kind == TaskKind.NOTICE:
+            return self._notice(delivery)
         if task.kind != TaskKind.RESEARCH:
             return TaskResult.done()  # serve runs API batches only: no sheet plans or flushes
         job = self.svc.store.get_job(task.job_id)
@@ -57,8 +66,18 @@ class BatchWorker:
 
     def give_up(self, delivery: TaskDelivery, reason: str) -> None:
         """The queue stopped retrying a row: it fails with the reason, and its batch may be complete."""
+        if delivery.task.kind == TaskKind.NOTICE:
+            log.error("gave up on a completion notice: %s", reason, extra={"job_id": delivery.task.job_id})
+            return
         give_up_row(self.svc, delivery.task.job_id, delivery.task.row_key, reason)
         complete_if_finished(self.svc, delivery.task.job_id)
+
+    def _notice(self, delivery: TaskDelivery) -> TaskResult:
+        notices = self.svc.notices
+        if notices is None:
+            log.warning("completion notices are not set up: notice dropped", extra={"job_id": delivery.task.job_id})
+            return TaskResult.done()
+        return handle_notice_task(self.svc, notices, delivery)
 
     def recover(self) -> int:
         """Enqueue the unfinished rows of every active batch (after a restart); returns how many."""

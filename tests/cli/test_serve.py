@@ -2,8 +2,10 @@
 
 One server per module (gunicorn, SQLite workspace, in-process queue); the
 demo web runs in this process and the server's researcher reaches it through
-``tests/cli/serve_runner.py``. The curl examples of ``service/api/README.md``
-run as written, with only ``ROWSCOUT_URL`` and ``ROWSCOUT_KEY`` set.
+``tests/cli/serve_runner.py``. A webhook receiver on loopback gets the
+batch's signed completion notice (``ROWSCOUT_WEBHOOK_ALLOW_LOOPBACK=1``). The
+curl examples of ``service/api/README.md`` run as written, with only
+``ROWSCOUT_URL`` and ``ROWSCOUT_KEY`` set.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -31,6 +34,9 @@ from openpyxl import load_workbook
 from service.cli import main
 from service.cli.exits import ExitCode
 from service.examples.demo_web import DemoWeb
+from service.jobs.notify import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from tests.jobs.test_notify import Receiver
+from tests.support.loopback import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "service" / "api" / "README.md"
@@ -50,6 +56,7 @@ class Server:
     key: str
     workspace: Path
     env: dict[str, str]
+    receiver: Receiver
 
     def call(self, method: str, path: str, key: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = {"X-API-Key": key or self.key}
@@ -63,6 +70,13 @@ class Server:
                 return dict(status)
             time.sleep(0.2)
         raise AssertionError(f"batch {batch} did not end: {status}")
+
+    def wait_for_webhooks(self, count: int, limit: float = 30.0) -> list[tuple[dict[str, str], bytes]]:
+        deadline = time.monotonic() + limit
+        while len(self.receiver.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with self.receiver.lock:
+            return list(self.receiver.requests)
 
 
 def _free_port() -> int:
@@ -83,8 +97,14 @@ def _cli(workspace: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workspace = tmp_path_factory.mktemp("serve") / "ws"
-    with DemoWeb() as web:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "ROWSCOUT_TEST_DEMO_PORT": str(web.port)}
+    receiver = Receiver()
+    with DemoWeb() as web, serving(receiver):
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "ROWSCOUT_TEST_DEMO_PORT": str(web.port),
+            "ROWSCOUT_WEBHOOK_ALLOW_LOOPBACK": "1",  # the receiver is on 127.0.0.1
+        }
         key = _cli(workspace, "keys", "create", "--owner", "e2e@example.com").strip().splitlines()[-1]
         port = _free_port()
         command = [sys.executable, "-m", "tests.cli.serve_runner", "--workspace", str(workspace), "serve"]
@@ -94,7 +114,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             url = f"http://127.0.0.1:{port}"
             try:
                 _wait_for(url, process, log)
-                yield Server(url, key, workspace, env)
+                yield Server(url, key, workspace, env, receiver)
             finally:
                 process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
                 try:
@@ -118,7 +138,14 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 def test_a_batch_of_names_with_domain_hints_end_to_end(server: Server) -> None:
-    body = {"name": "e2e", "company_names": COMPANIES, "domain_hints": HINTS, "fields": ["website", "industry"]}
+    server.receiver.reset()
+    body = {
+        "name": "e2e",
+        "company_names": COMPANIES,
+        "domain_hints": HINTS,
+        "fields": ["website", "industry"],
+        "webhook_url": server.receiver.url,
+    }
     accepted = server.call("POST", "/api/v1/batches", json=body)
     assert accepted.status_code == 202, accepted.text
     batch = accepted.json()["batch_id"]
@@ -148,6 +175,16 @@ def test_a_batch_of_names_with_domain_hints_end_to_end(server: Server) -> None:
     assert stats["companies_processed"] >= 5 and stats["succeeded"] >= 4
     assert any(k["kind"] == "parked_domain" for k in stats["top_error_kinds"])
     assert stats["processing_seconds_per_company"]["p95"] > 0
+
+    (headers, raw), *more = server.wait_for_webhooks(1)
+    assert more == []  # one notice for the one completion (results and stats calls gave it time to repeat)
+    secret = server.call("GET", "/api/v1/notices/secret").json()  # as the caller gets it
+    assert secret["owner"] == "e2e@example.com"
+    assert verify_signature(secret["secret"], headers[TIMESTAMP_HEADER], raw, headers[SIGNATURE_HEADER])
+    assert not verify_signature(secret["secret"], headers[TIMESTAMP_HEADER], raw + b" ", headers[SIGNATURE_HEADER])
+    notice = json.loads(raw)
+    assert notice["event"] == "job.completed" and headers[DELIVERY_HEADER] == notice["delivery_id"]
+    assert notice["job"]["id"] == batch and (notice["job"]["done"], notice["job"]["failed"]) == (4, 1)
 
 
 def test_keys_made_by_the_cli_are_checked_by_serve(server: Server) -> None:
