@@ -3,14 +3,17 @@
 A service account listed in ``ROWSCOUT_API_CALLERS`` submits names with
 domain hints over HTTP; the Cloud Tasks emulator delivers one research task per
 company to the app, each row is stored in Firestore and the last one completes
-the batch; results come back as JSON, CSV and Excel, and the statistics count
-the batch.
+the batch; the emulator then delivers the batch's completion notice to
+``/tasks/notice``, which posts the signed webhook to a receiver on loopback
+(verified with the caller's secret from ``GET /api/v1/notices/secret``);
+results come back as JSON, CSV and Excel, and the statistics count the batch.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,8 +27,9 @@ from openpyxl import load_workbook
 
 from service.api import create_app
 from service.api.auth import DevAuthenticator, HttpCertsSource
-from service.config import ApiSettings, CloudSettings, FetchConfig, Settings
+from service.config import ApiSettings, CloudSettings, FetchConfig, NotifySettings, Settings
 from service.examples.demo_web import DemoWeb
+from service.jobs.notify import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from service.research.discover_site import SiteFinder
 from service.research.engine import WebResearcher
 from service.store.firestore import FirestoreJobStore
@@ -33,6 +37,7 @@ from tests.api.tokens import CertsServer, KeyPair, claims
 from tests.e2e.conftest import LOCATION, PROJECT, _queue, _serve_later
 from tests.fakes.sheet_gateway import MemorySheetGateway
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
+from tests.jobs.test_notify import Receiver
 from tests.support.loopback import serving
 from tests.support.tasks_emulator import TasksEmulator
 
@@ -48,6 +53,7 @@ class BatchCloud:
     url: str
     web: DemoWeb
     key: KeyPair
+    receiver: Receiver
 
     def headers(self, email: str = CALLER) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key.sign(claims(aud=AUDIENCE, email=email))}"}
@@ -56,13 +62,14 @@ class BatchCloud:
 @pytest.fixture(scope="module")
 def batch_cloud(firestore_client: firestore.Client, tasks_emulator: TasksEmulator) -> Iterator[BatchCloud]:
     key = KeyPair("batch-kid")
-    with DemoWeb() as web, CertsServer(key).running() as certs:
+    receiver = Receiver()
+    with DemoWeb() as web, CertsServer(key).running() as certs, serving(receiver):
         server = _serve_later()
         url = f"http://127.0.0.1:{server.server_port}"
         store = FirestoreJobStore(firestore_client, collection_prefix=f"batch{uuid.uuid4().hex[:6]}_")
         server.app = _app(store, _queue(tasks_emulator, url), web, certs)
         with serving(server, join_timeout=10):
-            yield BatchCloud(url, web, key)
+            yield BatchCloud(url, web, key, receiver)
 
 
 def _app(store: FirestoreJobStore, queue: Any, web: DemoWeb, certs: CertsServer) -> Any:
@@ -70,6 +77,7 @@ def _app(store: FirestoreJobStore, queue: Any, web: DemoWeb, certs: CertsServer)
         fetch=FetchConfig(allow_loopback=True),
         cloud=CloudSettings(project=PROJECT, location=LOCATION),
         api=ApiSettings(callers=(CALLER,), audiences=(AUDIENCE,)),
+        notify=NotifySettings(allow_loopback=True, timeout=5.0),  # the webhook receiver is on 127.0.0.1
     )
     finder = SiteFinder(tlds=[".test"], scheme="http", port=web.port)
     researcher = WebResearcher(fixture_fetch_settings(), resolver=web.resolver(), site_finder=finder)
@@ -96,8 +104,17 @@ def _wait_final(cloud: BatchCloud, client: httpx.Client, batch: str) -> dict[str
     raise AssertionError(f"batch did not end in {DEADLINE_SECONDS}s: {status}")
 
 
+def _webhooks(receiver: Receiver, count: int) -> list[tuple[dict[str, str], bytes]]:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while len(receiver.requests) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with receiver.lock:
+        return list(receiver.requests)
+
+
 def test_a_batch_of_names_with_hints_on_the_emulators(batch_cloud: BatchCloud) -> None:
-    web = batch_cloud.web
+    web, receiver = batch_cloud.web, batch_cloud.receiver
+    receiver.reset()
     body = {
         "company_names": ["Acme Robotics", "BrightByte", "Nordlicht Design GmbH", "Gone Corp"],
         "domain_hints": {
@@ -107,7 +124,7 @@ def test_a_batch_of_names_with_hints_on_the_emulators(batch_cloud: BatchCloud) -
         },
         "fields": ["website", "industry", "hq_country"],
         "priority": "urgent",
-        "webhook_url": "https://hooks.example/rowscout",
+        "webhook_url": receiver.url,
     }
     with httpx.Client(base_url=batch_cloud.url, timeout=30) as client:
         refused = client.post("/api/v1/batches", json=body, headers=batch_cloud.headers("intruder@example.com"))
@@ -119,7 +136,7 @@ def test_a_batch_of_names_with_hints_on_the_emulators(batch_cloud: BatchCloud) -
         assert status["status"] == "completed"
         assert status["progress"]["remaining"] == 0 and status["progress"]["total"] == 4
         assert status["progress"]["completed"] + status["progress"]["failed"] == 4
-        assert status["options"]["webhook_url"] == "https://hooks.example/rowscout"
+        assert status["options"]["webhook_url"] == receiver.url
 
         results = client.get(f"/api/v1/batches/{batch}/results", headers=batch_cloud.headers()).json()
         by_name = {r["name"]: r for r in results["results"]}
@@ -135,3 +152,13 @@ def test_a_batch_of_names_with_hints_on_the_emulators(batch_cloud: BatchCloud) -
         stats = client.get("/api/v1/batches/stats?timeframe=1h", headers=batch_cloud.headers()).json()
         assert stats["batches"]["by_status"] == {"completed": 1}
         assert stats["companies_processed"] == 4 and stats["queue_depth"] == 0
+
+        (headers, raw), *more = _webhooks(receiver, 1)  # Cloud Tasks -> /tasks/notice -> the receiver
+        assert more == []  # one notice for the one completion
+        secret = client.get("/api/v1/notices/secret", headers=batch_cloud.headers()).json()
+        assert secret["owner"] == CALLER
+        assert verify_signature(secret["secret"], headers[TIMESTAMP_HEADER], raw, headers[SIGNATURE_HEADER])
+        assert not verify_signature(secret["secret"] + "x", headers[TIMESTAMP_HEADER], raw, headers[SIGNATURE_HEADER])
+        notice = json.loads(raw)
+        assert notice["event"] == "job.completed" and headers[DELIVERY_HEADER] == notice["delivery_id"]
+        assert notice["job"]["id"] == batch and notice["job"]["done"] == status["progress"]["completed"]
