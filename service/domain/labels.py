@@ -24,6 +24,7 @@ RESEARCHED_AT = "researched_at"
 SOURCES = "sources"
 ERROR = "error"
 EMPLOYEES_STATED = "employees_stated"  # files only: the head count a page stated, beside the range in ``employees``
+SIMILAR = "similar_in_list"  # the job option ``similar``: each row's most similar companies of the job (issue 16)
 OWN_SUFFIX = " (Rowscout)"
 
 LABELS: dict[str, str] = {
@@ -56,7 +57,7 @@ LABELS: dict[str, str] = {
     "logo_url": "Logo URL",
     "ceo": "CEO",
     "funding": "Funding",
-    "similar_in_list": "Similar in this list",  # export --similar (service.files.similarity_column)
+    SIMILAR: "Similar in this list",  # export --similar, research --similar, the sheet option ``similar``
 }
 _SUFFIXED = re.compile(r"^(?P<label>.*?)(?: \(Rowscout(?: \d+)?\))+$")
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from service.domain.labels import SIMILAR
 from service.domain.questions import Answer, Question, question_of
 from service.domain.sources import JobSource
 
@@ -313,11 +314,12 @@ class JobOptions:
     export_format: str = ""  # batch API: the caller's preferred results format (json, csv or xlsx)
     # --- end completion notices ---
     questions: tuple[Question, ...] = ()  # custom questions (issue 15): one output column each
+    similar: bool = False  # issue 16: a "Similar in this list" column, written when the job ends
 
     @property
     def outputs(self) -> tuple[str, ...]:
-        """The fields, then one output per custom question (``ask:<text>``), in column order."""
-        return (*self.fields, *(question.output for question in self.questions))
+        """The fields, one output per custom question (``ask:<text>``), then ``similar_in_list``, in column order."""
+        return (*self.fields, *(question.output for question in self.questions), *((SIMILAR,) if self.similar else ()))
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -380,6 +382,7 @@ class Row:
     flushed: bool = False
     written: dict[str, str] = field(default_factory=dict)  # output → the text Rowscout last wrote in its cell
     kept: tuple[str, ...] = ()  # column headers where the user's own edit was kept
+    job_texts: dict[str, str] = field(default_factory=dict)  # output → a job-level text (SIMILAR), never stored
 
     @property
     def status_text(self) -> str:

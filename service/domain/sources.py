@@ -110,6 +110,7 @@ class SheetSource:
     planned_chunks: int = 0  # plan chunks done (a large selection is planned in chunks)
     planned: bool = False  # every row of the selection is stored
     cleaned: bool = False  # the job's developer metadata was removed from the sheet
+    similar_note: str = ""  # why the "Similar in this list" column was not written (issue 16), for the job summary
 
     @property
     def label(self) -> str:

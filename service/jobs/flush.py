@@ -32,6 +32,7 @@ from service.jobs.control import clean_up_sheet, complete_if_finished, fail_job,
 from service.jobs.duplicates import DuplicateFill
 from service.jobs.enqueue import batched
 from service.jobs.ports import Services
+from service.jobs.similar_sheet import similar_due, write_similar_column
 from service.queue.port import Task, TaskKind
 from service.sheets.port import SheetWriter
 
@@ -75,6 +76,8 @@ def flush_results(svc: Services, job_id: str, sinks: Sequence[ResultSink], *, ba
         svc.store.skip_row(job_id, key, reason=reasons.get(key, "row deleted from the sheet"))
     for part in batched(keys, batch_size):
         svc.store.mark_flushed(job_id, part, written={key: written[key] for key in part if key in written})
+    if similar_due(svc, get_job(svc, job_id)):  # issue 16: the job's last flush, before it completes
+        write_similar_column(svc, job_id, sinks)
     if job.state.is_final and job.state != JobState.COMPLETED:
         clean_up_sheet(svc, job_id)  # cancelled (or failed): these were the last writes
     return FlushReport(written=len(keys) - len(missing), missing_keys=missing)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from service.domain import CompanyProfile, Row, RowState
+from service.domain.labels import SIMILAR
 from service.files.cells import SHEETS_MAX_CELL_CHARS, truncate
 from service.files.output import cell_text, field_value
 from service.sheets.layout import RESEARCHED_AT, SOURCES, STATUS
@@ -32,6 +33,8 @@ def row_texts(row: Row, outputs: Iterable[str], limit: int = SHEETS_MAX_CELL_CHA
             text = row.researched_at.isoformat(timespec="seconds") if row.researched_at else ""
         elif name == SOURCES:
             text = sources_text(row.result)
+        elif name == SIMILAR:  # a job-level text, only in the write at the job's end (service/jobs/similar_sheet.py)
+            text = row.job_texts.get(SIMILAR, "")
         elif name in ("employees", "phones"):  # a size band and E.164, as in files (service.files.output)
             text = cell_text(field_value(row.result, name))
         else:
