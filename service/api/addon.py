@@ -140,6 +140,7 @@ def _estimate(table: InputTable, options: JobOptions) -> dict[str, Any]:
         duplicates=counted.duplicates,
         name_only=name_only,
         search_price=price_per_search(search.provider) if search.provider else None,
+        cloud=True,  # the split's cloud_usd (the same figure as cloud_cost_usd)
     )
     return {
         **estimated.to_dict(),

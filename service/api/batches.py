@@ -21,7 +21,7 @@ from service.api.context import api_context
 from service.api.export import ExportColumns, content_type
 from service.api.keys import API_KEY_HEADER
 from service.api.numbers import MAX_DIGITS, strict_int
-from service.api.requests import JOB_ID, check_value
+from service.api.requests import JOB_ID, MAX_COST_SCHEMA, check_value, max_cost
 from service.domain import PROFILE_FIELDS, CompanyInput, Job, JobOptions, Priority, Row, RowState
 from service.domain.errors import InputError
 from service.domain.question_specs import parse_questions
@@ -84,6 +84,7 @@ BATCH_FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
     ),
     "questions": ({"type": "array", "items": _QUESTION, "minItems": 1, "maxItems": 20, "uniqueItems": True}, False),
     "priority": ({"type": "string", "enum": [p.value for p in Priority]}, False),
+    "max_cost_usd": (MAX_COST_SCHEMA, False),  # issue 15: a spend cap on search and LLM calls (jobs/spend.py)
     "max_concurrent": ({"type": "integer", "minimum": 1, "maximum": 20}, False),
     "timeout_seconds": ({"type": "integer", "minimum": 30, "maximum": 600}, False),
     "include_failed_results": ({"type": "boolean"}, False),
@@ -298,6 +299,7 @@ def _options(body: dict[str, Any]) -> JobOptions:
         "export_format": body.get("export_format") or "",
         "webhook_url": check_webhook_url(body.get("webhook_url") or ""),
         "notification_email": check_email(body.get("notification_email") or ""),
+        "max_cost_usd": max_cost(body),
     }
     if body.get("questions"):
         if "questions" not in {f.name for f in dataclass_fields(JobOptions)}:

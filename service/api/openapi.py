@@ -121,7 +121,10 @@ SCHEMAS: dict[str, Any] = {
             "skipped": {"type": "integer"},
             "duplicates": {"type": "integer"},  # repeated companies: researched once, filled from their first row
             "seconds": {"type": "integer"},
-            "cost_usd": {"type": "number"},
+            "cost_usd": {"type": "number"},  # paid calls: LLM + web search (what max_cost_usd caps)
+            # issue 15: the cost by what is paid for (service/jobs/estimate.py, the CLI's figures too)
+            "cost_split": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+            "max_cost_usd": {"type": ["number", "null"]},
             "assumptions": _OBJECT,  # concurrency, rate, seconds and pages per company, cost basis; "text": lines
             "columns": {
                 "type": "object",

@@ -8,6 +8,7 @@ same table as a JSON Schema for ``openapi.py``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ JOB_ID = r"^[A-Za-z0-9_-]{1,128}$"
 MAX_RANGES = 50
 MAX_CONCURRENCY = 100
 MAX_REFRESH_DAYS = 3650
+MAX_COST_SCHEMA: dict[str, Any] = {"type": ["number", "null"], "minimum": 0, "maximum": 1_000_000}  # USD
 
 # name -> (JSON schema, required)
 FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
@@ -67,6 +69,7 @@ FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
         },
         False,
     ),
+    "max_cost_usd": (MAX_COST_SCHEMA, False),  # issue 15: a spend cap on LLM and search calls (jobs/spend.py)
     "questions": (  # custom questions (issue 15): one column each; "QUESTION::KIND" overrides the inferred kind
         {
             "type": "array",
@@ -150,6 +153,7 @@ def _build(body: dict[str, Any], settings: Settings) -> SelectionRequest:
         refresh_days=body.get("refresh_days"),
         use_llm=bool(body.get("use_llm", False)),
         questions=parse_questions(body.get("questions") or ()),
+        max_cost_usd=max_cost(body),
     )
     request = SelectionRequest(
         spreadsheet_id=body["spreadsheet_id"],
@@ -186,6 +190,12 @@ def _check_size(request: SelectionRequest, settings: Settings) -> None:
         )
 
 
+def max_cost(body: dict[str, Any]) -> float | None:
+    """The body's spend cap (``max_cost_usd``, checked against ``MAX_COST_SCHEMA``), None when absent or null."""
+    value = body.get("max_cost_usd")
+    return float(value) if value is not None else None
+
+
 def check_value(name: str, value: Any, schema: dict[str, Any]) -> None:
     """Check one value against the subset of JSON Schema used in ``FIELDS``."""
     types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
@@ -194,7 +204,7 @@ def check_value(name: str, value: Any, schema: dict[str, Any]) -> None:
         raise InputError(f"{name} must be {' or '.join(types)}, not {kind}")
     if kind == "string":
         _check_string(name, value, schema)
-    elif kind == "integer":
+    elif kind in ("integer", "number"):
         _check_number(name, value, schema)
     elif kind == "array":
         _check_array(name, value, schema)
@@ -225,8 +235,10 @@ def _check_string(name: str, value: str, schema: dict[str, Any]) -> None:
         raise InputError(f"{name} must be one of {', '.join(schema['enum'])}; got {value[:60]!r}")
 
 
-def _check_number(name: str, value: int, schema: dict[str, Any]) -> None:
+def _check_number(name: str, value: float, schema: dict[str, Any]) -> None:
     low, high = schema.get("minimum"), schema.get("maximum")
+    if not math.isfinite(value):
+        raise InputError(f"{name} must be a finite number")
     if (low is not None and value < low) or (high is not None and value > high):
         raise InputError(f"{name} must be between {low} and {high}")
 

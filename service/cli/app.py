@@ -10,6 +10,7 @@ runs one command from ``service.cli.commands`` and turns every
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -80,6 +81,12 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="QUESTION[::KIND]",
         help="a custom question, one column per question (repeatable); KIND: yes_no, number, text, list",
     )
+    parser.add_argument(  # issue 15: a spend cap (service/jobs/spend.py)
+        "--max-cost",
+        type=_cost_usd,
+        metavar="USD",
+        help="stop LLM and search calls once the job's cost reaches USD (pages and evidence continue)",
+    )
 
 
 def _add_research(commands: argparse._SubParsersAction) -> None:
@@ -148,6 +155,16 @@ def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _cost_usd(text: str) -> float:
+    try:
+        value = float(text.strip().lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use an amount in US dollars, e.g. 5 or 0.50") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more US dollars")
     return value
 
 

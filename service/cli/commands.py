@@ -59,6 +59,7 @@ def job_options(args: argparse.Namespace) -> JobOptions:
         use_llm=args.llm,
         **notice_options(args),  # issue 16: --webhook-url, --notification-email
         questions=parse_questions(args.ask),
+        max_cost_usd=getattr(args, "max_cost", None),  # issue 15: spend cap
     )
 
 

@@ -296,6 +296,13 @@ def estimate(source: DescribedInput, result: Estimate) -> None:
         f"  time ≈ {_duration(result.seconds)} · cost ≈ ${result.cost_usd:.4f}",
         soft_wrap=True,
     )
+    out.print(  # issue 15: what the paid calls are (estimate.py: one cost model for the CLI and the add-on)
+        f"  research LLM ${result.research_llm_usd:.4f} · questions LLM ${result.questions_llm_usd:.4f}"
+        f" · web search ${result.search_usd:.4f} ({result.search_queries:,} queries)"
+        + (f" · spend cap ${result.max_cost_usd:g}" if result.max_cost_usd is not None else ""),
+        soft_wrap=True,
+        markup=False,
+    )
     cloud = cloud_cost(result.rows)  # issue 18: the same job on the cloud path, at list prices
     out.print(
         f"  on the cloud path (Cloud Run + Firestore + Cloud Tasks): ≈ ${cloud.total:.4f}"

@@ -248,6 +248,7 @@ class ResearchOptions:
     use_llm: bool = False
     attempt: int = 1  # 1 for the first try; engines may grow timeouts with it
     questions: tuple[Question, ...] = ()  # custom questions (issue 15), answered into ``CompanyProfile.answers``
+    spend_stop: str = ""  # set (the reason): make no paid calls (LLM, web search); the free research still runs
 
 
 @dataclass
@@ -314,6 +315,7 @@ class JobOptions:
     export_format: str = ""  # batch API: the caller's preferred results format (json, csv or xlsx)
     # --- end completion notices ---
     questions: tuple[Question, ...] = ()  # custom questions (issue 15): one output column each
+    max_cost_usd: float | None = None  # spend cap (issue 15): no paid calls once reached (service/jobs/spend.py)
     similar: bool = False  # issue 16: a "Similar in this list" column, written when the job ends
 
     @property

@@ -99,12 +99,14 @@ class Answer:
     quote: str
     method: AnswerMethod
     kind: AnswerKind = AnswerKind.TEXT
+    note: str = ""  # why evidence stands where an answer was wanted ("LLM unavailable", a spend cap)
 
     @property
     def cell_text(self) -> str:
-        """The question's cell: the typed answer, or ``Evidence: "…"`` for a passage."""
+        """The question's cell: the typed answer, or ``Evidence: "…"`` (``Evidence (note): "…"``) for a passage."""
         if self.method == AnswerMethod.EVIDENCE:
-            return f"Evidence: “{self.quote}”"
+            label = f"Evidence ({self.note})" if self.note else "Evidence"
+            return f"{label}: “{self.quote}”"
         if isinstance(self.value, bool):
             return "Yes" if self.value else "No"
         if isinstance(self.value, float) and self.value.is_integer():
@@ -115,8 +117,9 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         value = list(self.value) if isinstance(self.value, list) else self.value
-        return {"value": value, "url": self.url, "quote": self.quote, "method": self.method.value,
+        data = {"value": value, "url": self.url, "quote": self.quote, "method": self.method.value,
                 "kind": self.kind.value}  # fmt: skip
+        return data | ({"note": self.note} if self.note else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
@@ -126,4 +129,5 @@ class Answer:
             quote=str(data.get("quote") or ""),
             method=AnswerMethod(data.get("method") or AnswerMethod.EVIDENCE),
             kind=AnswerKind(data.get("kind") or AnswerKind.TEXT),
+            note=str(data.get("note") or ""),
         )

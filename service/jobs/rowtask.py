@@ -31,6 +31,7 @@ from service.jobs.control import complete_if_finished
 from service.jobs.enqueue import new_generation, research_task
 from service.jobs.flush import enqueue_flush
 from service.jobs.ports import Services
+from service.jobs.spend import check_spend
 from service.queue.port import TaskDelivery, TaskResult
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,10 @@ def handle_research_task(svc: Services, delivery: TaskDelivery) -> TaskResult:
         return TaskResult.retry(after=busy_retry_seconds(svc, lease.row))
     if lease.status != LeaseStatus.LEASED or lease.row is None:
         return TaskResult.done()
-    outcome = _research(svc, job, lease.row)
+    stop = check_spend(svc.store, job).stop_reason  # a spend cap reached: free research only (spend.py)
+    outcome = _research(svc, job, lease.row, stop)
+    if stop and outcome.ok:
+        outcome.error_message = stop  # a done row's message is its status note
     return _store(svc, job, lease.row, outcome)
 
 
@@ -78,13 +82,14 @@ def busy_retry_seconds(svc: Services, row: Row | None) -> float:
     return min(max(left, MIN_BUSY_RETRY_SECONDS), svc.limits.lease_seconds)
 
 
-def _research(svc: Services, job: Job, row: Row) -> ResearchOutcome:
+def _research(svc: Services, job: Job, row: Row, spend_stop: str = "") -> ResearchOutcome:
     options = ResearchOptions(
         fields=job.options.fields,
         timeout=job.options.timeout,
         use_llm=job.options.use_llm,
         attempt=row.attempts,
         questions=job.options.questions,
+        spend_stop=spend_stop,
     )
     started = time.monotonic()
     try:
@@ -118,8 +123,10 @@ def _store(svc: Services, job: Job, row: Row, outcome: ResearchOutcome) -> TaskR
 
 def row_outcome(outcome: ResearchOutcome, retry_later: bool) -> RowOutcome:
     """What to store for a research outcome: done, failed, or pending again."""
-    if outcome.ok:
-        return RowOutcome(state=RowState.DONE, result=outcome.profile, usage=outcome.usage)
+    if outcome.ok:  # a done row's error_message is a note (a spend cap's), never an error
+        return RowOutcome(
+            state=RowState.DONE, result=outcome.profile, usage=outcome.usage, error_message=outcome.error_message
+        )
     state = RowState.PENDING if retry_later else RowState.FAILED
     keep = outcome.profile if outcome.profile.filled_fields() else None
     return RowOutcome(

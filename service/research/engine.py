@@ -18,6 +18,7 @@ company's problem: errors become ``error_kind`` / ``error_message`` /
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,9 +121,9 @@ class WebResearcher:
             pages, profile = _analyse(pool, crawled, company.name, deadline)
             if crawled.evidence is not None:
                 profile.sources["website"] = crawled.evidence.source
-            if self.site_finder.search is not None:
+            if self.site_finder.search is not None and not options.spend_stop:
                 _search_facts(self.site_finder.search, profile, options, usage)
-            if options.use_llm and self.llm is not None:
+            if options.use_llm and self.llm is not None and not options.spend_stop:
                 self._ask_llm(self.llm, profile, pages, options, usage)
             if options.questions:
                 self._answer_questions(profile, pages, options, usage)
@@ -134,7 +135,7 @@ class WebResearcher:
         budget = options.timeout * _CRAWL_SHARE
         try:
             async with asyncio.timeout(budget), SafeFetcher(self.settings, resolver=self.resolver) as fetcher:
-                website, evidence = await self._website(company, fetcher, options.attempt, spend)
+                website, evidence = await self._website(company, fetcher, options.attempt, spend, options.spend_stop)
                 crawler = SiteCrawler(fetcher, self.settings)
                 deadline = time.monotonic() + budget * 0.8
                 result = await crawler.crawl(website, deadline=deadline, attempt=options.attempt)
@@ -143,14 +144,15 @@ class WebResearcher:
         return _Crawled(website=result.home.final_url, result=result, evidence=evidence)
 
     async def _website(
-        self, company: CompanyInput, fetcher: SafeFetcher, attempt: int, spend: SearchSpend
+        self, company: CompanyInput, fetcher: SafeFetcher, attempt: int, spend: SearchSpend, options_stop: str = ""
     ) -> tuple[str, SiteEvidence | None]:
         website = company.website.strip()
         if website:
             return (website if "://" in website else f"https://{website}"), None
         if not company.name.strip():
             raise InputError("the row has neither a company name nor a website")
-        found = await self.site_finder.find(
+        finder = self.site_finder if not options_stop else _without_search(self.site_finder)
+        found = await finder.find(
             company.name, fetcher, attempt=attempt, country=country_of(company.extra), spend=spend
         )
         return found.url, found.evidence
@@ -167,8 +169,11 @@ class WebResearcher:
     def _answer_questions(
         self, profile: CompanyProfile, pages: list[PageExtraction], options: ResearchOptions, usage: Usage
     ) -> None:
-        """Custom questions: LLM answers with verified quotes when the job uses the LLM, else evidence."""
-        llm = self.llm if options.use_llm else None
+        """Custom questions: LLM answers with verified quotes when the job uses the LLM, else evidence.
+
+        Under a spend stop (``options.spend_stop``) the LLM and search are not asked: evidence carries the reason.
+        """
+        llm = self.llm if options.use_llm and not options.spend_stop else None
         search = self.question_search if llm is not None else None
         result = answer_questions(
             options.questions,
@@ -177,12 +182,20 @@ class WebResearcher:
             llm=llm,
             search=search,
             char_budget=self.llm_token_budget * 4,
+            note=options.spend_stop if options.use_llm and self.llm is not None else "",
         )
         profile.answers = result.answers
         usage.llm_input_tokens += result.input_tokens
         usage.llm_output_tokens += result.output_tokens
         usage.search_queries += result.search_queries
         usage.cost_usd += result.cost_usd
+
+
+def _without_search(finder: SiteFinder) -> SiteFinder:
+    """The same site finder, guessing domains only (a spend stop: no paid search)."""
+    free = copy.copy(finder)
+    free.search = None
+    return free
 
 
 @dataclass

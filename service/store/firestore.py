@@ -66,6 +66,7 @@ ERROR_SHARDS = 4  # failures are a fraction of the rows: fewer shards, and a pol
 COUNTED_STATES = (RowState.DONE, RowState.FAILED, RowState.SKIPPED)
 _TOTAL = "rows"
 _ERRORS = "errors"
+_COST = "cost_micro_usd"  # the rows' stored Usage.cost_usd, in millionths of a dollar (spend caps, issue 15)
 _SUMMED = (_TOTAL, *(state.value for state in COUNTED_STATES))
 _GUARDED_TRIES = 5  # optimistic writes retried on a refused precondition before giving up (retryable)
 JOB_CACHE_SECONDS = 1.0  # production: a job read serves the row task's second read (bootstrap passes it)
@@ -75,7 +76,8 @@ SEEN_LIMIT = 20_000  # update times remembered per store (lease -> finish, flush
 def tally(before: Row | None, after: Row | None) -> dict[str, int]:
     """Counter deltas for a row going from ``before`` to ``after`` (None: absent).
 
-    Counted: rows created (``rows``), rows in each final state, failed rows per error kind.
+    Counted: rows created (``rows``), rows in each final state, failed rows per error kind, and the
+    rows' stored cost (``cost_micro_usd``: a row's old usage out, its new one in, in the row's commit).
     PENDING and LEASED are not counted (LEASED is counted by a small query, PENDING is the rest).
     """
     delta: dict[str, int] = {}
@@ -92,6 +94,8 @@ def tally(before: Row | None, after: Row | None) -> dict[str, int]:
             add(row.state.value, sign)
         if row.state == RowState.FAILED:
             add(f"{_ERRORS}.{(row.error_kind or ErrorKind.INTERNAL).value}", sign)
+        if row.usage is not None and row.usage.cost_usd:
+            add(_COST, sign * round(row.usage.cost_usd * 1_000_000))
     return {name: n for name, n in delta.items() if n}
 
 
@@ -412,6 +416,13 @@ class FirestoreJobStore:
         counted = sum(counts[state] for state in COUNTED_STATES) + counts[RowState.LEASED]
         counts[RowState.PENDING] = max(0, totals.get(_TOTAL, 0) - counted)
         return counts
+
+    def spent_usd(self, job_id: str) -> float:
+        """One aggregation over the counter shards (a shard written before costs were counted adds 0)."""
+        shards = self._job_ref(job_id).collection("counters")
+        with _translated("sum the job's cost"):
+            found = shards.sum(_COST, alias=_COST).get(**self._io)[0][0].value
+        return int(found or 0) / 1_000_000
 
     def count_error_kinds(self, job_id: str) -> dict[str, int]:
         """Failed rows per error kind: ``ERROR_SHARDS`` reads, whatever the job's size."""

@@ -121,6 +121,10 @@ class MemoryJobStore:
                 counts[row.state] += 1
         return counts
 
+    def spent_usd(self, job_id: str) -> float:
+        with self._lock:
+            return sum(row.usage.cost_usd for row in self._rows.get(job_id, {}).values() if row.usage is not None)
+
     def count_error_kinds(self, job_id: str) -> dict[str, int]:
         with self._lock:
             rows = [row for row in self._rows.get(job_id, {}).values() if row.state == RowState.FAILED]

@@ -69,6 +69,10 @@ class JobStore(Protocol):
         """Rows per state; every state present (0 when none)."""
         ...
 
+    def spent_usd(self, job_id: str) -> float:
+        """The job's rows' stored ``Usage.cost_usd``, summed (spend caps); cheap enough for every row task."""
+        ...
+
     def count_error_kinds(self, job_id: str) -> dict[str, int]:
         """FAILED rows per error kind (kind value -> count, most first); cheap enough to poll."""
         ...

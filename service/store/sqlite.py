@@ -297,6 +297,10 @@ class SqliteJobStore:
             counts[RowState(found[0])] = int(found[1])
         return counts
 
+    def spent_usd(self, job_id: str) -> float:
+        query = "SELECT COALESCE(SUM(json_extract(usage, '$.cost_usd')), 0) FROM rows WHERE job_id = ?"
+        return float(self._read(query, (job_id,))[0][0])
+
     def count_error_kinds(self, job_id: str) -> dict[str, int]:
         query = "SELECT error_kind, COUNT(*) FROM rows WHERE job_id = ? AND state = ? GROUP BY error_kind"
         found = self._read(query, (job_id, RowState.FAILED.value))

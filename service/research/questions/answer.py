@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from service.domain import ErrorKind
+from service.domain.errors import QuotaError, RowscoutError
 from service.domain.questions import Answer, AnswerMethod, Question
 from service.research.extract import PageExtraction
 from service.research.llm.port import LLM
@@ -22,6 +24,8 @@ from service.research.questions.ask import build_prompt, build_schema, checked_a
 from service.research.questions.evidence import EvidenceIndex, focus
 from service.research.questions.hook import QuestionSearch
 from service.research.questions.passages import PageText, page_texts, sentences
+
+LLM_UNAVAILABLE = "LLM unavailable"  # the evidence note when the LLM failed (not a quota: that is retried)
 
 
 @dataclass
@@ -42,35 +46,57 @@ def answer_questions(
     llm: LLM | None = None,
     search: QuestionSearch | None = None,
     char_budget: int = 24_000,
+    note: str = "",
 ) -> QuestionsResult:
     """Answers (or evidence) for ``questions`` from ``pages``; LLM and search costs counted in the result.
 
+    ``note`` labels evidence that stands in for an answer (``Evidence (note): …``), e.g. a spend cap's
+    reason when the job withheld the LLM. An LLM that fails for any other reason than a quota or rate
+    limit gives evidence labelled ``LLM unavailable``; a search that fails so leaves the LLM the pages.
+
     Raises:
-        ResearchError: the LLM or the search provider failed (rate limit, server error, bad key).
+        ResearchError: the LLM or the search provider is rate limited or out of quota (retry later).
     """
     result = QuestionsResult()
     texts = page_texts(pages)
     if questions and texts and llm is not None:
-        shown = texts + (_searched(search, name, questions, result) if search is not None else [])
+        try:
+            shown = texts + (_searched(search, name, questions, result) if search is not None else [])
+        except RowscoutError as exc:
+            _unless_quota(exc)
+            shown = texts  # the search failed: the LLM answers from the company's pages alone
         prompt = build_prompt(name, questions, focus(shown, [q.text for q in questions], char_budget), char_budget)
-        reply = llm.complete_json(prompt, build_schema(questions))
-        result.input_tokens, result.output_tokens = reply.input_tokens, reply.output_tokens
-        result.cost_usd += reply.cost_usd
-        result.answers, result.dropped = checked_answers(reply.data, questions, shown)
+        try:
+            reply = llm.complete_json(prompt, build_schema(questions))
+        except RowscoutError as exc:
+            _unless_quota(exc)
+            note = LLM_UNAVAILABLE
+        else:
+            result.input_tokens, result.output_tokens = reply.input_tokens, reply.output_tokens
+            result.cost_usd += reply.cost_usd
+            result.answers, result.dropped = checked_answers(reply.data, questions, shown)
     unanswered = [question for question in questions if question.text not in result.answers]
     if unanswered:
-        result.answers.update(_evidence(unanswered, texts))
+        result.answers.update(_evidence(unanswered, texts, note))
     return result
 
 
-def _evidence(questions: Sequence[Question], texts: Sequence[PageText]) -> dict[str, Answer]:
+def _unless_quota(exc: RowscoutError) -> None:
+    """Re-raise a quota or rate limit (the row is retried later, when the answer can be checked)."""
+    if exc.kind == ErrorKind.RATE_LIMIT or isinstance(exc, QuotaError):
+        raise exc
+
+
+def _evidence(questions: Sequence[Question], texts: Sequence[PageText], note: str) -> dict[str, Answer]:
     """The best passage for each question (the company's sentences indexed once), labelled as evidence."""
     index = EvidenceIndex(sentences(texts))
     found = {}
     for question in questions:
         passage = index.best(question.text)
         if passage is not None:
-            found[question.text] = Answer(passage.text, passage.url, passage.text, AnswerMethod.EVIDENCE, question.kind)
+            found[question.text] = Answer(
+                passage.text, passage.url, passage.text, AnswerMethod.EVIDENCE, question.kind, note=note
+            )
     return found
 
 
