@@ -173,11 +173,6 @@ def list_jobs() -> dict[str, Any]:
     return {"jobs": [render.job_brief(job) for job in jobs]}
 
 
-@bp.get("/stats")
-def stats() -> dict[str, Any]:
-    return render.stats(control.list_jobs(api_context().services, owner=_owner(), limit=1000))
-
-
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str) -> dict[str, Any]:
     return _job_json(job_id)

@@ -123,7 +123,7 @@ BATCH_SCHEMAS: dict[str, Any] = {
             ),
         },
     ),
-    "BatchStats": _obj(
+    "Stats": _obj(  # every authenticated caller's own jobs ("batches": a batch is a job, sheet jobs count too)
         ["timeframe", "batches", "companies_processed", "success_rate", "queue_depth", "top_error_kinds"],
         {
             "timeframe": {"type": "string", "enum": list(TIMEFRAMES)},
@@ -171,6 +171,17 @@ def _action(summary: str) -> dict[str, Any]:
             "security": BATCH_SECURITY,
             "parameters": [_ID],
             "responses": {"200": _json("Batch"), **_errors(400, 401, 403, 404, 409, 503)},
+        }
+    }
+
+
+def _stats(summary: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "security": [*BATCH_SECURITY, {"addonIdToken": []}],
+            "parameters": [_query("timeframe", {"type": "string", "enum": list(TIMEFRAMES)})],
+            "responses": {"200": _json("Stats"), **_errors(400, 401, 403)},
         }
     }
 
@@ -223,14 +234,8 @@ def batch_paths() -> dict[str, Any]:
                 },
             },
         },
-        "/api/v1/batches/stats": {
-            "get": {
-                "summary": "The caller's batch statistics over a time frame",
-                "security": BATCH_SECURITY,
-                "parameters": [_query("timeframe", {"type": "string", "enum": list(TIMEFRAMES)})],
-                "responses": {"200": _json("BatchStats"), **_errors(400, 401, 403)},
-            }
-        },
+        "/api/v1/stats": _stats("The caller's job statistics over a time frame (API key, ID token or add-on user)"),
+        "/api/v1/batches/stats": _stats("The same as /api/v1/stats (an alias)"),
         "/api/v1/batches/{batch_id}": {
             "get": {
                 "summary": "A batch's status and progress",

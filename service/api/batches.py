@@ -2,9 +2,11 @@
 
 Callers authenticate with an API key or an allow-listed Google ID token
 (``keys.BatchAuthenticator``) and see only their own batches (404 for
-another's). Routes parse, call one ``service.jobs.batches`` (or ``control``)
-function, render. ``BATCH_FIELDS`` validates the submit body and is the
-OpenAPI schema of it.
+another's). ``GET /api/v1/stats`` (alias ``/api/v1/batches/stats``) answers
+every authenticated caller over their own jobs: batch callers as above, and
+add-on users with the add-on's ID token (``stats_identity``). Routes parse,
+call one ``service.jobs.batches`` (or ``control``) function, render.
+``BATCH_FIELDS`` validates the submit body and is the OpenAPI schema of it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from dataclasses import fields as dataclass_fields
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from google.auth import exceptions as google_exceptions
+from google.auth import jwt
 
+from service.api.auth import Identity
 from service.api.context import api_context
 from service.api.export import ExportColumns, content_type
 from service.api.keys import API_KEY_HEADER
@@ -102,6 +107,7 @@ BATCH_SCHEMA: dict[str, Any] = {
 
 
 BATCH_BODY_BYTES = 8_000_000  # 10,000 companies with websites and a few extra keys each
+STATS_PATHS = ("/api/v1/stats", "/api/v1/batches/stats")  # the second: an alias of the first
 
 
 @bp.before_request
@@ -111,7 +117,37 @@ def authenticate() -> None:
     auth = api_context().batch_auth
     assert auth is not None  # build_context always sets it
     sent = {name: request.headers.get(name, "") for name in (API_KEY_HEADER, "Authorization")}
-    g.identity = auth.authenticate_headers(sent)
+    g.identity = stats_identity(sent) if request.path in STATS_PATHS else auth.authenticate_headers(sent)
+
+
+def stats_identity(sent: dict[str, str]) -> Identity:
+    """Who asks for statistics: an add-on user when the bearer token is minted for the add-on, else a batch caller.
+
+    The token's ``aud`` (read unverified, only to choose) picks the
+    authenticator, which then verifies everything. Without ``ROWSCOUT_API_CALLERS``
+    every bearer token is the add-on's to check; ``serve`` takes API keys only.
+    """
+    ctx = api_context()
+    auth = ctx.batch_auth
+    assert auth is not None
+    authorization = sent.get("Authorization", "")
+    if sent.get(API_KEY_HEADER) or not authorization or current_app.config.get("API_KEYS_ONLY"):
+        return auth.authenticate_headers(sent)
+    if _unverified_audience(authorization) in ctx.settings.cloud.addon_client_ids or not ctx.settings.api.callers:
+        return ctx.addon_auth.authenticate(authorization)
+    return auth.authenticate_headers(sent)
+
+
+def _unverified_audience(authorization: str) -> str:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return ""
+    try:
+        claims = jwt.decode(token.strip(), verify=False)
+    except (ValueError, TypeError, KeyError, google_exceptions.GoogleAuthError):
+        return ""
+    audience = claims.get("aud") if isinstance(claims, dict) else None
+    return audience if isinstance(audience, str) else ""
 
 
 def _owner() -> str:
@@ -146,6 +182,7 @@ def list_batches() -> dict[str, Any]:
     return {"batches": [batches.batch_brief(job) for job in found]}
 
 
+@bp.get("/stats")
 @bp.get("/batches/stats")
 def stats() -> dict[str, Any]:
     timeframe = request.args.get("timeframe", "24h")

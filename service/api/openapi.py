@@ -184,15 +184,6 @@ SCHEMAS: dict[str, Any] = {
             "next_cursor": {"type": ["integer", "null"]},
         },
     },
-    "Stats": {
-        "type": "object",
-        "required": ["jobs", "by_state", "rows"],
-        "properties": {
-            "jobs": {"type": "integer"},
-            "by_state": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "rows": {"type": "integer"},
-        },
-    },
     "Task": {
         "type": "object",
         "required": ["job_id"],
@@ -303,13 +294,6 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _json("Fields"), **_errors(401, 403)},
             }
         },
-        "/api/v1/stats": {
-            "get": {
-                "summary": "The caller's job statistics",
-                "security": _ADDON,
-                "responses": {"200": _json("Stats"), **_errors(401, 403)},
-            }
-        },
         "/api/v1/jobs/{job_id}": {"get": _job_op("A job's progress")},
         **actions,
         "/api/v1/jobs/{job_id}/rows": {"get": _rows_op()},
@@ -326,7 +310,7 @@ def _paths() -> dict[str, Any]:
             }
         },
         "/healthz": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
-        **batch_paths(),  # the batch API (issue 16)
+        **batch_paths(),  # the batch API and /api/v1/stats (issue 16)
         **discover_paths(),  # similar companies (issue 16)
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}

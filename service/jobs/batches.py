@@ -243,15 +243,17 @@ def results_summary(svc: Services, job: Job) -> dict[str, Any]:
 
 
 def batch_stats(svc: Services, *, owner: str, timeframe: str) -> dict[str, Any]:
-    """The owner's batches over the last ``timeframe`` (``1h|6h|24h|7d|30d``).
+    """The owner's jobs over the last ``timeframe`` (``1h|6h|24h|7d|30d``): ``GET /api/v1/stats``.
 
-    Reads at most ``STATS_MAX_JOBS`` batches and ``STATS_MAX_ROWS`` rows
+    Every job of the owner counts, whatever started it (API batches, the
+    add-on's sheet jobs; a batch is a job), each as a "batch" by the batch
+    API's status names. Reads at most ``STATS_MAX_JOBS`` jobs and ``STATS_MAX_ROWS`` rows
     (``sampled`` says when a bound was reached). Times per company are the
     research calls' wall times (``Usage.seconds``).
     """
     now = svc.clock()
     since = now - TIMEFRAMES[timeframe]
-    jobs = _batches_in(svc, owner, since)
+    jobs = _jobs_in(svc, owner, since)
     rows, sampled = _recent_rows(svc, jobs, since)
     done = [row for row in rows if row.state == RowState.DONE]
     kinds = Counter(
@@ -279,12 +281,12 @@ def batch_stats(svc: Services, *, owner: str, timeframe: str) -> dict[str, Any]:
     }
 
 
-def _batches_in(svc: Services, owner: str, since: datetime) -> list[Job]:
-    """Batches updated since ``since``, plus active ones (a running batch's job changes only on state changes)."""
+def _jobs_in(svc: Services, owner: str, since: datetime) -> list[Job]:
+    """Jobs updated since ``since``, plus active ones (a running job changes only on state changes)."""
     recent = svc.store.jobs_since(since, owner=owner, limit=STATS_MAX_JOBS)
     seen = {job.id for job in recent}
     active = [job for job in svc.store.list_jobs(owner=owner, limit=STATS_MAX_JOBS) if job.state in _ACTIVE]
-    return [job for job in (*recent, *(j for j in active if j.id not in seen)) if is_batch(job)][:STATS_MAX_JOBS]
+    return [*recent, *(job for job in active if job.id not in seen)][:STATS_MAX_JOBS]
 
 
 def _recent_rows(svc: Services, jobs: list[Job], since: datetime) -> tuple[list[Row], bool]:

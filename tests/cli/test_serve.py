@@ -170,7 +170,7 @@ def test_a_batch_of_names_with_domain_hints_end_to_end(server: Server) -> None:
     rows = list(load_workbook(io.BytesIO(workbook), read_only=True).worksheets[0].iter_rows(values_only=True))
     assert len(rows) == 6 and "Acme Robotics" in rows[1]
 
-    stats = server.call("GET", "/api/v1/batches/stats", params={"timeframe": "1h"}).json()
+    stats = server.call("GET", "/api/v1/stats", params={"timeframe": "1h"}).json()
     assert stats["batches"]["by_status"].get("completed", 0) >= 1
     assert stats["companies_processed"] >= 5 and stats["succeeded"] >= 4
     assert any(k["kind"] == "parked_domain" for k in stats["top_error_kinds"])

@@ -149,7 +149,7 @@ def test_a_batch_of_names_with_hints_on_the_emulators(batch_cloud: BatchCloud) -
         xlsx = client.get(f"/api/v1/batches/{batch}/results?format=xlsx", headers=batch_cloud.headers()).content
         assert len(list(load_workbook(io.BytesIO(xlsx), read_only=True).worksheets[0].iter_rows())) == 5
 
-        stats = client.get("/api/v1/batches/stats?timeframe=1h", headers=batch_cloud.headers()).json()
+        stats = client.get("/api/v1/stats?timeframe=1h", headers=batch_cloud.headers()).json()
         assert stats["batches"]["by_status"] == {"completed": 1}
         assert stats["companies_processed"] == 4 and stats["queue_depth"] == 0
 
