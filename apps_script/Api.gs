@@ -136,6 +136,9 @@ function researchBody_(request) {
   if (Object.keys(columnMap).length) {
     body.column_map = columnMap;
   }
+  if (req.similar === true) { // issue 16: a "Similar in this list" column when the job ends
+    body.similar = true;
+  }
   const questions = questions_(req.questions); // custom questions (issue 15): one column each
   if (questions.length) {
     body.questions = questions;

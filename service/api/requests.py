@@ -59,6 +59,7 @@ FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
     "max_concurrency": ({"type": "integer", "minimum": 1, "maximum": MAX_CONCURRENCY}, False),
     "refresh_days": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_REFRESH_DAYS}, False),
     "use_llm": ({"type": "boolean"}, False),
+    "similar": ({"type": "boolean"}, False),  # issue 16: a "Similar in this list" column when the job ends
     "name": ({"type": ["string", "null"], "maxLength": 200}, False),
     "column_map": (  # field -> one of the user's columns (header text or letter): only its empty cells are filled
         {
@@ -152,6 +153,7 @@ def _build(body: dict[str, Any], settings: Settings) -> SelectionRequest:
         priority=Priority(body.get("priority") or defaults.priority),
         refresh_days=body.get("refresh_days"),
         use_llm=bool(body.get("use_llm", False)),
+        similar=bool(body.get("similar", False)),
         questions=parse_questions(body.get("questions") or ()),
         max_cost_usd=max_cost(body),
     )

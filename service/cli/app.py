@@ -103,6 +103,9 @@ def _add_research(commands: argparse._SubParsersAction) -> None:
         "--all", action="store_true", help="with --retry-failed: also retry permanent failures (robots.txt, ...)"
     )
     research.add_argument("--no-progress", action="store_true", help="no live progress bar")
+    research.add_argument(  # issue 16: service/jobs/similar_sheet.py, service/files/similarity_column.py
+        "--similar", action="store_true", help="add a 'Similar in this list' column when the job ends (file and sheet)"
+    )
     from service.cli.notices import add_notice_options  # issue 16
 
     add_notice_options(research)

@@ -27,7 +27,7 @@ from service.cli.inputs import (
 from service.cli.notices import notice_options  # issue 16
 from service.cli.serve import SERVE_COMMANDS
 from service.domain import Job, JobOptions, JobState, RowState
-from service.domain.errors import RowscoutError
+from service.domain.errors import InputError, RowscoutError
 from service.domain.question_specs import parse_questions
 from service.jobs import control
 from service.jobs.estimate import estimate_job
@@ -59,6 +59,7 @@ def job_options(args: argparse.Namespace) -> JobOptions:
         use_llm=args.llm,
         **notice_options(args),  # issue 16: --webhook-url, --notification-email
         questions=parse_questions(args.ask),
+        similar=getattr(args, "similar", False),  # issue 16: "Similar in this list" column
         max_cost_usd=getattr(args, "max_cost", None),  # issue 15: spend cap
     )
 
@@ -129,8 +130,20 @@ def run_job(local: Embedded, job: Job, *, progress: bool) -> ExitCode:
         return exit_code(error)
     if result.job.state in (JobState.PAUSED, JobState.CANCELLED):
         render.stopped_elsewhere(result.job)
+    if result.job.state == JobState.COMPLETED and job.options.similar and job.source.output:  # issue 16
+        similar_file_column(local, job)
     render.summary(summarize_job(svc, job.id), job.source.output, failed_rows(svc, job.id))
     return final_code(result)
+
+
+def similar_file_column(local: Embedded, job: Job) -> None:
+    """``research --similar -o FILE``: the "Similar in this list" column added to the finished results file."""
+    from service.cli.discover import export_similar
+
+    try:
+        export_similar(local, job.id, job.source.output, job.source.format or None)
+    except InputError as error:  # above the similarity limit: the results stand, the column is left out
+        render.err.print(f"'Similar in this list' not added: {error.message}", markup=False)
 
 
 def final_code(progress: JobProgress) -> ExitCode:

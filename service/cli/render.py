@@ -229,6 +229,9 @@ def summary(report: JobSummary, output: str | None, failures: FailedRows | None 
         out.print(failed_table(failures, output))
     if output:
         out.print(f"Results: {output}")
+    similar_note = getattr(progress.job.source, "similar_note", "")  # issue 16: why the column is missing
+    if similar_note:
+        out.print(similar_note, markup=False)
     if progress.job.state == JobState.PAUSED:
         out.print(f"Paused: continue with `{command('resume', progress.job.id)}`", soft_wrap=True)
 
