@@ -27,7 +27,7 @@ from service.domain.sources import SheetSource
 from service.examples.demo_web import DemoWeb
 from service.jobs import similar_sheet
 from service.jobs.discover import researched_companies, similar_column
-from service.jobs.flush import flush_sheet_job
+from service.jobs.flush import flush_results, flush_sheet_job
 from service.jobs.plan import submit_sheet_job
 from service.jobs.ports import Services
 from service.jobs.rowtask import handle_research_task
@@ -80,6 +80,7 @@ def server() -> Iterator[FakeSheetsServer]:
 @pytest.fixture
 def world(web, server):
     demo, researcher = web
+    server.clock.advance(61.0)  # each test starts with the fake server's per-minute quota unused
     api = GoogleSheetsApi(
         Credentials(token="test"),
         endpoint=server.endpoint,
@@ -164,6 +165,24 @@ def test_the_last_flush_writes_each_rows_most_similar_company_into_its_own_row_a
     assert sorted(v for v in written.values() if v) == sorted(v for v in expected.values() if v)
     calls = server.calls["values.batchUpdate"]
     assert flush_sheet_job(svc, job.id).written == 0 and server.calls["values.batchUpdate"] == calls  # again: no-op
+
+
+def test_a_repeated_last_flush_writes_nothing_new(world, server):
+    """The flush task delivered again after the column was written but before the job completed."""
+    demo, svc, queue = world
+    spreadsheet = _sheet(server, demo)
+    job = _submit(svc, spreadsheet)
+    _research(svc, queue)
+    for _ in range(2):  # flush_results alone: the job is not completed in between
+        writer = svc.sheet_gateway().writer(svc.store.get_job(job.id))
+        flush_results(svc, job.id, [writer])
+        if _ == 0:
+            writes = server.calls["values.batchUpdate"]
+            first = server.values(spreadsheet, "Leads")
+    assert server.calls["values.batchUpdate"] == writes and server.values(spreadsheet, "Leads") == first
+    header, rows = _by_company(server, spreadsheet)
+    assert rows["kaffee-braun"][header.index(HEADER)].startswith("boulangerie-lune (0.")
+    assert svc.store.get_job(job.id).state == JobState.RUNNING
 
 
 def test_a_users_column_named_like_it_is_never_written(world, server):
