@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from service.bootstrap import build_researcher
 from service.cli import main
 from service.cli.demo import demo_settings
 from service.cli.exits import ExitCode
 from service.config import Settings
 from service.examples.demo_web import DemoWeb
+from tests.fakes.sheets_server import FakeSheetsServer
 
 HOSTS = ("kaffee-braun.test", "ledgerly.test", "boulangerie-lune.test", "helix-bio.test")
 
@@ -56,3 +59,34 @@ def test_without_similar_the_results_file_has_no_such_column(tmp_path: Path) -> 
         argv = ["--workspace", str(tmp_path / "ws"), "research", str(source), "-o", str(out), "--no-progress"]
         assert main([*argv, "--fields", "industry"], researcher=researcher) == ExitCode.OK
     assert not any("Similar in this list" in h for h in _rows(out)[0])
+
+
+SHEET_ID = "1SimilarSheet0123456789abcdefghijklmnopqrs"
+
+
+@pytest.fixture
+def sheet_server(cli_env, monkeypatch):
+    with FakeSheetsServer() as server:
+        monkeypatch.setenv("ROWSCOUT_SHEETS_API_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("ROWSCOUT_SHEETS_ACCESS_TOKEN", "test")
+        rows = [["Company", "Website"], *([f"Company {i}", f"https://company{i}.com"] for i in range(1, 5))]
+        rows.append(["fail-Blocked", "https://blocked.com"])
+        server.create_spreadsheet(SHEET_ID, {"Leads": rows})
+        yield server
+
+
+def test_research_a_sheet_with_similar_fills_the_column_on_this_machine(sheet_server, cli, cli_env):
+    out = cli_env / "out.csv"
+    code = cli(["research", f"sheet:{SHEET_ID}/Leads", "--no-progress", "--similar", "-o", str(out)])
+    assert code == ExitCode.ROWS_FAILED  # one row fails: the job completes all the same
+    header, *rows = sheet_server.values(SHEET_ID, "Leads")
+    column = header.index("Similar in this list")
+    by_name = {row[0]: row + [""] * (len(header) - len(row)) for row in rows}
+    companies = {f"Company {i}" for i in range(1, 5)}
+    for name in companies:  # the latency researcher gives every company the same profile: all alike
+        named = {part.rpartition(" (")[0] for part in by_name[name][column].split("; ")}
+        assert named and named <= companies - {name}, by_name[name][column]
+    assert by_name["fail-Blocked"][column] == ""
+    file_header, *file_rows = _rows(out)
+    assert file_header[-1] == "Similar in this list"
+    assert {r[0]: r[-1] for r in file_rows}["Company 1"] == by_name["Company 1"][column]
