@@ -24,7 +24,7 @@ from service.jobs.control import get_job
 from service.jobs.estimate import Estimate, estimate_job
 from service.jobs.ports import Services
 from service.jobs.progress import job_progress, size_bucket
-from service.jobs.submit import submit_job
+from service.jobs.submit import add_rows, create_job
 
 MAX_COMPANIES = 10_000
 DAY = timedelta(days=1)
@@ -83,21 +83,39 @@ def submit_batch(
 
     Raises:
         QuotaError: the owner has too many active batches or submitted too many rows in 24 hours.
+
+    Two submits of one owner at the same moment could both pass the limits, so
+    the batch is stored first without rows, claiming its size (``total_rows``),
+    and the limits are checked again counting every other batch stored by
+    then: of two racing submits the later check sees the other, so both are
+    never let through past a limit (both may be refused; each caller retries).
+    A refused batch is deleted before any row or task exists.
     """
     check_limits(svc, owner, len(companies), limits)
     extra = sorted({key for company in companies for key in company.extra})
-    rows = ((f"r{n}", n, company) for n, company in enumerate(companies, start=1))
-    job = submit_job(svc, owner=owner, name=name, source=ApiSource(headers=tuple(extra)), rows=rows, options=options)
+    job = create_job(svc, owner=owner, name=name, source=ApiSource(headers=tuple(extra)), options=options)
+    job = svc.store.update_job(job.id, now=job.created_at, total_rows=len(companies))  # the claim others see
+    try:
+        check_limits(svc, owner, len(companies), limits, ignore=job.id)
+    except QuotaError:
+        svc.store.delete_job(job.id)
+        raise
+    job = add_rows(svc, job, ((f"r{n}", n, company) for n, company in enumerate(companies, start=1)))
     researchable = svc.store.count_rows(job.id)
     skipped = researchable[RowState.SKIPPED]
     return job, estimate_job(len(companies) - skipped, options, skipped=skipped)
 
 
-def check_limits(svc: Services, owner: str, rows: int, limits: OwnerLimits) -> None:
-    """Raise ``QuotaError`` (with ``retry_after``) when ``rows`` more would pass one of the owner's limits."""
+def check_limits(svc: Services, owner: str, rows: int, limits: OwnerLimits, *, ignore: str = "") -> None:
+    """Raise ``QuotaError`` (with ``retry_after``) when one batch of ``rows`` more would pass one of the owner's
+    limits; the batch ``ignore`` (the one being submitted, already stored) is that batch, not one of the others."""
     now = svc.clock()
-    recent = [job for job in svc.store.jobs_since(now - DAY, owner=owner, limit=STATS_MAX_JOBS) if is_batch(job)]
-    active = [job for job in svc.store.list_jobs(owner=owner, limit=STATS_MAX_JOBS) if is_batch(job)]
+
+    def counted(job: Job) -> bool:
+        return is_batch(job) and job.id != ignore
+
+    recent = [job for job in svc.store.jobs_since(now - DAY, owner=owner, limit=STATS_MAX_JOBS) if counted(job)]
+    active = [job for job in svc.store.list_jobs(owner=owner, limit=STATS_MAX_JOBS) if counted(job)]
     if sum(job.state in _ACTIVE for job in active) >= limits.max_active_batches:
         raise QuotaError(
             f"you have {limits.max_active_batches} batches queued or processing; wait for one to end",
