@@ -176,7 +176,6 @@ class MemoryJobStore:
             if key in table:
                 table[key] = skip_transition(table[key], reason=reason)
 
-
     def jobs_since(self, since: datetime, *, owner: str | None = None, limit: int = 1000) -> list[Job]:
         with self._lock:
             jobs = [j for j in self._jobs.values() if j.updated_at >= since and owner in (None, j.owner)]
