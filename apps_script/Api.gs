@@ -143,7 +143,26 @@ function researchBody_(request) {
   if (questions.length) {
     body.questions = questions;
   }
+  const maxCost = maxCost_(req.maxCost); // issue 15: the sidebar's Spend cap
+  if (maxCost !== null) {
+    body.max_cost_usd = maxCost;
+  }
   return body;
+}
+
+/**
+ * The sidebar's Spend cap in US dollars: empty means no cap; otherwise a number from 0 to 1,000,000
+ * ("$5" and "5.00" are 5). The backend checks it again.
+ */
+function maxCost_(value) {
+  if (value === null || value === undefined || String(value).trim() === '') {
+    return null;
+  }
+  const cost = Number(String(value).trim().replace(/^\$/, ''));
+  if (!isFinite(cost) || cost < 0 || cost > 1000000) {
+    throw new Error('The spend cap must be an amount in US dollars from 0 to 1,000,000, or empty for no cap.');
+  }
+  return cost;
 }
 
 /**

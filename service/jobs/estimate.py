@@ -84,11 +84,10 @@ class Estimate:
         else:
             lines.append("LLM: $0 without an LLM (--llm adds the model's token cost); web pages are free")
         if self.search_price is not None:
-            asked = f", {self.question_searches:,} for questions (one per question per company)"
+            asked = f", one per question per company: {self.question_searches:,}" if self.question_searches else ""
             lines.append(
-                f"web search: about {self.search_queries:,} queries (one per name-only row, one per company for"
-                f" CEO/funding/employees{asked if self.question_searches else ''}) at ${self.search_price:g}"
-                f" each ≈ ${self.search_usd:.4f}"
+                f"web search: about {self.search_queries:,} queries at ${self.search_price:g} each"
+                f" ≈ ${self.search_usd:.4f} (one per name-only row, one per company for CEO/funding/employees{asked})"
             )
         if self.cloud_usd is not None:
             lines.append(f"cloud: Cloud Run + Firestore + Cloud Tasks at list prices ≈ ${self.cloud_usd:.4f}")

@@ -10,6 +10,7 @@ is in ``test_spend_run.py``.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from service.domain import JobOptions, RowOutcome, RowState, Usage
+from service.domain.question_specs import parse_questions
 from service.domain.questions import Question
 from service.jobs.estimate import QUESTION_TOKENS, estimate_job
 from service.jobs.spend import cap_note, check_spend
+from service.research.search.pricing import price_per_search
 from service.store.firestore import tally
 from service.store.memory import MemoryJobStore
 from service.store.port import JobStore
@@ -148,7 +151,8 @@ def test_estimate_splits_the_cost_and_counts_question_searches() -> None:
     assert set(data["cost_split"]) == {"research_llm_usd", "questions_llm_usd", "search_usd", "cloud_usd"}
     assert data["max_cost_usd"] == 2.5
     text = " ".join(estimate.assumptions())
-    assert "questions LLM" in text and "20 for questions" in text and "spend cap $2.5" in text and "cloud" in text
+    assert "questions LLM" in text and "one per question per company: 20" in text
+    assert "spend cap $2.5" in text and "cloud" in text
 
 
 def test_without_an_llm_questions_cost_nothing_and_are_not_searched() -> None:
@@ -156,3 +160,13 @@ def test_without_an_llm_questions_cost_nothing_and_are_not_searched() -> None:
     estimate = estimate_job(10, options, search_price=0.01)
     assert (estimate.cost_usd, estimate.question_searches, estimate.search_queries) == (0, 0, 0)
     assert estimate.to_dict()["cost_split"]["cloud_usd"] is None
+
+
+def test_the_sidebar_fixture_is_what_the_estimate_answers() -> None:
+    """``apps_script/tests/fixtures/estimate_split.json`` (the sidebar test's backend answer) is the real thing."""
+    fixture = Path(__file__).parents[2] / "apps_script" / "tests" / "fixtures" / "estimate_split.json"
+    options = JobOptions(
+        fields=("industry",), use_llm=True, questions=parse_questions(["Do they offer an API?"]), max_cost_usd=1.5
+    )
+    real = estimate_job(40, options, search_price=price_per_search("brave"), cloud=True).to_dict()
+    assert json.loads(fixture.read_text(encoding="utf-8")) == json.loads(json.dumps(real))

@@ -127,4 +127,4 @@ def test_the_estimate_shows_the_split_and_the_cap(run, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "research LLM $" in out and "questions LLM $" in out and "spend cap $0.5" in out
     assert "web search $0.0200 (4 queries)" in out  # one per question per company, at Brave's price
-    assert "4 for questions (one per question per company)" in out
+    assert "one per question per company: 4" in out
