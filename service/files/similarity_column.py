@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -74,6 +75,8 @@ def _csv(path: Path, cells: list[str]) -> None:
 
 def _xlsx(path: Path, cells: list[str]) -> None:
     import openpyxl
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
 
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.worksheets[0]  # the results; the second sheet lists sources
@@ -81,10 +84,17 @@ def _xlsx(path: Path, cells: list[str]) -> None:
         raise InputError(f"{path.name} does not hold this job's {len(cells)} rows; export it again first")
     column = sheet.max_column + 1
     headers = [str(c.value or "") for c in sheet[1]]
-    sheet.cell(row=1, column=column, value=header_for(headers))
+    header = sheet.cell(row=1, column=column, value=header_for(headers))
+    if column > 1:  # look like the writer's own header row, inside its filter
+        header._style = copy(sheet.cell(row=1, column=column - 1)._style)
     for offset, text in enumerate(cells, start=2):
         cell = sheet.cell(row=offset, column=column, value=xlsx_text(text))
         cell.data_type = "s"  # text, never a formula
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    letter = get_column_letter(column)
+    sheet.column_dimensions[letter].width = min(60, max([len(str(header.value))] + [len(t) for t in cells[:200]]) + 2)
+    if sheet.auto_filter.ref:
+        sheet.auto_filter.ref = f"A1:{letter}{len(cells) + 1}"
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:

@@ -123,7 +123,11 @@ def test_export_similar_adds_the_column_to_rowscouts_own_file(researched, capsys
         by_name = {r["input"]["Company"]: r["similar_in_list"] for r in records}
     else:
         if suffix == "xlsx":
-            rows = [[str(v or "") for v in r] for r in openpyxl.load_workbook(out).worksheets[0].values]
+            sheet = openpyxl.load_workbook(out).worksheets[0]
+            rows = [[str(v or "") for v in r] for r in sheet.values]
+            last = sheet.cell(row=1, column=sheet.max_column)
+            assert last.font.bold and last.fill.fgColor.rgb == sheet.cell(row=1, column=1).fill.fgColor.rgb
+            assert sheet.auto_filter.ref.split(":")[1].rstrip("0123456789") == last.column_letter  # inside the filter
         else:
             with out.open(newline="", encoding="utf-8-sig") as handle:
                 rows = list(csv.reader(handle))
