@@ -10,7 +10,9 @@ of ``markup``), fail on a bot challenge or parked domain (home page), merge
 with a source per field. So a company costs at most its timeout plus
 ``MIN_EXTRACT_SECONDS``, whatever its pages contain. Optionally the LLM fills
 what is still empty; only ``options.fields`` are kept; custom questions
-(``options.questions``) get answers or evidence (``research/questions``). It never raises for a
+(``options.questions``) get answers or evidence (``research/questions``). With
+``options.spend_stop`` set (the job's spend cap is reached) no paid call is made: no LLM, no
+search. It never raises for a
 company's problem: errors become ``error_kind`` / ``error_message`` /
 ``retry_after`` on the outcome.
 """
