@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -70,13 +69,3 @@ def rows_page(rows: Iterable[Row], *, cursor: int, limit: int) -> dict[str, Any]
 
 def _after(rows: Iterable[Row], cursor: int) -> Iterator[Row]:
     return (row for row in rows if row.position > cursor)
-
-
-def stats(jobs: Iterable[Job]) -> dict[str, Any]:
-    """The caller's jobs by state and rows submitted."""
-    by_state: Counter[str] = Counter()
-    rows = 0
-    for job in jobs:
-        by_state[job.state.value] += 1
-        rows += job.total_rows
-    return {"jobs": sum(by_state.values()), "by_state": dict(by_state), "rows": rows}
