@@ -1,9 +1,9 @@
 """Spend caps (issue 15 part 5): the stores' cost sum, ``check_spend``, and the estimate's cost split.
 
 The cost sum is kept by each store in the row's own commit, so it stays right
-under duplicate delivery, late finishes and retries (memory and SQLite here;
-Firestore's counter deltas through its ``tally``, the function every one of
-its row writes uses). The end-to-end run with the fake LLM and search servers
+under duplicate delivery, late finishes and retries (memory, SQLite and
+Firestore on its emulator; and Firestore's counter deltas through its
+``tally``, the function every one of its row writes uses). The end-to-end run with the fake LLM and search servers
 is in ``test_spend_run.py``.
 """
 
@@ -23,16 +23,20 @@ from service.domain.questions import Question
 from service.jobs.estimate import QUESTION_TOKENS, estimate_job
 from service.jobs.spend import cap_note, check_spend
 from service.research.search.pricing import price_per_search
-from service.store.firestore import tally
+from service.store.firestore import FirestoreJobStore, tally
 from service.store.memory import MemoryJobStore
 from service.store.port import JobStore
 from service.store.sqlite import SqliteJobStore
 from tests.contract.store_contract import LEASE, T0, make_job, make_row
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
-    built: JobStore = MemoryJobStore() if request.param == "memory" else SqliteJobStore(tmp_path / "jobs.db")
+    built: JobStore
+    if request.param == "firestore":  # the real emulator (tests/conftest.py): the counter shards' sum
+        built = FirestoreJobStore(request.getfixturevalue("firestore_client"))
+    else:
+        built = MemoryJobStore() if request.param == "memory" else SqliteJobStore(tmp_path / "jobs.db")
     yield built
 
 
