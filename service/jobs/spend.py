@@ -20,6 +20,12 @@ concurrency 1 it is passed by at most the one row that crossed it. A cap of
 0 makes no paid call at all. Cloud costs (Cloud Run, Firestore, Cloud Tasks)
 are not counted: the cap is about LLM and search calls. A retried row's
 earlier attempt is replaced by its last one in the sum (its stored usage).
+
+Cost of the check, only for jobs with a cap: ``spent_usd`` plus ``count_rows``
+per row task — on Firestore three aggregation queries over the counter shards
+and the leased rows, whatever the job's size; on SQLite one indexed SUM over
+the job's rows (6.6 ms at 10,000 rows on the 2-core test machine, beside
+seconds of research per company).
 """
 
 from __future__ import annotations
