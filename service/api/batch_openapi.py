@@ -113,6 +113,7 @@ BATCH_SCHEMAS: dict[str, Any] = {
                         },
                         "result": {"type": ["object", "null"]},
                         "researched_at": _NSTR,
+                        "note": _NSTR,  # spend cap note: "not asked: spend cap of $X reached" on a done row
                     },
                 ),
             },

@@ -268,6 +268,7 @@ def result_record(job: Job, row: Row) -> dict[str, Any]:
         else None,
         "result": {field: profile.value(field) for field in job.options.fields} if profile else None,
         "researched_at": row.researched_at.isoformat() if row.researched_at else None,
+        "note": row.error_message if row.state == RowState.DONE and row.error_message else None,  # spend cap note
     }
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from service.api.batches import parse_batch
+from service.api.batches import parse_batch, result_record
 from service.api.openapi import openapi_document
 from service.api.requests import parse_selection_request
 from service.config import Settings
-from service.domain import JobOptions
+from service.domain import JobOptions, RowState
 from service.domain.errors import InputError
+from service.jobs.spend import cap_note
+from tests.contract.store_contract import make_job, make_row
 
 SELECTION = {"spreadsheet_id": "a" * 44, "sheet_name": "Leads", "ranges": ["A2:B40"], "fields": ["industry"]}
 BATCH = {"companies": [{"name": "Acme", "website": "acme.example"}]}
@@ -46,3 +50,12 @@ def test_the_openapi_document_names_the_cap_and_the_split() -> None:
     assert "max_cost_usd" in schemas["Estimate"]["properties"] and "cost_split" in schemas["Estimate"]["properties"]
     assert schemas["Selection"]["properties"]["max_cost_usd"]["minimum"] == 0
     assert schemas["BatchRequest"]["properties"]["max_cost_usd"]["type"] == ["number", "null"]
+
+
+def test_batch_results_show_a_done_rows_spend_cap_note() -> None:
+    job = make_job()
+    capped = dataclasses.replace(make_row("r1", 1), state=RowState.DONE, error_message=cap_note(0.5))
+    plain = dataclasses.replace(make_row("r2", 2), state=RowState.DONE)
+    assert result_record(job, capped)["note"] == "not asked: spend cap of $0.5 reached"
+    assert result_record(job, plain)["note"] is None
+    assert result_record(job, capped)["error"] is None  # a note, not an error
