@@ -18,7 +18,7 @@ from service.api import export, render
 from service.api.access import USER_TOKEN_HEADER
 from service.api.context import api_context
 from service.api.numbers import MAX_DIGITS, strict_int
-from service.api.requests import JOB_ID, SelectionRequest, parse_selection_request
+from service.api.requests import JOB_ID, SelectionRequest, json_body, parse_selection_request
 from service.domain import PROFILE_FIELDS, JobOptions, RowState
 from service.domain.companies import screen_rows
 from service.domain.errors import InputError
@@ -60,23 +60,13 @@ def _owner() -> str:
 
 def _selection() -> SelectionRequest:
     ctx = api_context()
-    selection = parse_selection_request(_json_body(), ctx.settings)
+    selection = parse_selection_request(json_body(), ctx.settings)
     _require_edit(selection.spreadsheet_id)
     return selection
 
 
 def _require_edit(spreadsheet_id: str) -> None:
     api_context().access.require_edit(spreadsheet_id, request.headers.get(USER_TOKEN_HEADER), user=g.identity)
-
-
-def _json_body() -> Any:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        raise InputError("the JSON body is nested too deeply") from None
-    if body is None:
-        raise InputError("send a JSON object with Content-Type: application/json")
-    return body
 
 
 def _job_json(job_id: str) -> dict[str, Any]:

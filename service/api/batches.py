@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import fields as dataclass_fields
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from google.auth import exceptions as google_exceptions
@@ -26,9 +24,10 @@ from service.api.context import api_context
 from service.api.export import ExportColumns, content_type
 from service.api.keys import API_KEY_HEADER
 from service.api.numbers import MAX_DIGITS, strict_int
-from service.api.requests import JOB_ID, MAX_COST_SCHEMA, check_value, max_cost
+from service.api.requests import JOB_ID, MAX_COST_SCHEMA, check_value, json_body, max_cost
 from service.domain import PROFILE_FIELDS, CompanyInput, Job, JobOptions, Priority, Row, RowState
 from service.domain.errors import InputError
+from service.domain.notices import check_email, check_webhook_url
 from service.domain.question_specs import parse_questions
 from service.files.formats import FileFormat
 from service.files.writers import text_chunks, write_xlsx
@@ -39,10 +38,7 @@ bp = Blueprint("batches", __name__, url_prefix="/api/v1")
 MAX_NAME = 300
 MAX_EXTRA_KEYS = 30
 RESULTS_PAGE_MAX = 10_000
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
 _JOB_ID_RE = re.compile(JOB_ID)
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _COMPANY: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -157,7 +153,7 @@ def _owner() -> str:
 @bp.post("/batches")
 def submit() -> tuple[dict[str, Any], int]:
     ctx = api_context()
-    body = _json_body()
+    body = json_body()
     companies, options, name = parse_batch(body)
     limits = batches.OwnerLimits(ctx.settings.api.max_active_batches, ctx.settings.api.max_rows_per_day)
     job, estimate = batches.submit_batch(
@@ -340,44 +336,8 @@ def _options(body: dict[str, Any]) -> JobOptions:
         "max_cost_usd": max_cost(body),
     }
     if body.get("questions"):
-        if "questions" not in {f.name for f in dataclass_fields(JobOptions)}:
-            raise InputError("custom questions are not available on this service yet; leave out 'questions'")
         values["questions"] = [q.to_dict() for q in parse_questions(body["questions"])]  # kinds, checks
     return JobOptions.from_dict(values)
-
-
-def check_webhook_url(url: str) -> str:
-    """An https URL, or http to a loopback host (local tests); anything else is refused."""
-    url = url.strip()
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise InputError("webhook_url is not a valid URL") from None
-    if not parts.hostname or parts.username or parts.password or any(c.isspace() for c in url):
-        raise InputError("webhook_url must be an absolute https URL without credentials")
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS):
-        return url
-    raise InputError("webhook_url must use https (http only for 127.0.0.1, ::1 or localhost)")
-
-
-def check_email(address: str) -> str:
-    address = address.strip()
-    if address and not re.fullmatch(EMAIL, address):
-        raise InputError(f"notification_email is not an email address: {address[:60]!r}")
-    return address
-
-
-def _json_body() -> Any:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        raise InputError("the JSON body is nested too deeply") from None
-    if body is None:
-        raise InputError("send a JSON object with Content-Type: application/json")
-    return body
 
 
 def _batch_id(batch_id: str) -> str:

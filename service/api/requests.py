@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
+
 from service.config import Settings
 from service.domain import PROFILE_FIELDS, JobOptions, Priority
 from service.domain.errors import InputError
@@ -127,6 +129,17 @@ class SelectionRequest:
             website_column=self.website_column,
             column_map=dict(self.column_map or {}),
         )
+
+
+def json_body() -> Any:
+    """The request's JSON body; InputError when there is none or it is nested too deeply to read."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise InputError("the JSON body is nested too deeply") from None
+    if body is None:
+        raise InputError("send a JSON object with Content-Type: application/json")
+    return body
 
 
 def parse_selection_request(body: Any, settings: Settings) -> SelectionRequest:

@@ -9,18 +9,15 @@ run from the command line belong to the owner ``local``.
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from service.bootstrap import Embedded
 from service.cli import render
 from service.cli.exits import ExitCode
 from service.domain.errors import ConfigError, InputError
+from service.domain.notices import check_email, check_webhook_url
 
 LOCAL_OWNER = "local"
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def add_notice_options(parser: argparse.ArgumentParser) -> None:
@@ -31,32 +28,9 @@ def add_notice_options(parser: argparse.ArgumentParser) -> None:
 def notice_options(args: argparse.Namespace) -> dict[str, Any]:
     """``webhook_url`` and ``notification_email`` for ``JobOptions``, checked (empty when not given)."""
     return {
-        "webhook_url": webhook_url(getattr(args, "webhook_url", None) or ""),
-        "notification_email": email(getattr(args, "notification_email", None) or ""),
+        "webhook_url": check_webhook_url(getattr(args, "webhook_url", None) or "", name="--webhook-url"),
+        "notification_email": check_email(getattr(args, "notification_email", None) or "", name="--notification-email"),
     }
-
-
-def webhook_url(url: str) -> str:
-    url = url.strip()
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise InputError(f"--webhook-url is not a valid URL: {url[:80]}") from None
-    if not parts.hostname or parts.username or parts.password:
-        raise InputError("--webhook-url must be an absolute URL without credentials")
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-        return url
-    raise InputError("--webhook-url must use https (http only for 127.0.0.1, ::1 or localhost)")
-
-
-def email(address: str) -> str:
-    address = address.strip()
-    if address and not _EMAIL.fullmatch(address):
-        raise InputError(f"--notification-email is not an email address: {address[:60]}")
-    return address
 
 
 def add_notices_command(commands: argparse._SubParsersAction) -> None:

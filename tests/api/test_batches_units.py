@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from service.api.batches import check_email, check_webhook_url
 from service.domain import CompanyInput, ErrorKind, JobOptions, JobState, RowOutcome, RowState, Usage
 from service.domain.apikeys import ApiKey, key_digest, new_key, prefix_of
 from service.domain.errors import InputError, JobNotFound, QuotaError
+from service.domain.notices import check_email, check_webhook_url
 from service.domain.retry import RetryPolicy
 from service.jobs.apikeys import create_key, key_owner, list_keys, revoke_key
 from service.jobs.batches import OwnerLimits, batch_stats, submit_batch
