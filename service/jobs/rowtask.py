@@ -68,8 +68,8 @@ def handle_research_task(svc: Services, delivery: TaskDelivery) -> TaskResult:
         return TaskResult.done()
     stop = check_spend(svc.store, job).stop_reason  # a spend cap reached: free research only (spend.py)
     outcome = _research(svc, job, lease.row, stop)
-    if stop and outcome.ok:
-        outcome.error_message = stop  # a done row's message is its status note
+    if stop:  # a done row's message is its status note; a failed one says what was not tried
+        outcome.error_message = stop if outcome.ok else f"{outcome.error_message} ({stop})"
     return _store(svc, job, lease.row, outcome)
 
 

@@ -17,17 +17,32 @@ from pathlib import Path
 
 import pytest
 
-from service.domain import JobOptions, RowOutcome, RowState, Usage
+from service.domain import (
+    CompanyInput,
+    CompanyProfile,
+    ErrorKind,
+    JobOptions,
+    ResearchOptions,
+    ResearchOutcome,
+    RowOutcome,
+    RowState,
+    Usage,
+)
 from service.domain.question_specs import parse_questions
 from service.domain.questions import Question
+from service.jobs.enqueue import research_task
 from service.jobs.estimate import QUESTION_TOKENS, estimate_job
+from service.jobs.ports import Services
+from service.jobs.rowtask import handle_research_task
 from service.jobs.spend import cap_note, check_spend
+from service.queue.port import TaskDelivery
 from service.research.search.pricing import price_per_search
 from service.store.firestore import FirestoreJobStore, tally
 from service.store.memory import MemoryJobStore
 from service.store.port import JobStore
 from service.store.sqlite import SqliteJobStore
 from tests.contract.store_contract import LEASE, T0, make_job, make_row
+from tests.support.fakes import FakeQueue
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])
@@ -174,3 +189,40 @@ def test_the_sidebar_fixture_is_what_the_estimate_answers() -> None:
     )
     real = estimate_job(40, options, search_price=price_per_search("brave"), cloud=True).to_dict()
     assert json.loads(fixture.read_text(encoding="utf-8")) == json.loads(json.dumps(real))
+
+
+class _PaidResearcher:
+    """Each company costs $0.4 of paid calls unless told to stop; a name-only row finds no site without search."""
+
+    def __init__(self) -> None:
+        self.stops: dict[str, str] = {}
+
+    def research(self, company: CompanyInput, options: ResearchOptions) -> ResearchOutcome:
+        self.stops[company.name] = options.spend_stop
+        usage = Usage(cost_usd=0.0 if options.spend_stop else 0.4)
+        if not company.website and options.spend_stop:
+            return ResearchOutcome(CompanyProfile(name=company.name), usage, ErrorKind.NO_WEBSITE_FOUND, "no site")
+        return ResearchOutcome(CompanyProfile(name=company.name, website=company.website or "x.example"), usage)
+
+
+def test_row_tasks_stop_paying_at_the_cap_and_say_so() -> None:
+    store = MemoryJobStore()
+    researcher = _PaidResearcher()
+    svc = Services(store=store, queue=FakeQueue(), researcher=researcher, clock=lambda: T0, worker_id="w")
+    job = dataclasses.replace(make_job(), options=JobOptions(max_cost_usd=1.0, use_llm=True, max_attempts=1))
+    store.create_job(job)
+    names = ["A", "B", "C", "D", "Nameonly"]
+    rows = [
+        dataclasses.replace(make_row(f"r{i}", i), input=CompanyInput(n, "" if n == "Nameonly" else f"{n}.example"))
+        for i, n in enumerate(names)
+    ]
+    store.add_rows(job.id, rows)
+    for row in rows:
+        assert handle_research_task(svc, TaskDelivery(research_task(job, row.key), 1)).ok
+    note = "not asked: spend cap of $1 reached"
+    assert researcher.stops == {"A": "", "B": "", "C": "", "D": note, "Nameonly": note}  # 0, 0.4, 0.8 < 1.0
+    stored = {row.input.name: row for row in store.iter_rows(job.id)}
+    assert [stored[n].status_text for n in "ABC"] == ["done"] * 3
+    assert stored["D"].status_text == f"done — {note}"
+    assert stored["Nameonly"].status_text == f"failed: no_website_found — no site ({note})"
+    assert store.spent_usd(job.id) == pytest.approx(1.2)
