@@ -17,8 +17,7 @@ from flask import Blueprint, Response, g, request, stream_with_context
 from service.api import export, render
 from service.api.access import USER_TOKEN_HEADER
 from service.api.context import api_context
-from service.api.numbers import MAX_DIGITS, strict_int
-from service.api.requests import JOB_ID, SelectionRequest, json_body, parse_selection_request
+from service.api.requests import JOB_ID, SelectionRequest, int_arg, json_body, parse_selection_request
 from service.domain import PROFILE_FIELDS, JobOptions, RowState
 from service.domain.companies import screen_rows
 from service.domain.errors import InputError
@@ -190,8 +189,8 @@ def act(job_id: str, action: str) -> dict[str, Any]:
 @bp.get("/jobs/<job_id>/rows")
 def rows(job_id: str) -> dict[str, Any]:
     states = _states(request.args.getlist("state"))
-    limit = _int_arg("limit", 100, 1, ROWS_PAGE_MAX)
-    cursor = _int_arg("cursor", 0, 0, 999_999_999)
+    limit = int_arg("limit", 100, 1, ROWS_PAGE_MAX)
+    cursor = int_arg("cursor", 0, 0, 999_999_999)
     found = control.job_rows(api_context().services, _job_id(job_id), owner=_owner(), states=states)
     return render.rows_page(found, cursor=cursor, limit=limit)
 
@@ -201,16 +200,6 @@ def _states(values: list[str]) -> tuple[RowState, ...]:
         return tuple(RowState(v) for v in values)
     except ValueError:
         raise InputError(f"state must be one of {', '.join(s.value for s in RowState)}") from None
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    text = request.args.get(name)
-    if text is None:
-        return default
-    value = strict_int(text)
-    if value is None or not low <= value <= high:
-        raise InputError(f"{name} must be an integer between {low} and {high} (at most {MAX_DIGITS} digits)")
-    return value
 
 
 @bp.get("/jobs/<job_id>/results")

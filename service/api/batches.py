@@ -23,9 +23,8 @@ from service.api.auth import Identity
 from service.api.context import api_context
 from service.api.export import ExportColumns, content_type
 from service.api.keys import API_KEY_HEADER
-from service.api.numbers import MAX_DIGITS, strict_int
-from service.api.requests import JOB_ID, MAX_COST_SCHEMA, check_value, json_body, max_cost
-from service.domain import PROFILE_FIELDS, CompanyInput, Job, JobOptions, Priority, Row, RowState
+from service.api.requests import FIELDS_SCHEMA, JOB_ID, MAX_COST_SCHEMA, check_value, int_arg, json_body, max_cost
+from service.domain import CompanyInput, Job, JobOptions, Priority, Row, RowState
 from service.domain.errors import InputError
 from service.domain.notices import check_email, check_webhook_url
 from service.domain.question_specs import parse_questions
@@ -73,16 +72,7 @@ BATCH_FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
         },
         False,
     ),
-    "fields": (
-        {
-            "type": "array",
-            "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
-            "minItems": 1,
-            "maxItems": len(PROFILE_FIELDS),
-            "uniqueItems": True,
-        },
-        False,
-    ),
+    "fields": (FIELDS_SCHEMA, False),
     "questions": ({"type": "array", "items": _QUESTION, "minItems": 1, "maxItems": 20, "uniqueItems": True}, False),
     "priority": ({"type": "string", "enum": [p.value for p in Priority]}, False),
     "max_cost_usd": (MAX_COST_SCHEMA, False),  # issue 15: a spend cap on search and LLM calls (jobs/spend.py)
@@ -173,7 +163,7 @@ def submit() -> tuple[dict[str, Any], int]:
 
 @bp.get("/batches")
 def list_batches() -> dict[str, Any]:
-    limit = _int_arg("limit", 100, 1, 1000)
+    limit = int_arg("limit", 100, 1, 1000)
     found = batches.list_batches(api_context().services, owner=_owner(), limit=limit)
     return {"batches": [batches.batch_brief(job) for job in found]}
 
@@ -219,8 +209,8 @@ def results(batch_id: str) -> Response:
     fmt = request.args.get("format") or job.options.export_format or "json"
     mimetype = content_type(fmt)
     include_failed = _bool_arg("include_failed", job.options.include_failed_results)
-    limit = _int_arg("limit", 1000, 1, RESULTS_PAGE_MAX)
-    cursor = _int_arg("cursor", 0, 0, 999_999_999)
+    limit = int_arg("limit", 1000, 1, RESULTS_PAGE_MAX)
+    cursor = int_arg("cursor", 0, 0, 999_999_999)
     rows, next_cursor = batches.result_rows(svc, job, include_failed=include_failed, cursor=cursor, limit=limit)
     if fmt == "json":
         return jsonify(
@@ -344,16 +334,6 @@ def _batch_id(batch_id: str) -> str:
     if not _JOB_ID_RE.fullmatch(batch_id):
         raise InputError("that is not a Rowscout batch id")
     return batch_id
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    text = request.args.get(name)
-    if text is None:
-        return default
-    value = strict_int(text)
-    if value is None or not low <= value <= high:
-        raise InputError(f"{name} must be an integer between {low} and {high} (at most {MAX_DIGITS} digits)")
-    return value
 
 
 def _bool_arg(name: str, default: bool) -> bool:

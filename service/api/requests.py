@@ -3,7 +3,8 @@
 ``parse_selection_request(body, settings)`` turns the JSON of ``POST /api/v1/jobs``
 and ``POST /api/v1/estimate`` into a ``SelectionRequest``, or raises
 ``InputError`` with a message naming the field. ``SELECTION_SCHEMA`` is the
-same table as a JSON Schema for ``openapi.py``.
+same table as a JSON Schema for ``openapi.py``. ``json_body()`` and ``int_arg()``
+read a request's body and query numbers the same way for every route.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from flask import request
 
+from service.api.numbers import MAX_DIGITS, strict_int
 from service.config import Settings
 from service.domain import PROFILE_FIELDS, JobOptions, Priority
 from service.domain.errors import InputError
@@ -28,6 +30,13 @@ JOB_ID = r"^[A-Za-z0-9_-]{1,128}$"
 MAX_RANGES = 50
 MAX_CONCURRENCY = 100
 MAX_REFRESH_DAYS = 3650
+FIELDS_SCHEMA: dict[str, Any] = {  # a job's researched fields, in any order, each once
+    "type": "array",
+    "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
+    "minItems": 1,
+    "maxItems": len(PROFILE_FIELDS),
+    "uniqueItems": True,
+}
 MAX_COST_SCHEMA: dict[str, Any] = {"type": ["number", "null"], "minimum": 0, "maximum": 1_000_000}  # USD
 
 # name -> (JSON schema, required)
@@ -47,16 +56,7 @@ FIELDS: dict[str, tuple[dict[str, Any], bool]] = {
     "header_row": ({"type": "integer", "minimum": 0, "maximum": 10_000_000}, False),
     "name_column": ({"type": ["string", "null"], "maxLength": 100}, False),
     "website_column": ({"type": ["string", "null"], "maxLength": 100}, False),
-    "fields": (
-        {
-            "type": "array",
-            "items": {"type": "string", "enum": list(PROFILE_FIELDS)},
-            "minItems": 1,
-            "maxItems": len(PROFILE_FIELDS),
-            "uniqueItems": True,
-        },
-        False,
-    ),
+    "fields": (FIELDS_SCHEMA, False),
     "priority": ({"type": "string", "enum": [p.value for p in Priority if p != Priority.URGENT]}, False),
     "max_concurrency": ({"type": "integer", "minimum": 1, "maximum": MAX_CONCURRENCY}, False),
     "refresh_days": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_REFRESH_DAYS}, False),
@@ -129,6 +129,17 @@ class SelectionRequest:
             website_column=self.website_column,
             column_map=dict(self.column_map or {}),
         )
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query argument within ``low..high`` (``default`` when absent); InputError otherwise."""
+    text = request.args.get(name)
+    if text is None:
+        return default
+    value = strict_int(text)
+    if value is None or not low <= value <= high:
+        raise InputError(f"{name} must be an integer between {low} and {high} (at most {MAX_DIGITS} digits)")
+    return value
 
 
 def json_body() -> Any:
