@@ -604,6 +604,31 @@ class StoreContract:
         self.assert_counts_match_rows(store, job.id)
         assert sum(store.count_rows(job.id).values()) == 8
 
+    def test_spent_usd_sums_each_rows_last_attempt(self, store: JobStore, job: Job) -> None:
+        store.create_job(make_job("job-2"))
+        store.add_rows(job.id, [make_row("a", 1), make_row("b", 2), make_row("c", 3)])
+        store.add_rows("job-2", [make_row("a", 1)])
+        assert store.spent_usd(job.id) == 0
+
+        def finish(key: str, cost: float, owner: str = "w1", job_id: str = job.id) -> bool:
+            outcome = RowOutcome(RowState.DONE, result=make_profile(), usage=Usage(cost_usd=cost))
+            return store.finish_row(job_id, key, owner=owner, outcome=outcome, now=T0)
+
+        self.lease(store, "a")
+        assert finish("a", 0.01)
+        assert not finish("a", 0.01)  # a duplicate delivery's late finish is refused and costs nothing
+        self.lease(store, "b")
+        failed = RowOutcome(RowState.FAILED, error_kind=ErrorKind.DNS, usage=Usage(cost_usd=0.002))
+        assert store.finish_row(job.id, "b", owner="w1", outcome=failed, now=T0)
+        store.lease_row("job-2", "a", owner="w1", now=T0, lease_seconds=LEASE, max_attempts=3)
+        assert finish("a", 5.0, job_id="job-2")  # another job's spend is its own
+        assert store.spent_usd(job.id) == pytest.approx(0.012)
+        store.reset_rows(job.id, ["a"])  # retried: only its new attempt will count
+        self.lease(store, "a", owner="w2")
+        assert finish("a", 0.03, owner="w2")
+        assert store.spent_usd(job.id) == pytest.approx(0.032)
+        assert store.spent_usd("job-2") == pytest.approx(5.0)
+
     def test_counts_are_per_job_and_gone_with_the_job(self, store: JobStore, job: Job) -> None:
         store.create_job(make_job("job-2"))
         store.add_rows(job.id, [make_row("a", 1)])
