@@ -431,6 +431,7 @@ class Cloud:
 
     services: Services
     access: SpreadsheetAccess
+    keys: ApiKeyStore | None = None  # the batch API's API keys (Firestore; issue 16)
 
 
 def build_cloud(
@@ -444,6 +445,7 @@ def build_cloud(
     clock: Callable[[], datetime] | None = None,
     worker_id: str | None = None,
     notices: Notices | None = None,
+    keys: ApiKeyStore | None = None,
 ) -> Cloud:
     """Firestore, Cloud Tasks, Sheets and Drive for ``settings``; keyword overrides replace single adapters."""
     from service.api.access import AllowAllAccess, DriveSpreadsheetAccess
@@ -462,15 +464,48 @@ def build_cloud(
     if access is None:
         client_ids = settings.cloud.addon_client_ids
         access = AllowAllAccess() if settings.cloud.auth_disabled else DriveSpreadsheetAccess(client_ids=client_ids)
-    return Cloud(services=services, access=access)
+    if keys is None:  # API keys in Firestore; in memory when the job store is a test's own (as notices)
+        keys = memory_key_store() if store is not None else build_firestore_key_store(settings)
+    return Cloud(services=services, access=access, keys=keys)
+
+
+# --- API keys in Firestore (the cloud's batch API, `keys ... --cloud`; issue 16) ---------------------------
+
+
+def build_firestore_key_store(settings: Settings) -> ApiKeyStore:
+    """The cloud's API keys: Firestore of ``GOOGLE_CLOUD_PROJECT`` / ``ROWSCOUT_FIRESTORE_DATABASE``
+    (``FIRESTORE_EMULATOR_HOST``: the emulator)."""
+    from google.auth.exceptions import GoogleAuthError
+    from google.cloud import firestore
+
+    from service.store.keys_firestore import FirestoreApiKeyStore
+
+    cloud = settings.cloud
+    try:
+        client = firestore.Client(project=cloud.project or None, database=cloud.firestore_database)
+    except (GoogleAuthError, OSError) as exc:
+        raise InputError(
+            f"cannot reach the cloud's API keys in Firestore ({exc}); set GOOGLE_CLOUD_PROJECT and "
+            "Google credentials (gcloud auth application-default login)"
+        ) from exc
+    return FirestoreApiKeyStore(client)
+
+
+def memory_key_store() -> ApiKeyStore:
+    from service.store.keys import MemoryApiKeyStore
+
+    return MemoryApiKeyStore()
 
 
 # --- the batch API on one machine (`python -m service serve`, issue 16) ----------------------------------------
 
 
-def build_key_store(settings: Settings) -> ApiKeyStore:
-    """The workspace's API keys (``keys create``; checked by ``serve``)."""
+def build_key_store(settings: Settings, *, cloud: bool = False) -> ApiKeyStore:
+    """The workspace's API keys (``keys create``; checked by ``serve``), or the cloud's (``keys ... --cloud``)."""
     from service.store.keys import SqliteApiKeyStore
+
+    if cloud:
+        return build_firestore_key_store(settings)
 
     settings.embedded.workspace.mkdir(parents=True, exist_ok=True)
     return SqliteApiKeyStore(settings.embedded.workspace / "api-keys.sqlite3")

@@ -18,7 +18,7 @@ from flask import current_app
 
 from service.api.access import SpreadsheetAccess
 from service.api.auth import Authenticator, HttpCertsSource, IdTokenVerifier, build_authenticators
-from service.api.keys import BatchAuthenticator, DevBatchAuthenticator
+from service.api.keys import BatchAuthenticator, DevBatchAuthenticator, LazyKeyStore
 from service.bootstrap import Cloud, build_cloud
 from service.config import Settings
 from service.jobs.ports import Services
@@ -58,13 +58,16 @@ def build_context(settings: Settings, config: dict[str, Any]) -> ApiContext:
     ``CERTS_SOURCE``, ``ADDON_AUTH`` and ``TASK_AUTH``."""
     addon_auth, task_auth = build_authenticators(settings, config.get("CERTS_SOURCE"))
     adapters = dict(config.get("ADAPTERS") or {})
-    return ApiContext(
+    context = ApiContext(
         settings=settings,
         addon_auth=config.get("ADDON_AUTH", addon_auth),
         task_auth=config.get("TASK_AUTH", task_auth),
         cloud_factory=lambda: build_cloud(settings, **adapters),
-        batch_auth=config.get("BATCH_AUTH") or _batch_auth(settings, config),
     )
+    if "API_KEYS" not in config:  # the cloud's keys (Firestore), built with the cloud's adapters on first use
+        config = {**config, "API_KEYS": LazyKeyStore(lambda: context.cloud.keys)}
+    context.batch_auth = config.get("BATCH_AUTH") or _batch_auth(settings, config)
+    return context
 
 
 def _batch_auth(settings: Settings, config: dict[str, Any]) -> BatchAuthenticator:

@@ -11,22 +11,51 @@
   (users and service accounts). The email is the caller.
 
 ``serve`` accepts API keys only (no Google account is needed there). When
-both headers are sent, the key decides.
+both headers are sent, the key decides. On Cloud Run the keys live in
+Firestore (``build_cloud``; ``keys create --cloud``), read on every request
+(``LazyKeyStore``: built with the cloud's adapters on the first key presented).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from service.api.auth import DEV_EMAIL, Identity, IdTokenVerifier, bearer_token
 from service.api.errors import NotAuthenticated
 from service.config import Settings
+from service.domain.apikeys import ApiKey
 from service.domain.errors import AuthError
 from service.jobs.apikeys import key_owner
 from service.store.port import ApiKeyStore
 
 API_KEY_HEADER = "X-API-Key"
 _NO_CREDENTIALS = f"send an API key as '{API_KEY_HEADER}: KEY' or a Google ID token as 'Authorization: Bearer TOKEN'"
+
+
+class LazyKeyStore:
+    """An ``ApiKeyStore`` built on first use (the cloud's Firestore keys, made with the cloud's adapters)."""
+
+    def __init__(self, build: Callable[[], ApiKeyStore | None]) -> None:
+        self._build = build
+
+    def _store(self) -> ApiKeyStore:
+        store = self._build()
+        if store is None:
+            raise NotAuthenticated("API keys are not enabled on this service; send a Google ID token")
+        return store
+
+    def add_key(self, key: ApiKey) -> None:
+        self._store().add_key(key)
+
+    def get_key(self, prefix: str) -> ApiKey | None:
+        return self._store().get_key(prefix)
+
+    def list_keys(self, *, owner: str | None = None) -> list[ApiKey]:
+        return self._store().list_keys(owner=owner)
+
+    def revoke_key(self, prefix: str, *, now: datetime) -> ApiKey | None:
+        return self._store().revoke_key(prefix, now=now)
 
 
 class BatchAuthenticator:

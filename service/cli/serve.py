@@ -11,6 +11,9 @@ way; put a TLS proxy in front before allowing remote callers.
 
 ``keys create --owner NAME`` prints the new key alone on its last line (it is
 shown once and stored only as a hash); ``keys list`` and ``keys revoke PREFIX``.
+With ``--cloud`` they manage the cloud deployment's keys instead (Firestore of
+``GOOGLE_CLOUD_PROJECT`` and ``ROWSCOUT_FIRESTORE_DATABASE``, with the caller's
+Google credentials; ``FIRESTORE_EMULATOR_HOST`` for the emulator).
 """
 
 from __future__ import annotations
@@ -38,13 +41,19 @@ def add_serve_commands(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--allow-remote", action="store_true", help="listen on a non-loopback address (plain HTTP: use a TLS proxy)"
     )
-    keys = commands.add_parser("keys", help="create, list and revoke API keys for `serve`")
+    keys = commands.add_parser("keys", help="create, list and revoke API keys for `serve` (or the cloud: --cloud)")
     actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="a new key; printed once, alone on the last line")
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument(
+        "--cloud",
+        action="store_true",
+        help="the cloud deployment's keys (Firestore of GOOGLE_CLOUD_PROJECT) instead of the workspace's",
+    )
+    create = actions.add_parser("create", parents=[where], help="a new key; printed once, alone on the last line")
     create.add_argument("--owner", required=True, help="who the key belongs to (an email or a team name)")
-    listing = actions.add_parser("list", help="keys (prefix, owner, created, revoked)")
+    listing = actions.add_parser("list", parents=[where], help="keys (prefix, owner, created, revoked)")
     listing.add_argument("--owner", help="only this owner's keys")
-    revoke = actions.add_parser("revoke", help="revoke a key by its prefix")
+    revoke = actions.add_parser("revoke", parents=[where], help="revoke a key by its prefix")
     revoke.add_argument("prefix")
 
 
@@ -116,7 +125,7 @@ class _Gunicorn:
 
 
 def cmd_keys(local: Embedded, args: argparse.Namespace) -> ExitCode:
-    keys = build_key_store(local.settings)
+    keys = build_key_store(local.settings, cloud=args.cloud)
     if args.keys_command == "create":
         record, key = apikeys.create_key(keys, owner=args.owner, now=utc_now())
         render.out.print(f"API key {record.prefix} for {record.owner}; it is shown only now:", soft_wrap=True)
