@@ -3,8 +3,9 @@
 End to end: a key made with ``python -m service keys create --cloud`` against
 the Firestore emulator authenticates ``POST /api/v1/batches`` on the cloud app
 (``build_cloud``: Firestore job store and key store from the settings); after
-``keys revoke --cloud`` the same key gets 401 on the next request. One
-emulator client per module; each contract test has its own collection prefix.
+``keys revoke --cloud`` the same key gets 401 on the next request. An
+unreachable Firestore is a retryable error (503), never a 401. One emulator
+client per module; each contract test has its own collection prefix.
 """
 
 from __future__ import annotations
@@ -136,3 +137,56 @@ def test_a_cli_key_on_the_emulator_authenticates_the_cloud_app_until_revoked(
 
 def _sqlite_prefixes(workspace: Path) -> set[str]:
     return {k.prefix for k in SqliteApiKeyStore(workspace / "api-keys.sqlite3").list_keys()}
+
+
+def test_an_unreachable_firestore_is_a_retryable_error_and_a_503_not_a_401(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from service.domain.apikeys import ApiKey, new_key
+    from service.domain.errors import StoreError
+    from service.store.memory import MemoryJobStore
+    from tests.fakes.sheet_gateway import MemorySheetGateway
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{closed}")
+    client = firestore.Client(project=FIRESTORE_PROJECT, credentials=AnonymousCredentials())
+    store = FirestoreApiKeyStore(client, timeout=0.5)
+    prefix, key = new_key()
+    for call in (
+        lambda: store.get_key(prefix),
+        lambda: store.list_keys(owner="ann@example.com"),
+        lambda: store.add_key(ApiKey(prefix=prefix, owner="ann@example.com", digest="d", created_at=T0)),
+    ):
+        with pytest.raises(StoreError) as raised:
+            call()
+        assert raised.value.retryable
+
+    adapters: dict[str, Any] = {
+        "store": MemoryJobStore(),
+        "queue": DeferredQueue(),
+        "researcher": NameResearcher(),
+        "sheets": MemorySheetGateway(),
+        "keys": store,
+    }
+    settings = Settings(cloud=CloudSettings(project=FIRESTORE_PROJECT))
+    app = create_app({"TESTING": True, "SETTINGS": settings, "ADAPTERS": adapters}).test_client()
+    answer = app.post("/api/v1/batches", json={"company_names": ["Acme"]}, headers={"X-API-Key": key})
+    assert answer.status_code == 503, answer.json
+    assert answer.json["error"]["code"] == "unavailable"
+
+
+def test_keys_cloud_without_credentials_is_a_clear_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "FIRESTORE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))  # no gcloud credentials either
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # and no metadata server (tests talk to loopback only)
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
+    monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
+    code = main(["--workspace", str(tmp_path / "ws"), "keys", "list", "--cloud"])
+    err = capsys.readouterr().err
+    assert code == ExitCode.INPUT, err
+    assert "GOOGLE_CLOUD_PROJECT" in err and "Traceback" not in err
