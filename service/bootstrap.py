@@ -9,7 +9,8 @@ which replace the adapter of that name.
   (built per job with the job's rate, concurrency and retries), files, and
   Google Sheets when credentials are available.
 - ``build_cloud``: Firestore job state, Cloud Tasks (one task per row),
-  Google Sheets, and the Drive check of who may edit a spreadsheet.
+  Google Sheets, the Drive check of who may edit a spreadsheet, and the batch
+  API's keys in Firestore.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """``ApiKeyStore`` adapters: SQLite (a file in the workspace, beside the job database) and memory (tests).
 
+The cloud's keys are in Firestore: ``service.store.keys_firestore``. All three
+pass ``tests/contract/key_store_contract.py``.
+
 Only digests are stored (``service.domain.apikeys``); a revoked key stays
 listed with its revocation time.
 """
