@@ -23,7 +23,7 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "type": "apiKey",
         "in": "header",
         "name": "X-API-Key",
-        "description": "A key from `python -m service keys create --owner NAME`.",
+        "description": "A key from `python -m service keys create --owner NAME` (`--cloud`: the Cloud Run service's).",
     },
     "googleIdToken": {
         "type": "http",

@@ -110,7 +110,7 @@ class JobStore(Protocol):
 
 
 class ApiKeyStore(Protocol):
-    """Where API keys live (their digests): ``service.store.keys`` (SQLite in the workspace, memory)."""
+    """Where API key digests live: ``store.keys`` (SQLite in the workspace, memory), ``store.keys_firestore``."""
 
     def add_key(self, key: ApiKey) -> None: ...
 
