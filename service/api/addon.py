@@ -30,7 +30,7 @@ from service.jobs.failures import failed_rows
 from service.jobs.flush import enqueue_flush
 from service.jobs.notify import notice_text
 from service.jobs.plan import read_sheet_selection, start_sheet_job
-from service.jobs.progress import JobProgress, job_progress, summarize_job
+from service.jobs.progress import JobProgress, job_progress
 from service.research.search.pricing import price_per_search
 from service.sheets.layout import default_header, new_column_headers
 
@@ -79,11 +79,11 @@ def _job_json(job_id: str) -> dict[str, Any]:
 
 
 def _totals(progress: JobProgress) -> dict[str, Any] | None:
-    """Duration and research cost of a finished job (one pass over its rows, so only once it is final)."""
+    """Duration and research cost of a finished job (the store's spent sum: a counter read on Firestore)."""
     job = progress.job
     if not job.state.is_final or job.finished_at is None:
         return None
-    cost = summarize_job(api_context().services, job.id).cost_usd
+    cost = api_context().services.store.spent_usd(job.id)
     duration = max(0.0, (job.finished_at - job.created_at).total_seconds())
     return {"duration_seconds": round(duration), "cost_usd": round(cost, 4)}
 
