@@ -486,6 +486,32 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def merged_summary(fresh: dict[str, Any], rerun: set[str]) -> dict[str, Any]:
+    """``--only``: the fresh figures of ``rerun`` over the last summary's others (kept, with a note saying so)."""
+    try:
+        old = json.loads(SUMMARY.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return fresh
+    kept = [b for b in old.get("benchmarks", []) if b.get("name") not in rerun]
+    if not kept:
+        return fresh
+    labels = {f["bench"] for f in fresh["figures"]}
+    notes = [n for n in (old.get("note"),) if n]
+    notes.append(f"{', '.join(sorted(rerun))} re-run alone at {fresh['finished_at']} (--only)")
+    return {
+        **fresh,
+        "finished_at": old.get("finished_at", fresh["finished_at"]),
+        "benchmarks": kept + fresh["benchmarks"],
+        "figures": [f for f in old.get("figures", []) if not _rerun(f, rerun, labels)] + fresh["figures"],
+        "note": "; ".join(notes),
+    }
+
+
+def _rerun(figure: dict[str, Any], rerun: set[str], labels: set[str]) -> bool:
+    """Is this old figure replaced? By its benchmark's name (``of``), or by its label in summaries older than ``of``."""
+    return figure["of"] in rerun if "of" in figure else figure.get("bench") in labels
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes in all)")
@@ -503,8 +529,10 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "quick" if args.quick else "full",
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "benchmarks": [{k: v for k, v in asdict(o).items() if k != "figures"} for o in outcomes],
-        "figures": [asdict(f) for o in outcomes for f in o.figures],
+        "figures": [{**asdict(f), "of": o.name} for o in outcomes for f in o.figures],
     }
+    if args.only:
+        summary = merged_summary(summary, {o.name for o in outcomes})
     RESULTS.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0 if all(o.status == "ok" for o in outcomes) else 1

@@ -87,3 +87,21 @@ def test_hostile_figures_read_what_bench_hostile_writes() -> None:
     assert (slowest.rowscout, slowest.baseline, slowest.met) == (4.0, 0.5, None)  # printed, never judged
     assert any(f.bench.startswith("hostile sites") and f.baseline is None for f in figures)
     assert figures[-1].rowscout == 4.1 and figures[-1].baseline == 3.9
+
+
+def test_only_keeps_the_other_benchmarks_of_the_last_summary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    first = _bench("first", "import json; print(json.dumps({'value': 1, 'base': 2}))")
+    second = _bench("second", "import json; print(json.dumps({'value': 4, 'base': 2}))")
+    monkeypatch.setattr(runner, "BENCHES", (first, second))
+    monkeypatch.setattr(runner, "RESULTS", tmp_path)
+    monkeypatch.setattr(runner, "SUMMARY", tmp_path / "summary.json")
+    assert runner.main([]) == 0
+    full = json.loads((tmp_path / "summary.json").read_text())
+    monkeypatch.setattr(
+        runner, "BENCHES", (first, _bench("second", "import json; print(json.dumps({'value': 3, 'base': 2}))"))
+    )
+    assert runner.main(["--only", "second"]) == 0
+    merged = json.loads((tmp_path / "summary.json").read_text())
+    assert [b["name"] for b in merged["benchmarks"]] == ["first", "second"]
+    assert [(f["of"], f["rowscout"]) for f in merged["figures"]] == [("first", 1), ("second", 3)]
+    assert merged["finished_at"] == full["finished_at"] and "second re-run alone" in merged["note"]
