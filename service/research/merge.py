@@ -7,6 +7,10 @@ Rules (empty is better than wrong):
   JSON-LD > microdata > OpenGraph/meta > links/tech signatures > page text >
   classifier > LLM. The LLM only ever fills fields still empty after this
   (see ``service.research.llm.fill``).
+* **Social profiles**: a profile whose handle names the company (its domain
+  label or a word of its name) beats one that does not ("a game's page"); a
+  profile next to a web designer's credit counts only when it names the company.
+* **Logo**: only an http(s) image URL found on a page (never a ``data:`` URI).
 * **Headquarters** (city, region, country) come from one source together, the
   one with the best country candidate, so a city never pairs with another
   page's country.
@@ -21,6 +25,8 @@ Rules (empty is better than wrong):
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from urllib.parse import urlsplit
@@ -34,6 +40,7 @@ from service.research.extract.address import gazetteer_country
 from service.research.extract.business import classify_business_model, find_signals
 from service.research.extract.contacts import country_of_phone, e164
 from service.research.extract.countries import country_code, country_of_tld
+from service.research.extract.social import CREDITED_RANK
 from service.research.taxonomy import classify_industry
 
 METHOD_RANK = {
@@ -63,6 +70,11 @@ def merge_pages(pages: Sequence[PageExtraction], *, name: str, website: str) -> 
         profile.sources["website"] = FieldSource(url=website, method=FieldMethod.URL)
     for field in SCALAR_FIELDS:
         best = ranked.get(field)
+        if best and field in SOCIAL_NETWORKS:
+            naming = [r for r in best if _names_company(str(r[3].value), name, website)]
+            best = naming or [r for r in best if r[1] != CREDITED_RANK]
+        if best and field == "logo_url":
+            best = [r for r in best if str(r[3].value).startswith(("http://", "https://"))]
         if best:
             _set(profile, field, best[0][3].value, best[0][3].source)
     _merge_hq(profile, ranked, website)
@@ -70,6 +82,20 @@ def merge_pages(pages: Sequence[PageExtraction], *, name: str, website: str) -> 
     if pages:
         _classify(profile, pages)
     return profile
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+
+def _names_company(profile_url: str, name: str, website: str) -> bool:
+    """The profile's handle holds the company's domain label or a distinctive word of its name (or vice versa)."""
+    handle = _folded(urlsplit(profile_url).path.rstrip("/").rsplit("/", 1)[-1])
+    label = _folded(_site_domain(website).split(".")[0]) if website else ""
+    words = [_folded(w) for w in re.split(r"[\s\-_&.,/]+", name)]
+    keys = [k for k in (label, _folded(name), *words) if len(k) >= 4]
+    return bool(handle) and any(k in handle or (len(handle) >= 4 and handle in k) for k in keys)
 
 
 def _ranked(pages: Sequence[PageExtraction]) -> dict[str, list[Ranked]]:

@@ -26,6 +26,20 @@ _OBFUSCATED = (
 )
 _FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".css", ".js")
 _PLACEHOLDER_DOMAINS = ("example.com", "example.org", "domain.com", "email.com", "sentry.io", "wixpress.com")
+# template addresses: "info@domain.de", "you@yourcompany.com", "name@example.net", "your@email.com"
+_PLACEHOLDER_LABELS = {"domain", "yourdomain", "mydomain", "yoursite", "yourwebsite", "yourcompany", "example", "email"}
+_PLACEHOLDER_LOCALS = {
+    "your",
+    "you",
+    "yourname",
+    "youremail",
+    "name",
+    "username",
+    "firstname",
+    "lastname",
+    "vorname",
+    "nom",
+}
 
 _PHONE = re.compile(r"(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d")
 _CONTACT_WORDS = re.compile(
@@ -59,7 +73,9 @@ def deobfuscate(text: str) -> str:
 def _valid_email(address: str) -> bool:
     if not _EMAIL.fullmatch(address):
         return False
-    domain = address.rsplit("@", 1)[1]
+    local, domain = address.rsplit("@", 1)
+    if domain.split(".")[0] in _PLACEHOLDER_LABELS or local in _PLACEHOLDER_LOCALS:
+        return False
     return not address.endswith(_FILE_SUFFIXES) and domain not in _PLACEHOLDER_DOMAINS
 
 

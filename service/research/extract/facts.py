@@ -25,10 +25,14 @@ _FOUNDED = [
     re.compile(rf"\b(?:fondée?|créée?)s? en {_Y}\b", re.I),
     re.compile(rf"\b(?:fundada|fundado|creada|creado) en(?: el año)? {_Y}\b", re.I),
     re.compile(rf"\bin {_Y},? (?:we|the company|[A-Z]\w+) (?:was )?(?:founded|started|established)\b", re.I),
+    re.compile(rf"\b(?:opgericht|gesticht|gestart)(?: in)?(?: het jaar)? {_Y}\b", re.I),
+    re.compile(rf"\b(?:fondata|fondato|nata|nato)(?: nel| in)?(?: l'anno)? {_Y}\b", re.I),
+    re.compile(rf"\b(?:fundada|fundado|criada|criado) em(?: o ano)? {_Y}\b", re.I),
+    re.compile(rf"\b(?:founded|established) in the year {_Y}\b", re.I),
 ]
 # "since 1998" and its translations count only when the clause before it is about the company,
 # not a count ("orders shipped since 2020", "2,000 customers since 2019").
-_SINCE = re.compile(rf"\b(?:since|seit|depuis|desde) {_Y}\b", re.I)
+_SINCE = re.compile(rf"\b(?:since|seit|depuis|desde|sinds|sedert|dal|sin dal|dès) {_Y}\b", re.I)
 _SINCE_NOT_ABOUT_US = re.compile(
     r"\d|shipped|orders?|customers?|clients?|users?|sold|served|downloads?|installed|members?|available|updated"
     r"|listed|partners?|kunden|bestellungen|verkauft|commandes|utilisateurs|pedidos|usuarios|vendid",
@@ -36,6 +40,12 @@ _SINCE_NOT_ABOUT_US = re.compile(
 )
 # "seit 2010 als Rechtsanwalt tätig", "since 2010 as an attorney": a person's career, not the firm's start.
 _A_CAREER = re.compile(r"\s*(?:als|as an?|en tant qu|como|come|in qualità di)\b", re.I)
+# "practicing as an attorney since 2010", "Rechtsanwalt seit 2010", "he has worked since 2004": a career.
+_CAREER_BEFORE = re.compile(
+    r"\b(?:practi[cs]ing|practi[cs]ed|worked|working|works|career|experience|attorney|lawyer|licensed|admitted"
+    r"|he|she|his|her|i've|i have|tätig|rechtsanwält(?:in)?|rechtsanwalt|exerce|ejerce|werkzaam|esercita)\b",
+    re.I,
+)
 _N = r"(\d{1,3}(?:[,.\u202f ]\d{3})+|\d{1,6})"
 _EMPLOYEES = [
     re.compile(rf"{_N}\+? (?:full-time )?(?:employees|staff members|team members|colleagues)", re.I),
@@ -58,21 +68,24 @@ def founding_years(doc: Document) -> list[Candidate]:
     for line in doc.lines:
         if "©" in line or "copyright" in line.lower():
             continue
-        year = _founding_year(line)
-        if year and 1800 <= year <= this_year:
-            out.append(candidate("founded_year", year, doc.url, FieldMethod.TEXT))
+        found = _founding_year(line)
+        if found and 1800 <= found[0] <= this_year:
+            out.append(candidate("founded_year", found[0], doc.url, FieldMethod.TEXT, rank=found[1]))
     return out
 
 
-def _founding_year(line: str) -> int | None:
+def _founding_year(line: str) -> tuple[int, int] | None:
+    """The year and its rank: a founding verb (0) beats a "since" about the company (1)."""
     for pattern in _FOUNDED:
         match = pattern.search(line)
         if match:
-            return int(match.group(1))
+            return int(match.group(1)), 0
     for match in _SINCE.finditer(line):
         clause = re.split(r"[.!?;:]\s", line[: match.start()])[-1]
-        if not _SINCE_NOT_ABOUT_US.search(clause) and not _A_CAREER.match(line[match.end() :]):
-            return int(match.group(1))
+        if _SINCE_NOT_ABOUT_US.search(clause) or _CAREER_BEFORE.search(clause):
+            continue
+        if not _A_CAREER.match(line[match.end() :]):
+            return int(match.group(1)), 1
     return None
 
 

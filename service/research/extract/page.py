@@ -1,8 +1,10 @@
 """Plain-HTML facts: descriptions, logo, product headings.
 
-Description candidates come from ``<meta name=description>`` (META) and the
-first substantial paragraph (TEXT); the logo from ``<img>`` tagged "logo" in
-the header and from icon links (LINK); products from headings on a
+Description candidates come from ``<meta name=description>`` (META), the
+first substantial paragraph (TEXT) and, last, the title with the main heading
+(TEXT, rank 1: a page with nothing else still describes the company); the
+logo only from an ``<img>`` tagged "logo" (LINK) — never a favicon or touch
+icon, which are site icons, not logos; products from headings on a
 products/services page (TEXT).
 """
 
@@ -39,7 +41,26 @@ def _descriptions(doc: Document) -> list[Candidate]:
     paragraph = first_paragraph(doc)
     if paragraph:
         out.append(candidate("description", paragraph, doc.url, FieldMethod.TEXT))
+    titled = title_and_heading(doc)
+    if titled:
+        out.append(candidate("description", titled, doc.url, FieldMethod.TEXT, rank=1))
     return out
+
+
+def title_and_heading(doc: Document) -> str:
+    """The title and the first ``<h1>`` (or ``<h2>``) as one line, when together they say something (≥ 20 chars)."""
+    title = clean(doc.title)
+    heading = ""
+    for node in doc.blocks_tree.css("h1") or doc.blocks_tree.css("h2"):
+        heading = clean(node.text(separator=" ").replace("\u2029", " "))
+        if heading:
+            break
+    if heading.lower() in title.lower():
+        heading = ""
+    elif title.lower() in heading.lower():
+        title = ""
+    text = " — ".join(part for part in (title, heading) if part)
+    return text[:600] if len(text) >= 20 and not _BOILERPLATE.search(text) else ""
 
 
 def first_paragraph(doc: Document) -> str:
@@ -60,11 +81,6 @@ def _logos(doc: Document) -> list[Candidate]:
         if "logo" in attrs and src and not src.startswith("data:"):
             out.append(candidate("logo_url", urljoin(doc.url, src), doc.url, FieldMethod.LINK, rank=0))
             break
-    for link in doc.links:
-        if "apple-touch-icon" in link.rel:
-            out.append(candidate("logo_url", link.href, doc.url, FieldMethod.LINK, rank=1))
-        elif "icon" in link.rel.split():
-            out.append(candidate("logo_url", link.href, doc.url, FieldMethod.LINK, rank=2))
     return out
 
 

@@ -2,6 +2,10 @@
 
 Only profiles count — share buttons, intents, posts, hashtags and login pages
 do not. ``social_profile(url)`` returns ``(network, canonical_url)`` or None.
+A profile next to a web designer's credit ("design by", "website by",
+"réalisation", "diseño web", "gemaakt door"...) gets ``CREDITED_RANK``: the
+merge ignores it unless its handle names the company (a small footer may hold
+both the company's profiles and the designer's credit).
 """
 
 from __future__ import annotations
@@ -14,6 +18,18 @@ from service.domain import FieldMethod
 from service.research.extract.candidates import Candidate, candidate
 from service.research.extract.document import Document
 
+# a web designer's credit, in several languages; a profile link near one is the designer's
+_CREDIT = re.compile(
+    r"\b(?:(?:web ?)?design(?:ed)?(?: and developed)? by|website by|site by|made by|developed by|built by"
+    r"|webdesign|web design|réalis(?:é|ée|ation)|con(?:ç|c)u par|création(?: du site)?|site réalisé"
+    r"|diseñ(?:o|ado)(?: web)?(?: por)?|desarrollad[oa] por|realizzat[oa] da|realizzazione|sviluppato da"
+    r"|gemaakt door|ontwerp(?: door)?|ontwikkeld door|erstellt von|umsetzung|gestaltung|entwickelt von"
+    r"|desenvolvid[oa] por|criad[oa] por)\b",
+    re.I,
+)
+CREDITED_RANK = 9  # a profile link next to a designer's credit
+_CREDIT_LEVELS = 5  # ancestors looked at around a profile link
+_CREDIT_TEXT = 250  # an ancestor with more text than this is a whole footer, not a credit line
 _HANDLE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
 _TWITTER_RESERVED = {
     "share",
@@ -115,14 +131,36 @@ _RULES: dict[str, tuple[tuple[str, ...], Rule]] = {
 def extract_social(doc: Document) -> list[Candidate]:
     """One candidate per profile link; links in the footer rank first."""
     footer = _footer_hrefs(doc)
+    credited = _credited_hrefs(doc)
     out = []
     for link in doc.links:
         profile = social_profile(link.href)
         if profile:
-            rank = 0 if link.href in footer else 1
+            rank = CREDITED_RANK if link.href in credited else 0 if link.href in footer else 1
             out.append(candidate(profile[0], profile[1], doc.url, FieldMethod.LINK, rank))
     return out
 
 
 def _footer_hrefs(doc: Document) -> set[str]:
     return {urljoin(doc.url, (n.attributes.get("href") or "").strip()) for n in doc.tree.css("footer a[href]")}
+
+
+def _credited_hrefs(doc: Document) -> set[str]:
+    """Profile links whose short surrounding block credits a web designer."""
+    out = set()
+    for node in doc.tree.css("a[href]"):
+        href = urljoin(doc.url, (node.attributes.get("href") or "").strip())
+        if not social_profile(href):
+            continue
+        parent = node.parent
+        for _level in range(_CREDIT_LEVELS):
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            text = parent.text(separator=" ")
+            if len(text) > _CREDIT_TEXT * 4 or len(" ".join(text.split())) > _CREDIT_TEXT:
+                break
+            if _CREDIT.search(text):
+                out.add(href)
+                break
+            parent = parent.parent
+    return out

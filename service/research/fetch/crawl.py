@@ -1,7 +1,9 @@
 """``SiteCrawler``: the pages of one company's website, fetched politely.
 
 Order of work: robots.txt (RFC 9309, see ``robots``) → the homepage (its
-failure is the company's failure) → robots.txt of the site the homepage
+failure is the company's failure; a ``<meta http-equiv="refresh">`` homepage
+is followed like a redirect: through the same fetcher and SSRF guard, each
+refresh counting as one of ``max_redirects`` hops, loops stopped) → robots.txt of the site the homepage
 redirected to, if another → sitemaps (robots ``Sitemap:`` lines, else
 ``/sitemap.xml``; one level of sitemap index) → up to ``max_pages - 1``
 discovered pages fetched concurrently (the fetcher keeps the per-host limit).
@@ -14,10 +16,13 @@ fetch starts after ``deadline`` (a ``time.monotonic()`` value).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import html
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from service.domain import ErrorKind
 from service.domain.errors import FetchError, ResearchError
@@ -31,6 +36,11 @@ from service.research.fetch.settings import FetchSettings
 MAX_SITEMAPS = 3
 MAX_SITEMAP_BYTES = 2_000_000
 MAX_SITEMAP_URLS = 2_000  # scoring every URL of three 2 MB sitemaps would cost seconds
+MAX_REFRESH_DELAY = 10.0  # seconds; a longer refresh is a page reloading itself, not a move
+REFRESH_SCAN_CHARS = 20_000  # the <head> of any real page
+_META_REFRESH = re.compile(r"<meta\b[^>]{0,500}?http-equiv\s*=\s*[\"']?refresh\b[^>]{0,1000}>", re.I)
+_CONTENT = re.compile(r"\bcontent\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
+_REFRESH_VALUE = re.compile(r"^\s*(\d+(?:\.\d*)?)?\s*[;,]?\s*(?:url\s*=\s*)?[\"']?([^\"'\s][^\"']*)[\"']?\s*$", re.I)
 
 
 @dataclass
@@ -47,6 +57,19 @@ def website_url(website: str) -> str:
         website = f"https://{website.lstrip('/')}"
     parts = urlsplit(website)
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def meta_refresh_target(text: str, base_url: str) -> str | None:
+    """The absolute http(s) URL a ``<meta http-equiv="refresh" content="0; url=…">`` page moves to, if any."""
+    tag = _META_REFRESH.search(text[:REFRESH_SCAN_CHARS])
+    content = _CONTENT.search(tag.group(0)) if tag else None
+    if content is None:
+        return None
+    value = _REFRESH_VALUE.match(html.unescape(next(g for g in content.groups() if g is not None)))
+    if value is None or not value.group(2) or float(value.group(1) or 0) > MAX_REFRESH_DELAY:
+        return None
+    target = urljoin(base_url, value.group(2).strip())
+    return target if urlsplit(target).scheme in ("http", "https") else None
 
 
 def _origin(url: str) -> str:
@@ -77,6 +100,7 @@ class SiteCrawler:
         robots = await load_robots(self._fetcher, home_url, timeout=self._remaining(deadline))
         robots.check(home_url)
         home = await self._fetcher.fetch(home_url, timeout=self._remaining(deadline), attempt=attempt)
+        home = await self._follow_refresh(home, robots, deadline, attempt)
         if _origin(home.final_url) != _origin(home_url):
             robots = await self._robots_or_deny(home.final_url, deadline)
         result = CrawlResult(home=home, pages=[home])
@@ -89,6 +113,25 @@ class SiteCrawler:
         )
         await self._fetch_all([c.url for c in picked], result, deadline, attempt)
         return result
+
+    async def _follow_refresh(
+        self, home: FetchedPage, robots: RobotsPolicy, deadline: float | None, attempt: int
+    ) -> FetchedPage:
+        """The page a meta-refresh homepage moves to; every refresh is a redirect hop (same cap, same guard)."""
+        seen = {home.url, home.final_url, *home.redirects}
+        while (target := meta_refresh_target(home.text, home.final_url)) and target not in seen:
+            hops = [*home.redirects, home.final_url]
+            if len(hops) > self._settings.max_redirects:
+                raise FetchError(
+                    f"{home.url} redirects more than {self._settings.max_redirects} times", kind=ErrorKind.HTTP_ERROR
+                )
+            if _origin(target) == _origin(home.url):
+                robots.check(target)
+            seen.add(target)
+            moved = await self._fetcher.fetch(target, timeout=self._remaining(deadline), attempt=attempt)
+            home = dataclasses.replace(moved, url=home.url, redirects=(*hops, *moved.redirects))
+            seen.update((moved.final_url, *moved.redirects))
+        return home
 
     async def _robots_or_deny(self, url: str, deadline: float | None) -> RobotsPolicy:
         """Robots of the site we were redirected to; if unavailable, allow no further pages."""

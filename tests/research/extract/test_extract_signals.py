@@ -86,7 +86,7 @@ def test_descriptions_logo_and_cookie_noise():
     assert described[FieldMethod.META] == "Acme builds friendly robots for small warehouses."
     assert described[FieldMethod.TEXT].startswith("Acme designs autonomous")
     logos = sorted((c.rank, c.value) for c in page.candidates if c.field == "logo_url")
-    assert logos == [(0, "https://acme.example/img/acme-logo.svg"), (2, "https://acme.example/favicon.ico")]
+    assert logos == [(0, "https://acme.example/img/acme-logo.svg")]  # a favicon is a site icon, never the logo
 
 
 def test_products_from_headings_on_products_page_only():
