@@ -13,9 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from service.domain import CompanyInput, ErrorKind, ResearchOptions
+from service.domain.errors import BlockedError
 from service.examples.demo_web import DemoWeb
 from service.research.engine import WebResearcher
 from service.research.extract import extract_page
+from service.research.extract.detectors import check_page
+from service.research.extract.document import Document
 from service.research.fetch.crawl import meta_refresh_target
 from service.research.merge import merge_pages
 from tests.fixture_web.conftest_helpers import fixture_fetch_settings
@@ -167,3 +170,14 @@ def test_the_company_start_beats_a_career_since() -> None:
         "<p>Harbour Law was established in 1994 in Whitby.</p>"
     )
     assert profile_of(html, name="Harbour Law").founded_year == 1994
+
+
+def test_a_captcha_on_a_short_contact_form_is_no_bot_challenge() -> None:
+    form = (
+        "<title>Quay Lofts apartments</title><h1>Quay Lofts</h1><form><input type='email' name='from'>"
+        "<textarea name='message'></textarea><div class='g-recaptcha' data-sitekey='KEY'></div></form>"
+    )
+    check_page(form, Document.parse(form, "https://quaylofts.example/").text)
+    wall = "<title>Quay Lofts</title><div class='g-recaptcha' data-sitekey='KEY'></div>"
+    with pytest.raises(BlockedError):
+        check_page(wall, Document.parse(wall, "https://quaylofts.example/").text)

@@ -6,7 +6,9 @@ captcha walls, "Attention Required!") or ``PARKED_DOMAIN`` ("This domain is
 for sale", parking services such as Sedo, Dan.com, Afternic, Bodis).
 Strong markers count anywhere; weak ones (a captcha widget, a link to a
 domain marketplace) only on a page with little visible text, because real
-sites put captchas on contact forms. Research fails on these pages.
+sites put captchas on contact forms. A captcha widget alone never counts
+on a page with a form a visitor fills in (a text area, an email or phone
+field): that is a contact form, not a wall. Research fails on these pages.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ _CHALLENGE_STRONG = re.compile(
     re.IGNORECASE,
 )
 _CHALLENGE_WEAK = re.compile(
-    r"verify you are (?:a )?human|are you a robot|g-recaptcha|h-captcha|captcha|checking your browser"
+    r"verify you are (?:a )?human|are you a robot|checking your browser"
     r"|please enable javascript and cookies to continue|ddos protection by|access denied",
     re.IGNORECASE,
 )
+_CAPTCHA_WIDGET = re.compile(r"g-recaptcha|h-captcha|captcha", re.IGNORECASE)
+_VISITOR_FORM = re.compile(r"<textarea\b|<input\b[^>]{0,300}?\btype\s*=\s*[\"']?(?:email|tel)\b", re.IGNORECASE)
 _PARKED_STRONG = re.compile(
     r"this domain (?:name )?(?:is|may be) for sale|buy this domain|this domain is parked|domain parking"
     r"|diese domain steht zum verkauf|ce domaine est à vendre|este dominio está a la venta",
@@ -39,7 +43,11 @@ _PARKED_WEAK = re.compile(
 
 
 def bot_challenge_reason(html: str, text: str) -> str:
-    return _reason(_CHALLENGE_STRONG, _CHALLENGE_WEAK, html, text)
+    reason = _reason(_CHALLENGE_STRONG, _CHALLENGE_WEAK, html, text)
+    if reason or len(text) >= _THIN_PAGE_CHARS or _VISITOR_FORM.search(html[:300_000]):
+        return reason
+    widget = _CAPTCHA_WIDGET.search(html[:300_000])
+    return widget.group(0) if widget else ""
 
 
 def strong_challenge_marker(html: str) -> str:
