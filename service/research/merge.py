@@ -84,6 +84,13 @@ def merge_pages(pages: Sequence[PageExtraction], *, name: str, website: str) -> 
     return profile
 
 
+# words of many companies' names that say nothing about which company a handle belongs to
+_GENERIC_NAME_WORDS = {
+    "group", "studio", "services", "service", "company", "design", "digital", "media", "solutions",
+    "consulting", "shop", "store", "official", "home", "team", "gmbh", "limited", "holding", "international",
+}  # fmt: skip
+
+
 def _folded(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", plain.lower())
@@ -94,7 +101,7 @@ def _names_company(profile_url: str, name: str, website: str) -> bool:
     handle = _folded(urlsplit(profile_url).path.rstrip("/").rsplit("/", 1)[-1])
     label = _folded(_site_domain(website).split(".")[0]) if website else ""
     words = [_folded(w) for w in re.split(r"[\s\-_&.,/]+", name)]
-    keys = [k for k in (label, _folded(name), *words) if len(k) >= 4]
+    keys = [k for k in (label, _folded(name), *words) if len(k) >= 4 and k not in _GENERIC_NAME_WORDS]
     return bool(handle) and any(k in handle or (len(handle) >= 4 and handle in k) for k in keys)
 
 

@@ -128,6 +128,8 @@ def test_designer_credit_profiles_are_ignored() -> None:
         '<a href="https://pixelworks.example">Pixelworks</a></footer>'
     )
     assert profile_of(small_footer).facebook == "https://facebook.com/harbourjoinery"  # it names the company
+    credit = '<p>Site by <a href="https://www.linkedin.com/company/pixelworks-studio/">Pixelworks</a></p>'
+    assert not profile_of(credit, name="Harbour Studio").linkedin  # "studio" names no one company
     plain = '<footer><a href="https://www.linkedin.com/company/pixelworks-studio/">LinkedIn</a></footer>'
     assert profile_of(plain).linkedin == "https://linkedin.com/company/pixelworks-studio"
 
