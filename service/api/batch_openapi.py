@@ -6,6 +6,7 @@ from typing import Any
 
 from service.api.batches import BATCH_SCHEMA, RESULTS_PAGE_MAX
 from service.api.export import FORMATS
+from service.api.openapi_refs import error_responses, json_response, ref
 from service.api.requests import JOB_ID
 from service.jobs.batches import TIMEFRAMES
 
@@ -146,18 +147,6 @@ BATCH_SCHEMAS: dict[str, Any] = {
 }
 
 
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("Error", "error") for s in statuses}
-
-
 _ID = {"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": JOB_ID}}
 
 
@@ -171,7 +160,7 @@ def _action(summary: str) -> dict[str, Any]:
             "summary": summary,
             "security": BATCH_SECURITY,
             "parameters": [_ID],
-            "responses": {"200": _json("Batch"), **_errors(400, 401, 403, 404, 409, 503)},
+            "responses": {"200": json_response("Batch"), **error_responses(400, 401, 403, 404, 409, 503)},
         }
     }
 
@@ -182,7 +171,7 @@ def _stats(summary: str) -> dict[str, Any]:
             "summary": summary,
             "security": [*BATCH_SECURITY, {"addonIdToken": []}],
             "parameters": [_query("timeframe", {"type": "string", "enum": list(TIMEFRAMES)})],
-            "responses": {"200": _json("Stats"), **_errors(400, 401, 403)},
+            "responses": {"200": json_response("Stats"), **error_responses(400, 401, 403)},
         }
     }
 
@@ -203,11 +192,11 @@ def batch_paths() -> dict[str, Any]:
             "200": {
                 "description": "The results (CSV/Excel: X-Next-Cursor names the next page)",
                 "content": {
-                    "application/json": {"schema": _ref("BatchResults")},
+                    "application/json": {"schema": ref("BatchResults")},
                     **{mime: {} for fmt, mime in FORMATS.items() if fmt != "json"},
                 },
             },
-            **_errors(400, 401, 403, 404),
+            **error_responses(400, 401, 403, 404),
         },
     }
     return {
@@ -215,8 +204,11 @@ def batch_paths() -> dict[str, Any]:
             "post": {
                 "summary": "Submit a batch of companies (1-10,000) to research",
                 "security": BATCH_SECURITY,
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},
-                "responses": {"202": _json("BatchAccepted", "accepted"), **_errors(400, 401, 403, 413, 429, 503)},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": ref("BatchRequest")}}},
+                "responses": {
+                    "202": json_response("BatchAccepted", "accepted"),
+                    **error_responses(400, 401, 403, 413, 429, 503),
+                },
             },
             "get": {
                 "summary": "The caller's batches, newest first",
@@ -227,11 +219,11 @@ def batch_paths() -> dict[str, Any]:
                         "description": "OK",
                         "content": {
                             "application/json": {
-                                "schema": _obj(["batches"], {"batches": {"type": "array", "items": _ref("BatchBrief")}})
+                                "schema": _obj(["batches"], {"batches": {"type": "array", "items": ref("BatchBrief")}})
                             }
                         },
                     },
-                    **_errors(400, 401, 403),
+                    **error_responses(400, 401, 403),
                 },
             },
         },
@@ -242,7 +234,7 @@ def batch_paths() -> dict[str, Any]:
                 "summary": "A batch's status and progress",
                 "security": BATCH_SECURITY,
                 "parameters": [_ID],
-                "responses": {"200": _json("Batch"), **_errors(400, 401, 403, 404)},
+                "responses": {"200": json_response("Batch"), **error_responses(400, 401, 403, 404)},
             }
         },
         "/api/v1/batches/{batch_id}/results": {"get": results},

@@ -100,10 +100,17 @@ STATS_PATHS = ("/api/v1/stats", "/api/v1/batches/stats")  # the second: an alias
 def authenticate() -> None:
     if request.method == "POST" and request.path == "/api/v1/batches":
         request.max_content_length = max(BATCH_BODY_BYTES, api_context().settings.limits.max_body_bytes)
+    sent = {name: request.headers.get(name, "") for name in (API_KEY_HEADER, "Authorization")}
+    g.identity = stats_identity(sent) if request.path in STATS_PATHS else batch_caller(sent)
+
+
+def batch_caller(sent: dict[str, str] | None = None) -> Identity:
+    """Who calls a batch-API route: its ``X-API-Key`` or bearer ID token, checked (401 otherwise)."""
     auth = api_context().batch_auth
     assert auth is not None  # build_context always sets it
-    sent = {name: request.headers.get(name, "") for name in (API_KEY_HEADER, "Authorization")}
-    g.identity = stats_identity(sent) if request.path in STATS_PATHS else auth.authenticate_headers(sent)
+    if sent is None:
+        sent = {name: request.headers.get(name, "") for name in (API_KEY_HEADER, "Authorization")}
+    return auth.authenticate_headers(sent)
 
 
 def stats_identity(sent: dict[str, str]) -> Identity:

@@ -16,8 +16,8 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
+from service.api.batches import batch_caller
 from service.api.context import api_context
-from service.api.keys import API_KEY_HEADER
 from service.api.numbers import strict_int
 from service.api.requests import JOB_ID
 from service.bootstrap import build_search
@@ -38,10 +38,7 @@ def authenticate_addon_user() -> None:
 
 @batch_bp.before_request
 def authenticate_batch_caller() -> None:
-    auth = api_context().batch_auth
-    assert auth is not None  # build_context always sets it
-    names = (API_KEY_HEADER, "Authorization")
-    g.identity = auth.authenticate_headers({name: request.headers.get(name, "") for name in names})
+    g.identity = batch_caller()
 
 
 @addon_bp.get("/jobs/<job_id>/similar")

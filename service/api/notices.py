@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
+from service.api.batches import batch_caller
 from service.api.context import api_context
-from service.api.keys import API_KEY_HEADER
 from service.domain.errors import ConfigError
 from service.jobs.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
@@ -21,10 +21,7 @@ bp = Blueprint("notices", __name__, url_prefix="/api/v1")
 
 @bp.before_request
 def authenticate_batch_caller() -> None:
-    auth = api_context().batch_auth
-    assert auth is not None  # build_context always sets it
-    names = (API_KEY_HEADER, "Authorization")
-    g.identity = auth.authenticate_headers({name: request.headers.get(name, "") for name in names})
+    g.identity = batch_caller()
 
 
 @bp.get("/notices/secret")

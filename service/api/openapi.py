@@ -7,6 +7,7 @@ from typing import Any
 from service.api.batch_openapi import BATCH_SCHEMAS, SECURITY_SCHEMES, batch_paths
 from service.api.discover_openapi import DISCOVER_SCHEMAS, discover_paths
 from service.api.export import FORMATS
+from service.api.openapi_refs import error_responses, json_response, ref
 from service.api.requests import JOB_ID, SELECTION_SCHEMA
 from service.domain import JobState, RowState
 
@@ -201,18 +202,6 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json("Error", "error") for s in statuses}
-
-
 _JOB_PARAM = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": JOB_ID}}
 _USER_TOKEN = {
     "name": "X-Rowscout-User-Token",
@@ -230,8 +219,8 @@ def _selection_op(summary: str, ok: str, answer: str) -> dict[str, Any]:
         "summary": summary,
         "security": _ADDON,
         "parameters": [_USER_TOKEN],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Selection")}}},
-        "responses": {ok: _json(answer), **_errors(400, 401, 403, 413, 429, 503)},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("Selection")}}},
+        "responses": {ok: json_response(answer), **error_responses(400, 401, 403, 413, 429, 503)},
     }
 
 
@@ -240,7 +229,7 @@ def _job_op(summary: str, method_ok: str = "200") -> dict[str, Any]:
         "summary": summary,
         "security": _ADDON,
         "parameters": [_JOB_PARAM],
-        "responses": {method_ok: _json("JobEnvelope"), **_errors(400, 401, 403, 404, 409, 503)},
+        "responses": {method_ok: json_response("JobEnvelope"), **error_responses(400, 401, 403, 404, 409, 503)},
     }
 
 
@@ -248,12 +237,12 @@ def _task_op(summary: str) -> dict[str, Any]:
     return {
         "summary": summary,
         "security": _TASKS,
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Task")}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("Task")}}},
         "responses": {
-            "200": _json("TaskAnswer", "done (or failed for good)"),
-            "429": _json("TaskAnswer", "rate limited: retry later"),
-            "503": _json("TaskAnswer", "retry later (see Retry-After)"),
-            **_errors(401, 403),
+            "200": json_response("TaskAnswer", "done (or failed for good)"),
+            "429": json_response("TaskAnswer", "rate limited: retry later"),
+            "503": json_response("TaskAnswer", "retry later (see Retry-After)"),
+            **error_responses(401, 403),
         },
     }
 
@@ -277,12 +266,12 @@ def _paths() -> dict[str, Any]:
                                 "schema": {
                                     "type": "object",
                                     "required": ["jobs"],
-                                    "properties": {"jobs": {"type": "array", "items": _ref("JobBrief")}},
+                                    "properties": {"jobs": {"type": "array", "items": ref("JobBrief")}},
                                 }
                             }
                         },
                     },
-                    **_errors(401, 403),
+                    **error_responses(401, 403),
                 },
             },
         },
@@ -291,7 +280,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "The researchable fields, their sheet headers and the default choice",
                 "security": _ADDON,
-                "responses": {"200": _json("Fields"), **_errors(401, 403)},
+                "responses": {"200": json_response("Fields"), **error_responses(401, 403)},
             }
         },
         "/api/v1/jobs/{job_id}": {"get": _job_op("A job's progress")},
@@ -306,7 +295,7 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Re-research stale rows (Cloud Scheduler)",
                 "security": _TASKS,
-                "responses": {"200": _json("TaskAnswer"), **_errors(401, 403, 503)},
+                "responses": {"200": json_response("TaskAnswer"), **error_responses(401, 403, 503)},
             }
         },
         "/healthz": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "OK"}}}},
@@ -329,7 +318,7 @@ def _rows_op() -> dict[str, Any]:
             {"name": "limit", "in": "query", "required": False, "schema": _int(1, 500)},
             {"name": "cursor", "in": "query", "required": False, "schema": _int(0, 999_999_999)},
         ],
-        "responses": {"200": _json("RowsPage"), **_errors(400, 401, 403, 404)},
+        "responses": {"200": json_response("RowsPage"), **error_responses(400, 401, 403, 404)},
     }
 
 
@@ -345,7 +334,7 @@ def _results_op() -> dict[str, Any]:
         "parameters": [_JOB_PARAM, {"name": "format", "in": "query", "required": False, "schema": fmt}],
         "responses": {
             "200": {"description": "The file", "content": {mime: {} for mime in FORMATS.values()}},
-            **_errors(400, 401, 403, 404),
+            **error_responses(400, 401, 403, 404),
         },
     }
 
