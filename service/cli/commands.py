@@ -24,7 +24,7 @@ from service.cli.inputs import (
     resolve_fields,
     submit,
 )
-from service.cli.notices import notice_options  # issue 16
+from service.cli.notices import cancel_with_notice, notice_options  # issue 16
 from service.cli.serve import SERVE_COMMANDS
 from service.domain import Job, JobOptions, JobState, RowState
 from service.domain.errors import InputError, RowscoutError
@@ -205,7 +205,7 @@ def cmd_pause(local: Embedded, args: argparse.Namespace) -> ExitCode:
 
 def cmd_cancel(local: Embedded, args: argparse.Namespace) -> ExitCode:
     svc = local.services()
-    job = control.cancel_job(svc, args.job)
+    job = cancel_with_notice(local, svc, args.job)  # and delivers its notice (no runner is here to do it)
     try:
         sinks = local.sinks(job)
         try:

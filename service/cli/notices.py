@@ -9,13 +9,20 @@ run from the command line belong to the owner ``local``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from service.bootstrap import Embedded
 from service.cli import render
 from service.cli.exits import ExitCode
+from service.domain import Job
 from service.domain.errors import ConfigError, InputError
 from service.domain.notices import check_email, check_webhook_url
+from service.jobs import control
+from service.jobs.local_run import LocalRun
+from service.jobs.ports import Services
+from service.queue.port import Task, TaskKind, TaskQueue
 
 LOCAL_OWNER = "local"
 
@@ -49,3 +56,46 @@ def cmd_notices(local: Embedded, args: argparse.Namespace) -> ExitCode:
     render.err.print(f"webhook signing secret of {owner} (verify X-Rowscout-Signature with it):")
     render.out.print(local.notices.store.secret(owner), soft_wrap=True)
     return ExitCode.OK
+
+
+# --- cancel's notice: delivered before the command exits --------------------------
+
+
+class _NoticesTo:
+    """A queue that hands notice tasks to ``notices`` and every other task to ``rest``."""
+
+    def __init__(self, notices: TaskQueue, rest: TaskQueue) -> None:
+        self.notices, self.rest = notices, rest
+
+    def enqueue(self, task: Task) -> None:
+        (self.notices if task.kind == TaskKind.NOTICE else self.rest).enqueue(task)
+
+    def enqueue_many(self, tasks: Iterable[Task]) -> int:
+        count = 0
+        for task in tasks:
+            self.enqueue(task)
+            count += 1
+        return count
+
+
+def cancel_with_notice(local: Embedded, svc: Services, job_id: str) -> Job:
+    """Cancel the job and deliver its notice now: no runner is there to deliver the task cancelling adds.
+
+    The notice goes through ``Embedded.notice_queue`` (``handle_notice_task``,
+    the runner's bounded retries), awaited as long as a run's end awaits its
+    notice; a notice still undelivered then is reported on stderr. The
+    cancel itself stands either way.
+    """
+    job = control.get_job(svc, job_id)
+    queue = local.notice_queue(job, svc)
+    if queue is None:
+        return control.cancel_job(svc, job_id)
+    queue.start()
+    try:
+        job = control.cancel_job(replace(svc, queue=_NoticesTo(queue, svc.queue)), job_id)
+        settled = queue.join(timeout=LocalRun.notice_seconds)
+    finally:
+        queue.stop(wait=False)
+    if not settled or queue.stats.gave_up:
+        render.notice_undelivered(job)
+    return job

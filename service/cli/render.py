@@ -141,6 +141,10 @@ def state_changed(job: Job) -> None:
     err.print(f"Job [bold]{job.id}[/] is now {job.state.value}")
 
 
+def notice_undelivered(job: Job) -> None:
+    err.print(f"[yellow]warning:[/] the {job.state.value} notice of job {job.id} could not be delivered")
+
+
 def cleaned(count: int) -> None:
     err.print(f"Deleted {count} job(s)")
 
@@ -236,14 +240,27 @@ def summary(report: JobSummary, output: str | None, failures: FailedRows | None 
         out.print(f"Paused: continue with `{command('resume', progress.job.id)}`", soft_wrap=True)
 
 
+# What the CLI adds to a kind's channel-neutral hint (service/domain/hints.py): the flag that helps.
+CLI_SUGGESTIONS: dict[str, str] = {
+    "timeout": "or raise --timeout (seconds per company)",
+    "rate_limit": "or lower --rate (companies started per second)",
+}
+
+
+def cli_hint(kind: str, hint: str) -> str:
+    """``hint`` with the CLI flag that helps with ``kind``, where one does."""
+    suggestion = CLI_SUGGESTIONS.get(kind)
+    return f"{hint}, {suggestion}" if suggestion else hint
+
+
 def failed_table(failures: FailedRows, output: str | None) -> Table:
     """The failed companies: row, company, kind and what to do (the first few; the rest are in the output)."""
     table = Table("row", "company", "kind", "what to do", title="Failed companies", title_justify="left")
     for failed in failures.rows:
-        table.add_row(str(failed.row), failed.company[:40], failed.kind, failed.hint)
+        table.add_row(str(failed.row), failed.company[:40], failed.kind, cli_hint(failed.kind, failed.hint))
     if failures.more:
         where = f"in {Path(output).name}" if output else "in the output"
-        table.caption = f"{failures.more} more {where} (status column)"
+        table.caption = f"{failures.more} more {where} (Error column)"
         table.caption_justify = "left"
     return table
 
