@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from service.domain.hints import failed_status
 from service.domain.labels import SIMILAR
 from service.domain.questions import Answer, Question, question_of
 from service.domain.sources import JobSource
@@ -388,7 +389,10 @@ class Row:
 
     @property
     def status_text(self) -> str:
-        """The status cell: queued, researching, done (— kept your edit in X), failed: <kind> — <message>."""
+        """The status cell: queued, researching, done (— kept your edit in X), failed: <kind> — <message>.
+
+        A failed row's ends with its hint: ``… — <message>. What to do: <hint>`` (``hints.failed_status``).
+        """
         if self.state == RowState.PENDING:
             return "queued"
         if self.state == RowState.LEASED:
@@ -399,8 +403,7 @@ class Row:
             return " — ".join(("done", *notes))
         if self.state == RowState.SKIPPED:
             return f"skipped: {self.error_message}" if self.error_message else "skipped"
-        kind = self.error_kind.value if self.error_kind else "error"
-        return f"failed: {kind} — {self.error_message}" if self.error_message else f"failed: {kind}"
+        return failed_status(self.error_kind, self.error_message)
 
 
 class LeaseStatus(StrEnum):

@@ -174,7 +174,7 @@ class ResultColumns:
             "row": row.position,
             "key": row.key,
             "input": self.input_cells(row),
-            "status": row.status_text,
+            "status": status_text(row),  # "failed": the reason and hint are under error and hint
             "researched_at": row.researched_at.isoformat() if row.researched_at else None,
             "profile": {f: profile.value(f) for f in self.fields} if profile else None,
             "sources": {f: s.to_dict() for f, s in _sources(row, self.fields)},

@@ -30,6 +30,7 @@ from service.domain import (
     Row,
     RowState,
 )
+from service.domain.hints import hint_for
 from service.domain.sources import SheetSource
 from service.sheets.port import PreparedSheet, SheetGateway
 
@@ -240,7 +241,8 @@ class SheetGatewayContract:
         assert acme["Researched at"] == NOW.isoformat(timespec="seconds")
         assert acme["Sources"] == "https://acme.example/about (industry)"
         assert acme["Notes"] == "vip" and acme["Website"] == "acme.example"
-        assert globex["Rowscout status"] == "failed: timeout — site took longer than 60 s" and globex["Industry"] == ""
+        slow = f"failed: timeout — site took longer than 60 s. What to do: {hint_for(ErrorKind.TIMEOUT)}"
+        assert globex["Rowscout status"] == slow and globex["Industry"] == ""
         assert initech["Rowscout status"] == "queued" and initech["Industry"] == ""
 
     def test_no_empty_value_over_a_cell_and_a_failed_row_gets_its_status_only(self, world: SheetWorld) -> None:
@@ -261,7 +263,8 @@ class SheetGatewayContract:
         )  # fmt: skip
         commit(world.gateway, job, [failed])
         acme = world.row_of("Acme")
-        assert acme["Industry"] == "Industry of Acme" and acme["Rowscout status"] == "failed: timeout — slow"
+        assert acme["Industry"] == "Industry of Acme"
+        assert acme["Rowscout status"] == f"failed: timeout — slow. What to do: {hint_for(ErrorKind.TIMEOUT)}"
 
     def test_a_cell_the_user_edited_after_rowscout_wrote_it_is_kept_and_the_status_says_so(
         self, world: SheetWorld

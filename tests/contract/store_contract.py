@@ -34,6 +34,7 @@ from service.domain import (
     WrittenCells,
 )
 from service.domain.errors import JobError, JobNotFound, JobStateError
+from service.domain.hints import hint_for
 from service.domain.sources import ColumnMap, FileSource, SheetColumns, SheetSource
 from service.store.port import JobStore
 
@@ -419,7 +420,8 @@ class StoreContract:
             RowState.FAILED, ErrorKind.BOT_CHALLENGE, "captcha wall",
         )  # fmt: skip
         assert row.result == partial
-        assert row.status_text == "failed: bot_challenge — captcha wall"
+        hint = hint_for(ErrorKind.BOT_CHALLENGE)
+        assert row.status_text == f"failed: bot_challenge — captcha wall. What to do: {hint}"
 
     def test_finish_pending_keeps_attempts_and_frees_row(self, store: JobStore, job: Job) -> None:
         store.add_rows(job.id, [make_row("a", 1)])

@@ -20,6 +20,7 @@ from service.domain import (
     Row,
     RowState,
 )
+from service.domain.hints import hint_for
 from service.domain.tables import ColumnMap
 from service.files.output import Column, Kind
 from service.files.writers import LONG_TEXT_WIDTH, MIN_WIDTH, export_rows, row_height, sheet_title
@@ -158,9 +159,7 @@ def test_status_and_error_do_not_repeat_each_other(workbook: openpyxl.Workbook) 
     status, error = column(ws, "Rowscout status"), column(ws, "Error")
     assert ws.cell(2, status).value == "done" and ws.cell(2, error).value is None
     assert ws.cell(3, status).value == "failed"
-    assert ws.cell(3, error).value == (
-        "timeout: the site answered too slowly (15 s) — the site answered too slowly; retry later or raise --timeout"
-    )
+    assert ws.cell(3, error).value == f"timeout: the site answered too slowly (15 s) — {hint_for(ErrorKind.TIMEOUT)}"
 
 
 def test_sources_sheet_lists_each_sourced_field_and_rows_link_to_it(workbook: openpyxl.Workbook) -> None:

@@ -1,17 +1,23 @@
-"""Failures by name: every error kind has a hint, failed rows are listed (bounded), retry-failed picks
-retryable kinds unless told otherwise, and ``clean`` removes jobs that never started."""
+"""Failures by name: every error kind has a channel-neutral hint (the CLI adds its flag), a failed row's
+status cell ends with it, failed rows are listed (bounded), retry-failed picks retryable kinds unless told
+otherwise, and ``clean`` removes jobs that never started."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from service.domain import ErrorKind, JobOptions, JobState, RowState
-from service.domain.hints import HINTS, hint_for
+from service.cli.render import CLI_SUGGESTIONS, cli_hint
+from service.domain import CompanyInput, ErrorKind, JobOptions, JobState, Row, RowState
+from service.domain.hints import HINT_LEAD, HINTS, STATUS_MESSAGE_CHARS, hint_for
+from service.domain.tables import ColumnMap
+from service.files.output import ResultColumns
 from service.jobs import control
 from service.jobs.failures import failed_rows
 from service.jobs.rowtask import handle_research_task
 from service.jobs.submit import create_job, submit_job
 from service.queue.port import TaskDelivery
+from service.sheets.cells import row_texts
+from service.sheets.layout import STATUS
 
 from .fakes import SOURCE, ScriptedResearcher, companies, make_services
 
@@ -21,6 +27,50 @@ def test_every_error_kind_has_its_own_hint() -> None:
     assert all(hint_for(kind) and hint_for(kind) == HINTS[kind.value] for kind in ErrorKind)
     assert len({hint_for(kind) for kind in ErrorKind}) == len(ErrorKind)  # no copy-pasted hints
     assert hint_for("no-such-kind") == hint_for(ErrorKind.INTERNAL) and hint_for(None) == hint_for("internal")
+
+
+def test_hints_are_channel_neutral_and_the_cli_adds_its_flag_where_one_helps() -> None:
+    assert not [kind for kind, hint in HINTS.items() if "--" in hint or "button" in hint.lower()]
+    assert set(CLI_SUGGESTIONS) <= {kind.value for kind in ErrorKind}
+    slow = cli_hint("timeout", hint_for(ErrorKind.TIMEOUT))
+    assert slow.startswith(hint_for(ErrorKind.TIMEOUT)) and "--timeout" in slow
+    assert "--rate" in cli_hint("rate_limit", hint_for(ErrorKind.RATE_LIMIT))
+    assert cli_hint("dns", hint_for(ErrorKind.DNS)) == hint_for(ErrorKind.DNS)  # no flag helps: the hint alone
+
+
+def _failed(kind: ErrorKind | None, message: str) -> Row:
+    return Row(
+        "j", "r1", 1, CompanyInput("Acme", "acme.example"), RowState.FAILED, error_kind=kind, error_message=message
+    )
+
+
+def test_a_failed_rows_status_cell_keeps_its_first_words_and_ends_with_the_hint() -> None:
+    dns = _failed(ErrorKind.DNS, "no such host")
+    assert dns.status_text == f"failed: dns — no such host. What to do: {hint_for(ErrorKind.DNS)}"
+    assert row_texts(dns, [STATUS])[STATUS] == dns.status_text  # what the sheet's status cell gets
+    assert _failed(ErrorKind.PARSE, "").status_text == f"failed: parse. What to do: {hint_for(ErrorKind.PARSE)}"
+    assert _failed(None, "boom").status_text.startswith("failed: error — boom. What to do: ")
+    for kind in ErrorKind:  # the sidebar, Apps Script and tests read the first words
+        assert _failed(kind, "x.").status_text == f"failed: {kind.value} — x. {HINT_LEAD}{hint_for(kind)}"
+
+
+def test_a_long_or_multi_line_message_is_cut_so_the_hint_always_shows() -> None:
+    message = "connection reset by peer\n" + " ".join(f"frame{i}" for i in range(400))
+    status = _failed(ErrorKind.CONNECTION, message).status_text
+    shown = status.removeprefix("failed: connection — ").split(" " + HINT_LEAD)[0]
+    assert "\n" not in status and shown.endswith("…") and len(shown) <= STATUS_MESSAGE_CHARS
+    assert shown.startswith("connection reset by peer frame0 frame1") and not shown.endswith(" …")
+    assert status.endswith(f"{HINT_LEAD}{hint_for(ErrorKind.CONNECTION)}")
+    assert len(status) < STATUS_MESSAGE_CHARS + 200
+
+
+def test_files_keep_a_plain_failed_status_with_the_hint_once_in_error_and_hint() -> None:
+    row = _failed(ErrorKind.DNS, "no such host")
+    table = ResultColumns.build(["Company"], ("industry",), ColumnMap("Company", None))
+    line = dict(zip(table.headers, table.cells(row), strict=True))
+    assert line["Rowscout status"] == "failed" and line["Error"].count(hint_for(ErrorKind.DNS)) == 1
+    record = table.record(row)
+    assert (record["status"], record["hint"]) == ("failed", hint_for(ErrorKind.DNS))
 
 
 def _finished_job(failures: dict[str, list[ErrorKind]], names: list[str]):  # type: ignore[no-untyped-def]

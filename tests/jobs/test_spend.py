@@ -28,6 +28,7 @@ from service.domain import (
     RowState,
     Usage,
 )
+from service.domain.hints import hint_for
 from service.domain.question_specs import parse_questions
 from service.domain.questions import Question
 from service.jobs.enqueue import research_task
@@ -224,5 +225,7 @@ def test_row_tasks_stop_paying_at_the_cap_and_say_so() -> None:
     stored = {row.input.name: row for row in store.iter_rows(job.id)}
     assert [stored[n].status_text for n in "ABC"] == ["done"] * 3
     assert stored["D"].status_text == f"done — {note}"
-    assert stored["Nameonly"].status_text == f"failed: no_website_found — no site ({note})"
+    assert stored["Nameonly"].status_text == (
+        f"failed: no_website_found — no site ({note}). What to do: {hint_for(ErrorKind.NO_WEBSITE_FOUND)}"
+    )
     assert store.spent_usd(job.id) == pytest.approx(1.2)

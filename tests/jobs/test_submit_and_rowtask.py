@@ -7,6 +7,7 @@ import pytest
 from service.config import Limits
 from service.domain import CompanyInput, ErrorKind, JobOptions, JobState, RowState
 from service.domain.errors import InputError
+from service.domain.hints import hint_for
 from service.jobs.rowtask import give_up_row, handle_research_task
 from service.jobs.submit import submit_job
 from service.queue.port import TaskDelivery, TaskKind
@@ -93,7 +94,8 @@ def test_retryable_failures_become_a_failed_row_after_max_attempts():
     assert not handle_research_task(svc, TaskDelivery(task, 1)).ok
     assert handle_research_task(svc, TaskDelivery(task, 2)).ok
     row = svc.store.get_row(job.id, "r000001")
-    assert row.state == RowState.FAILED and row.status_text == "failed: timeout — timeout while researching"
+    assert row.state == RowState.FAILED
+    assert row.status_text == f"failed: timeout — timeout while researching. What to do: {hint_for(ErrorKind.TIMEOUT)}"
     assert research.calls["Acme"] == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.domain.hints import hint_for
 from service.domain.sources import SheetSource
 from service.files.cells import TRUNCATION_MARKER
 from service.sheets.google_api import GoogleSheetsApi
@@ -56,7 +57,9 @@ def test_statuses_then_results_and_the_window(server: FakeSheetsServer, api: Goo
     sink.write(job(), [failed_row(keys[1], "Company 0001")])  # the window has passed: flushes both
     rows = _by_name(server)
     assert rows["Company 0000"]["Rowscout status"] == "researching"
-    assert rows["Company 0001"]["Rowscout status"] == "failed: timeout — site took longer than 60 s"
+    assert rows["Company 0001"]["Rowscout status"] == (
+        f"failed: timeout — site took longer than 60 s. What to do: {hint_for('timeout')}"
+    )
     assert rows["Company 0001"].get("Industry", "") == ""
 
 
