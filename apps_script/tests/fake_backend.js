@@ -15,7 +15,7 @@ const { reply } = require('./harness');
 const KINDS = ['timeout', 'dns', 'timeout', 'robots_disallowed'];
 const RETRYABLE = ['timeout', 'connection', 'rate_limit', 'server_error', 'backend', 'sheets', 'lease_busy'];
 const HINTS = {
-  timeout: 'the site answered too slowly; retry later or raise --timeout',
+  timeout: 'the site answered too slowly; retry later',
   dns: 'the domain does not resolve; check the website for a typo or a dead domain',
   robots_disallowed: "the site's robots.txt forbids crawling; Rowscout respects it",
 };
