@@ -172,9 +172,12 @@ def _row_changes(row: Row) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _translated(action: str) -> Iterator[None]:
+def translated(action: str, *, passing: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """Firestore's errors as a retryable ``StoreError`` naming ``action``; ``passing`` ones the caller handles."""
     try:
         yield
+    except passing:
+        raise
     except gexc.GoogleAPIError as exc:
         raise StoreError(f"Firestore failed to {action}: {exc}") from exc
 
@@ -240,7 +243,7 @@ class FirestoreJobStore:
 
     def _transact(self, action: str, body: Callable[..., T], *args: Any) -> T:
         """Run ``body(transaction, *args)`` in a retried transaction; contention becomes StoreError."""
-        with _translated(action):
+        with translated(action):
             try:
                 return firestore.transactional(body)(self._client.transaction(), *args)
             except ValueError as exc:  # the client gives up on contention with ValueError
@@ -250,14 +253,14 @@ class FirestoreJobStore:
     def create_job(self, job: Job) -> None:
         self._job_cache.pop(job.id, None)
         self._seen_expiry(job)
-        with _translated("create a job"):
+        with translated("create a job"):
             self._job_ref(job.id).set(job_to_record(job), **self._io)
 
     def get_job(self, job_id: str) -> Job | None:
         cached = self._job_cache.get(job_id)
         if cached is not None and time.monotonic() < cached[0]:
             return cached[1]
-        with _translated("read a job"):
+        with translated("read a job"):
             snapshot = self._job_ref(job_id).get(**self._io)
         job = job_from_record(snapshot.to_dict() or {}) if snapshot.exists else None
         self._seen_expiry(job)
@@ -270,7 +273,7 @@ class FirestoreJobStore:
         if owner is not None:
             query = query.where(filter=FieldFilter("owner", "==", owner))
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
-        with _translated("list jobs"):
+        with translated("list jobs"):
             return [job_from_record(s.to_dict() or {}) for s in query.stream(**self._io)]
 
     def update_job(self, job_id: str, *, now: datetime, **changes: Any) -> Job:
@@ -303,7 +306,7 @@ class FirestoreJobStore:
     def delete_job(self, job_id: str) -> None:
         """Delete rows and counter shards in batches of 500, then the job document."""
         self._job_cache.pop(job_id, None)
-        with _translated("delete a job"):
+        with translated("delete a job"):
             for collection in (self._rows(job_id), self._job_ref(job_id).collection("counters")):
                 while page := list(collection.select([]).limit(BATCH_LIMIT).stream(**self._io)):
                     batch = self._client.batch()
@@ -320,7 +323,7 @@ class FirestoreJobStore:
 
     def _set_rows_expiry(self, job_id: str, expire_at: datetime | None) -> None:
         """The job's new expiry on every row and counter shard (their TTL follows the job's)."""
-        with _translated("update row expiry"):
+        with translated("update row expiry"):
             rows = self._rows(job_id).list_documents(page_size=BATCH_LIMIT)
             shards = self._job_ref(job_id).collection("counters").list_documents()
             for chunk in _chunks(itertools.chain(rows, shards), BATCH_LIMIT):
@@ -337,7 +340,7 @@ class FirestoreJobStore:
         added = 0
         for chunk in _chunks(rows, BATCH_LIMIT):
             unique = {row.key: new_row(job_id, row) for row in reversed(chunk)}
-            with _translated("add rows"):
+            with translated("add rows"):
                 added += self._create_missing(job_id, list(unique.values()), expire_at)
         return added
 
@@ -368,7 +371,7 @@ class FirestoreJobStore:
             return 0
 
     def get_row(self, job_id: str, key: str) -> Row | None:
-        with _translated("read a row"):
+        with translated("read a row"):
             snapshot = self._row_ref(job_id, key).get(**self._io)
         return row_from_record(snapshot.to_dict()) if snapshot.exists else None
 
@@ -397,7 +400,7 @@ class FirestoreJobStore:
             page = self._page(query.start_after(page[-1])) if len(page) == batch_size else []
 
     def _page(self, query: Any) -> list[Any]:
-        with _translated("read rows"):
+        with translated("read rows"):
             return list(query.stream(**self._io))
 
     def count_rows(self, job_id: str) -> dict[RowState, int]:
@@ -408,7 +411,7 @@ class FirestoreJobStore:
         for state in COUNTED_STATES:
             sums = sums.sum(state.value, alias=state.value)
         leased = self._rows(job_id).where(filter=FieldFilter("state", "==", RowState.LEASED.value))
-        with _translated("count rows"):
+        with translated("count rows"):
             totals = {result.alias: int(result.value or 0) for result in sums.get(**self._io)[0]}
             counts[RowState.LEASED] = int(leased.count(alias="n").get(**self._io)[0][0].value)
         for state in COUNTED_STATES:
@@ -420,7 +423,7 @@ class FirestoreJobStore:
     def spent_usd(self, job_id: str) -> float:
         """One aggregation over the counter shards (a shard written before costs were counted adds 0)."""
         shards = self._job_ref(job_id).collection("counters")
-        with _translated("sum the job's cost"):
+        with translated("sum the job's cost"):
             found = shards.sum(_COST, alias=_COST).get(**self._io)[0][0].value
         return int(found or 0) / 1_000_000
 
@@ -428,7 +431,7 @@ class FirestoreJobStore:
         """Failed rows per error kind: ``ERROR_SHARDS`` reads, whatever the job's size."""
         kinds: dict[str, int] = {}
         refs = [self._shard(job_id, number) for number in range(ERROR_SHARDS)]
-        with _translated("count error kinds"):
+        with translated("count error kinds"):
             for snapshot in self._client.get_all(refs, **self._io):
                 for kind, n in ((snapshot.to_dict() or {}).get(_ERRORS) or {}).items():
                     kinds[kind] = kinds.get(kind, 0) + int(n)
@@ -445,7 +448,7 @@ class FirestoreJobStore:
         """
         ref = self._row_ref(job_id, key)
         for _ in range(_GUARDED_TRIES):
-            with _translated("read a row"):
+            with translated("read a row"):
                 snapshot = ref.get(**self._io)
             peek = row_from_record(snapshot.to_dict()) if snapshot.exists else None
             lease, write = lease_transition(
@@ -459,7 +462,7 @@ class FirestoreJobStore:
             )
             self._count(batch, job_id, tally(peek, write))
             try:
-                with _translated("lease a row"):
+                with translated("lease a row"):
                     results = batch.commit(**self._io)
             except StoreError as exc:
                 if isinstance(exc.__cause__, _CONFLICTS):
@@ -496,7 +499,7 @@ class FirestoreJobStore:
         batch.update(ref, _row_changes(updated), option=self._client.write_option(last_update_time=update_time))
         self._count(batch, job_id, tally(before, updated))
         try:
-            with _translated("update a row"):
+            with translated("update a row"):
                 results = batch.commit(**self._io)
         except StoreError as exc:
             if isinstance(exc.__cause__, _CONFLICTS):
@@ -524,7 +527,7 @@ class FirestoreJobStore:
         if owner is not None:
             query = query.where(filter=FieldFilter("owner", "==", owner))
         query = query.order_by("updated_at", direction=firestore.Query.DESCENDING).limit(limit)
-        with _translated("list recent jobs"):
+        with translated("list recent jobs"):
             return [job_from_record(s.to_dict() or {}) for s in query.stream(**self._io)]
 
     def rows_researched_since(self, job_id: str, since: datetime, *, limit: int = 10_000) -> list[Row]:
@@ -534,7 +537,7 @@ class FirestoreJobStore:
             .where(filter=FieldFilter("state", "in", [RowState.DONE.value, RowState.FAILED.value]))
             .limit(limit)
         )
-        with _translated("read recent rows"):
+        with translated("read recent rows"):
             return [row_from_record(s.to_dict()) for s in query.stream(**self._io)]
 
     def _row_in(self, transaction: Any | None, ref: Any) -> Row | None:
@@ -566,7 +569,7 @@ class FirestoreJobStore:
         for chunk in _chunks(dict.fromkeys(keys), BATCH_LIMIT):
             seen = {key: found for key in chunk if (found := self._seen.get(job_id, key)) is not None}
             refs = [self._row_ref(job_id, key) for key in chunk if key not in seen]
-            with _translated("update rows"):
+            with translated("update rows"):
                 for snapshot in self._client.get_all(refs) if refs else ():
                     if snapshot.exists:
                         row = row_from_record(snapshot.to_dict() or {})

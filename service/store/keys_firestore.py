@@ -17,8 +17,6 @@ memory, so the collection needs no composite index; ``digest`` and
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -29,19 +27,10 @@ from google.cloud.firestore import FieldFilter
 
 from service.domain.apikeys import ApiKey
 from service.domain.errors import StoreError
+from service.store.firestore import translated
 from service.store.serialize import as_utc
 
 COLLECTION = "api_keys"
-
-
-@contextlib.contextmanager
-def _translated(action: str) -> Iterator[None]:
-    try:
-        yield
-    except gexc.AlreadyExists:
-        raise
-    except gexc.GoogleAPIError as exc:
-        raise StoreError(f"Firestore failed to {action}: {exc}") from exc
 
 
 class FirestoreApiKeyStore:
@@ -67,7 +56,7 @@ class FirestoreApiKeyStore:
             "revoked_at": as_utc(key.revoked_at),
         }
         try:
-            with _translated("store an API key"):
+            with translated("store an API key", passing=(gexc.AlreadyExists,)):
                 self._keys.document(key.prefix).create(record, **self._io)
         except gexc.AlreadyExists as exc:
             raise StoreError(f"an API key with prefix {key.prefix} exists") from exc
@@ -75,13 +64,13 @@ class FirestoreApiKeyStore:
     def get_key(self, prefix: str) -> ApiKey | None:
         if not _valid_id(prefix):
             return None
-        with _translated("read an API key"):
+        with translated("read an API key"):
             snapshot = self._keys.document(prefix).get(**self._io)
         return _key(snapshot) if snapshot.exists else None
 
     def list_keys(self, *, owner: str | None = None) -> list[ApiKey]:
         query = self._keys if owner is None else self._keys.where(filter=FieldFilter("owner", "==", owner))
-        with _translated("list API keys"):
+        with translated("list API keys"):
             keys = [_key(snapshot) for snapshot in query.stream(**self._io)]
         return sorted(keys, key=lambda k: (k.created_at, k.prefix))
 
@@ -101,7 +90,7 @@ class FirestoreApiKeyStore:
                 key = ApiKey(key.prefix, key.owner, key.digest, key.created_at, as_utc(now))
             return key
 
-        with _translated("revoke an API key"):
+        with translated("revoke an API key"):
             try:
                 return revoke(self._client.transaction())
             except ValueError as exc:  # the client gives up on contention with ValueError
