@@ -35,6 +35,7 @@ from service.domain import (
     Usage,
 )
 from service.domain.errors import BlockedError, ExtractionError, FetchError, InputError, RowscoutError
+from service.domain.model import SEARCH_FIELDS
 from service.research.discover_site import SearchSpend, SiteEvidence, SiteFinder, country_of
 from service.research.extract import PageExtraction, check_page, extract_pages
 from service.research.fetch import CrawlResult, FetchSettings, Resolver, SafeFetcher, SiteCrawler
@@ -42,7 +43,7 @@ from service.research.llm import LLM, fill_missing
 from service.research.markup import bound_html
 from service.research.merge import merge_pages
 from service.research.questions import QuestionSearch, answer_questions
-from service.research.search.facts import FACT_FIELDS, facts_from_search
+from service.research.search.facts import facts_from_search
 from service.research.search.port import SearchProvider
 from service.research.workers import PagePool, WorkerFailed, shared_pool
 
@@ -64,7 +65,7 @@ def _count_search(usage: Usage, spend: SearchSpend) -> None:
 
 def _search_facts(search: SearchProvider, profile: CompanyProfile, options: ResearchOptions, usage: Usage) -> None:
     """CEO, funding and (when the site gave none) employees from one search, each with its citation."""
-    wanted = [f for f in FACT_FIELDS if f in options.fields and not profile.value(f)]
+    wanted = [f for f in SEARCH_FIELDS if f in options.fields and not profile.value(f)]
     if not wanted:
         return
     found = facts_from_search(search, profile.name, profile.website, wanted)

@@ -21,8 +21,6 @@ from service.domain import FieldMethod, FieldSource
 from service.domain.model import SEARCH_FIELDS
 from service.research.search.port import SearchAnswer, SearchProvider
 
-FACT_FIELDS = SEARCH_FIELDS
-
 _NAME = r"(?:[A-Z]\.|[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:[-'’][^\W\d_]+)*)"  # "Jean-Paul", "O'Neil", an initial "J."
 _PERSON = rf"(?P<person>{_NAME}(?:\s+(?:(?:van|von|de|da|del|der|le)\s+)?{_NAME}){{1,3}})"
 _CEO = (
@@ -70,10 +68,10 @@ class _Passage:
 
 
 def facts_from_search(
-    provider: SearchProvider, name: str, website: str, wanted: Sequence[str] = FACT_FIELDS
+    provider: SearchProvider, name: str, website: str, wanted: Sequence[str] = SEARCH_FIELDS
 ) -> FoundFacts:
     """One search about ``name`` (``website`` narrows it); the ``wanted`` facts found, each with its source."""
-    wanted = [f for f in FACT_FIELDS if f in wanted]
+    wanted = [f for f in SEARCH_FIELDS if f in wanted]
     found = FoundFacts()
     if not wanted:
         return found
