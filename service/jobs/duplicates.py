@@ -33,7 +33,7 @@ def same_company_note(position: int) -> str:
 
 def copied_from(row: Row) -> int | None:
     """Row N when ``row`` holds a copy of row N's outcome (its message starts "same company as row N")."""
-    prefix = "same company as row "
+    prefix = SAME_COMPANY.split("{", 1)[0]
     if not row.error_message.startswith(prefix):
         return None
     digits = row.error_message[len(prefix) :].split(":", 1)[0].strip()
